@@ -1,0 +1,101 @@
+"""The evolve engine's own overhead per experiment, and throughput with 1 and 2 workers.
+
+Overhead = wall time of the run / experiments - the solution's own run time - the agent's time,
+with a trivial solution and a scripted agent (no LLM). Throughput uses a CPU-bound solution.
+
+    python benchmarks/engine.py [--experiments 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import chz
+
+from tinkerer_core.components import AgentRequest, AgentResult, CodingAgent
+from tinkerer_core.config import make_config
+from tinkerer_core.engine.config import EvolveConfig
+from tinkerer_core.engine.run import EvolveRun
+from tinkerer_core.engine.store import RunStore
+from tinkerer_core.hookspecs import hookimpl
+from tinkerer_core.plugins import get_manager
+
+TRIVIAL = "print('SCORE: 1')"
+CPU_BOUND = "total = sum(i * i for i in range(6_000_000))\nprint('SCORE:', total % 7)"
+
+
+@chz.chz
+class FixedCodeAgent(CodingAgent):
+    """Writes the same code every time (the benchmark measures the engine, not an agent)."""
+
+    code: str
+
+    def implement(self, request: AgentRequest) -> AgentResult:
+        (request.workspace / "main.py").write_text(f"# experiment {request.iteration}\n{self.code}\n")
+        return AgentResult(changed_files=("main.py",))
+
+
+class BenchmarkPlugin:
+    @hookimpl
+    def tinkerer_register_coding_agents(self, register):
+        register("fixed_code", FixedCodeAgent)
+
+
+def run(root: Path, name: str, code: str, experiments: int, workers: int) -> tuple[float, RunStore]:
+    config = make_config(
+        EvolveConfig,
+        [
+            {
+                "goal": "benchmark",
+                "run_dir": str(root / name),
+                "max_iterations": experiments,
+                "workers": workers,
+                "agent": chz.Castable("fixed_code"),
+                "agent.code": code,
+                "evaluator": chz.Castable("regex_pattern"),
+                "search": chz.Castable("linear_search"),
+            }
+        ],
+    )
+    started = time.perf_counter()
+    EvolveRun.start(config).run()
+    return time.perf_counter() - started, RunStore(root / name)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--experiments", type=int, default=30)
+    args = parser.parse_args()
+    get_manager().register(BenchmarkPlugin(), "benchmark")
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        wall, store = run(root, "trivial", TRIVIAL, args.experiments, workers=1)
+        experiments = store.experiments()
+        spans = [(e.finished_at or 0) - (e.started_at or 0) for e in experiments]
+        overheads = [
+            span - (e.result.duration_s if e.result else 0) - e.agent_seconds
+            for span, e in zip(spans, experiments, strict=True)
+        ]
+        per_experiment_total = wall / len(experiments)
+        solution_time = statistics.mean(e.result.duration_s for e in experiments if e.result)
+        print(f"engine overhead, trivial solution, {len(experiments)} experiments, workers=1")
+        print(f"  per experiment (inside):   median {statistics.median(overheads) * 1000:7.1f} ms")
+        print(
+            f"  per experiment (whole run): mean  {(per_experiment_total - solution_time) * 1000:7.1f} ms"
+            f"  (wall {per_experiment_total * 1000:.1f} ms - solution {solution_time * 1000:.1f} ms)"
+        )
+
+        count = max(4, args.experiments // 5)
+        serial, _ = run(root, "cpu1", CPU_BOUND, count, workers=1)
+        parallel, _ = run(root, "cpu2", CPU_BOUND, count, workers=2)
+        print(f"throughput, CPU-bound solution, {count} experiments")
+        print(f"  workers=1: {count / serial:5.2f} experiments/s")
+        print(f"  workers=2: {count / parallel:5.2f} experiments/s  (speed-up {serial / parallel:.2f}x)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,56 @@
+"""Parsing shared by the evaluators: user regexes, numbers, and short tails of long text."""
+
+from __future__ import annotations
+
+import math
+import re
+
+from tinkerer_core.errors import ConfigError
+
+SCORE_PATTERN = r"SCORE:\s*([-+]?\d*\.?\d+)"
+NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+TAIL_CHARS = 600
+
+
+def compile_pattern(pattern: str) -> re.Pattern[str]:
+    """Compile a user's regex (case-insensitive); an invalid one is a ``ConfigError`` naming it."""
+    try:
+        return re.compile(pattern, re.IGNORECASE)
+    except re.error as error:
+        raise ConfigError(
+            f"invalid regular expression {pattern!r}: {error}; escape literal characters such as ( [ . with a backslash"
+        ) from None
+
+
+def as_number(text: str | None) -> float | None:
+    """``text`` as a finite float, or None."""
+    try:
+        number = float(text or "")
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def json_number(value: object) -> float | None:
+    """A JSON value as a finite float when it is a number (not a string or boolean), else None."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if math.isfinite(value) else None
+
+
+def last_match(regex: re.Pattern[str], text: str) -> tuple[str, float | None] | None:
+    """The last match of ``regex`` in ``text`` and its number (first group, or whole match); None if none."""
+    matches = list(regex.finditer(text))
+    if not matches:
+        return None
+    match = matches[-1]  # programs print progress: the final value counts
+    raw = match.group(1) if regex.groups else match.group(0)
+    return match.group(0), as_number(raw)
+
+
+def tail(text: str, chars: int = TAIL_CHARS) -> str:
+    """The end of ``text``, marked when cut; ``(empty)`` for blank text."""
+    text = text.rstrip()
+    if not text:
+        return "(empty)"
+    return text if len(text) <= chars else "..." + text[-chars:]

@@ -1,0 +1,75 @@
+"""Run a command in a workspace: no shell, own process group, hard timeout, secrets scrubbed."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shlex
+import signal
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from tinkerer_core.engine.runner import scrubbed_environment
+from tinkerer_core.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class ProcessResult:
+    """What a finished (or killed) process printed and how it ended."""
+
+    exit_code: int | None  # None when it timed out or could not start
+    stdout: str = ""
+    stderr: str = ""
+    timed_out: bool = False
+    error: str = ""  # why it could not start
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+def command_argv(command: str) -> list[str]:
+    """Split ``command`` like a shell would; a leading ``python`` is the interpreter Tinkerer runs in."""
+    try:
+        argv = shlex.split(command)
+    except ValueError as error:
+        raise ConfigError(f"command {command!r} cannot be split into arguments: {error}") from None
+    if not argv:
+        raise ConfigError("command is empty; give the program to run, e.g. 'python score.py'")
+    if argv[0] in ("python", "python3"):
+        argv[0] = sys.executable
+    return argv
+
+
+def run_process(argv: list[str], cwd: Path, timeout_s: float) -> ProcessResult:
+    """Run ``argv`` in ``cwd``; kill its whole process group on timeout and once it exits."""
+    env = {**scrubbed_environment(os.environ), "PYTHONDONTWRITEBYTECODE": "1"}
+    try:
+        process = subprocess.Popen(
+            argv,
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            errors="replace",
+            start_new_session=True,
+        )
+    except OSError as error:
+        return ProcessResult(exit_code=None, error=f"could not start {argv[0]!r}: {error}")
+    try:
+        stdout, stderr = process.communicate(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        _kill_group(process.pid)
+        stdout, stderr = process.communicate()
+        return ProcessResult(exit_code=None, stdout=stdout, stderr=stderr, timed_out=True)
+    _kill_group(process.pid)  # children the program left behind
+    return ProcessResult(exit_code=process.returncode, stdout=stdout, stderr=stderr)
+
+
+def _kill_group(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)

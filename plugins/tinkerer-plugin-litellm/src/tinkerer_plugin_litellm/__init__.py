@@ -1,0 +1,1 @@
+"""Tinkerer's LLM gateway over litellm, and the ``llm_edit`` coding agent."""

@@ -1,0 +1,22 @@
+"""Errors of the gateway; their messages name the model and the cause, never a key."""
+
+from __future__ import annotations
+
+from tinkerer_core.errors import TinkererError
+from tinkerer_plugin_litellm.keys import redact
+
+MAX_CAUSE_CHARS = 600
+
+
+class LLMCallError(TinkererError):
+    """The model refused the request (bad key, bad request, unknown model, ...); retrying will not help."""
+
+
+class LLMUnavailableError(LLMCallError):
+    """The model kept failing with transient errors (rate limits, timeouts, 5xx) until the retries ran out."""
+
+
+def describe(model: str, error: BaseException) -> str:
+    """``error`` as one line naming ``model``, with secrets removed."""
+    cause = redact(" ".join(str(error).split()))[:MAX_CAUSE_CHARS]
+    return f"model {model!r}: {type(error).__name__}: {cause}"

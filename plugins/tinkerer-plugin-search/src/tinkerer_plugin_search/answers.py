@@ -1,0 +1,107 @@
+"""Asking the LLM for structured answers: validation, the model to use, and fallbacks that are logged and counted."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import Counter
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import chz
+
+from tinkerer_core.errors import TinkererError
+from tinkerer_core.llm import LLM, LazyLLM, Messages, lazy_llm
+from tinkerer_plugin_search.prompts import EFFORT
+
+T = TypeVar("T")
+log = logging.getLogger("tinkerer_plugin_search")
+MAX_IDEA_CHARS = 2000
+
+
+class FallbackCounter:
+    """How often each LLM-driven decision fell back to a heuristic, by purpose (thread-safe)."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[str] = Counter()
+        self._lock = threading.Lock()
+
+    def record(self, purpose: str, reason: str) -> None:
+        """Count a fallback for ``purpose`` and log why."""
+        with self._lock:
+            self.counts[purpose] += 1
+        log.warning("%s: falling back to a heuristic: %s", purpose, reason)
+
+
+FALLBACKS = FallbackCounter()
+
+
+def parse_ideas(reply: Any) -> list[str]:
+    """The non-empty idea strings of ``{"ideas": [...]}`` (or ``{"idea": "..."}``), cut to a sane length."""
+    if not isinstance(reply, dict):
+        raise ValueError('expected an object like {"ideas": ["..."]}')
+    raw = reply.get("ideas", [reply["idea"]] if "idea" in reply else None)
+    if not isinstance(raw, list):
+        raise ValueError('"ideas" must be a list of strings')
+    ideas = [item.strip()[:MAX_IDEA_CHARS] for item in raw if isinstance(item, str) and item.strip()]
+    if not ideas:
+        raise ValueError('"ideas" holds no non-empty string')
+    return ideas
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The candidate ids a model chose, and the entries it gave that are not candidates."""
+
+    ids: tuple[int, ...]
+    ignored: tuple[Any, ...]
+
+
+def selection_parser(candidate_ids: Collection[int]) -> Callable[[Any], Selection]:
+    """A validator for ``{"selected": [ids]}`` that keeps candidate ids only; none valid is an error."""
+
+    def parse(reply: Any) -> Selection:
+        if not isinstance(reply, dict) or not isinstance(reply.get("selected"), list):
+            raise ValueError('expected an object like {"selected": [3, 7]}')
+        ids: list[int] = []
+        ignored: list[Any] = []
+        for item in reply["selected"]:
+            valid = isinstance(item, int) and not isinstance(item, bool) and item in candidate_ids
+            if valid and item not in ids:
+                ids.append(item)
+            elif not valid:
+                ignored.append(item)
+        if not ids:
+            raise ValueError(f"none of {reply['selected']!r} is a candidate; candidates: {sorted(candidate_ids)}")
+        return Selection(tuple(ids), tuple(ignored))
+
+    return parse
+
+
+def ask(
+    llm: LLM | None, messages: Messages, parse: Callable[[Any], T], purpose: str, seed: int, effort: str
+) -> T | None:
+    """The parsed answer, or None when there is no LLM or its answer is unusable (then logged and counted)."""
+    if llm is None:
+        return None
+    try:
+        return llm.complete_json(messages, parse, purpose=purpose, seed=seed, max_tokens=EFFORT[effort][0])
+    except TinkererError as error:  # an unusable answer or a failed call: the heuristic takes over
+        FALLBACKS.record(purpose, f"{type(error).__name__}: {error}")
+        return None
+
+
+def model_llm(llm: LLM | None, model: str | None, ensemble: tuple[str, ...]) -> LLM | None:
+    """The run's LLM, switched to ``model`` / an equal-weight ``ensemble`` when given (same ledger)."""
+    if llm is None or (model is None and not ensemble):
+        return llm
+    if not isinstance(llm, LazyLLM):
+        log.warning("cannot switch the run's %s to model %r: using it as is", type(llm).__name__, model)
+        return llm
+    config = chz.replace(
+        llm.config,
+        model=model or llm.config.model,
+        ensemble=tuple((name, 1.0) for name in ensemble) or llm.config.ensemble,
+    )
+    return lazy_llm(config, llm.ledger)

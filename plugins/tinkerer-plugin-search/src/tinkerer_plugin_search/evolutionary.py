@@ -1,0 +1,118 @@
+"""``evolutionary``: OpenEvolve-style islands, a MAP-Elites archive and migration between islands.
+
+Experiment number ``t`` (0-based, in the order the engine creates them) is proposed by island
+``t % num_islands`` and belongs to it: drafts land round-robin, and a child sampled from its own island
+stays on its parent's island. Every ``migration_interval`` iterations the best of island ``i`` becomes a
+parent candidate of island ``i + 1``.
+"""
+
+from __future__ import annotations
+
+import random
+
+import chz
+
+from tinkerer_core.components import Proposal, SearchState, SearchStrategy
+from tinkerer_core.types import Experiment
+from tinkerer_plugin_search.history import History
+from tinkerer_plugin_search.ideas import IdeaRequest, generate_ideas
+from tinkerer_plugin_search.map_elites import FEATURES, Archive
+from tinkerer_plugin_search.prompts import clip, score_text
+from tinkerer_plugin_search.seeding import llm_seed, rng_at
+
+NAME = "evolutionary"
+
+
+@chz.chz
+class EvolutionarySearch(SearchStrategy):
+    """Islands that evolve separately, sampling parents from their population, the elite archive or anywhere."""
+
+    num_islands: int = chz.field(default=3, doc="populations that evolve separately")
+    archive_size: int = chz.field(default=20, doc="elites kept in the MAP-Elites archive, best first")
+    feature_dimensions: tuple[str, ...] = chz.field(
+        default=("complexity", "score"), doc=f"features that place an experiment in a cell: {', '.join(FEATURES)}"
+    )
+    feature_bins: int = chz.field(default=5, doc="bins per feature dimension")
+    exploration_ratio: float = chz.field(default=0.2, doc="chance a parent is drawn from its island's population")
+    exploitation_ratio: float = chz.field(default=0.7, doc="chance a parent is drawn from the archive's elites")
+    migration_interval: int = chz.field(default=10, doc="iterations between migrations to the next island")
+    elite_selection_ratio: float = chz.field(default=0.1, doc="chance an exploiting draw takes the very best elite")
+    num_inspirations: int = chz.field(default=2, doc="elites from other cells shown alongside the parent")
+
+    @chz.validate
+    def _check(self) -> None:
+        unknown = sorted(set(self.feature_dimensions) - set(FEATURES))
+        if unknown or not self.feature_dimensions:
+            raise ValueError(f"feature_dimensions must name some of {', '.join(FEATURES)}; got {unknown or 'none'}")
+        if min(self.num_islands, self.archive_size, self.feature_bins, self.migration_interval) < 1:
+            raise ValueError("num_islands, archive_size, feature_bins and migration_interval must be at least 1")
+        ratios = (self.exploration_ratio, self.exploitation_ratio, self.elite_selection_ratio)
+        if not all(0 <= r <= 1 for r in ratios) or self.exploration_ratio + self.exploitation_ratio > 1:
+            raise ValueError("ratios must lie in [0, 1] and exploration_ratio + exploitation_ratio must not exceed 1")
+        if self.num_inspirations < 0:
+            raise ValueError(f"num_inspirations must be 0 or more, got {self.num_inspirations}")
+
+    def island_of(self, experiment: Experiment) -> int:
+        """The island that proposed ``experiment`` (its 1-based ``iteration`` is its creation order)."""
+        return (experiment.iteration - 1) % self.num_islands
+
+    def propose(self, state: SearchState, count: int) -> list[Proposal]:
+        """One proposal per free slot; slot ``j`` is experiment ``state.iteration + j``, seeded by that number."""
+        history = History(state)
+        population = history.succeeded
+        archive = Archive.build(history, population, self.feature_dimensions, self.feature_bins, self.archive_size)
+        proposals: list[Proposal] = []
+        for t in range(state.iteration, state.iteration + count):
+            rng = rng_at(state.seed, t, NAME)
+            island = t % self.num_islands
+            pool = [e for e in population if self.island_of(e) == island] + self.migrants(history, island, t)
+            parent = self.sample_parent(rng, pool, population, archive, island)
+            parent_id = parent.id if parent else None
+            avoid = history.ideas_tried_on(parent_id) + [p.idea for p in proposals if p.parent_id == parent_id]
+            proposals.append(self._proposal(state, rng, t, parent, archive, avoid))
+        return proposals
+
+    def migrants(self, history: History, island: int, t: int) -> list[Experiment]:
+        """The best of the previous island as of the last migration (iteration ``k * migration_interval <= t``)."""
+        source = (island - 1) % self.num_islands
+        last_migration = t // self.migration_interval * self.migration_interval
+        if t < self.migration_interval or source == island:
+            return []
+        donors = [e for e in history.succeeded if self.island_of(e) == source and e.iteration <= last_migration]
+        return history.ranked(donors)[:1]
+
+    def sample_parent(
+        self, rng: random.Random, pool: list[Experiment], population: list[Experiment], archive: Archive, island: int
+    ) -> Experiment | None:
+        """From the island's pool (exploration), the archive (exploitation) or anyone (random); None: draft."""
+        if not pool:
+            return None
+        draw = rng.random()
+        if draw < self.exploration_ratio:
+            return rng.choice(pool)
+        if draw < self.exploration_ratio + self.exploitation_ratio and archive.elites:
+            if rng.random() < self.elite_selection_ratio:
+                return archive.elites[0]
+            own = [e for e in archive.elites if self.island_of(e) == island]
+            return rng.choice(own or archive.elites)
+        return rng.choice(population)
+
+    def _proposal(
+        self,
+        state: SearchState,
+        rng: random.Random,
+        t: int,
+        parent: Experiment | None,
+        archive: Archive,
+        avoid: list[str],
+    ) -> Proposal:
+        inspirations = archive.inspirations(parent, rng, self.num_inspirations) if parent else []
+        hint = " ".join(
+            f'Borrow from #{e.id} ({score_text(e)}, another niche): "{clip(e.idea, 200)}".' for e in inspirations
+        )
+        guidance = "Inspirations from other niches of the archive are listed first above." if inspirations else ""
+        kind = "improve" if parent else "draft"
+        shown = list({e.id: e for e in [*inspirations, *archive.elites[:5]]}.values())
+        request = IdeaRequest(parent, kind, 1, shown, avoid, guidance, hint)
+        ideas = generate_ideas(state, state.llm, request, rng, purpose=NAME, seed=llm_seed(state.seed, t, NAME))
+        return Proposal(parent.id if parent else None, ideas[0], kind)

@@ -1,0 +1,26 @@
+"""Presets: named bundles of settings; a field left at None takes the preset's value."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from tinkerer_core.errors import ConfigError
+
+S = TypeVar("S")
+
+
+def resolve(strategy: str, preset: str, presets: Mapping[str, S], overrides: Mapping[str, Any]) -> S:
+    """The settings of ``preset`` with every non-None override applied; an unknown preset lists the valid ones."""
+    try:
+        base = presets[preset.upper()]
+    except KeyError:
+        valid = ", ".join(presets)
+        raise ConfigError(f"{strategy}: unknown preset {preset!r}; valid presets: {valid}") from None
+    return dataclasses.replace(base, **{name: value for name, value in overrides.items() if value is not None})
+
+
+def overrides_of(component: object, settings_type: type) -> dict[str, Any]:
+    """The component's fields that share a name with a settings field, as ``resolve`` takes them."""
+    return {field.name: getattr(component, field.name) for field in dataclasses.fields(settings_type)}

@@ -1,0 +1,59 @@
+"""Stop conditions chosen and configured as a run config does: command-line overrides and Python values."""
+
+from __future__ import annotations
+
+import chz
+import pytest
+from tinkerer_plugin_stop_conditions.composite import Composite
+from tinkerer_plugin_stop_conditions.limits import MaxIterations, Never
+from tinkerer_plugin_stop_conditions.scores import Threshold
+
+from tinkerer_core.components import StopCondition
+from tinkerer_core.config import component_field, component_values, make_config
+from tinkerer_core.errors import ConfigError
+from tinkerer_core.types import Direction
+
+
+@chz.chz
+class RunConfig:
+    """A run config reduced to its stop condition."""
+
+    stop: StopCondition = component_field("stop_condition", "never")
+
+
+def test_default_is_never() -> None:
+    assert isinstance(make_config(RunConfig).stop, Never)
+
+
+def test_cli_threshold_with_direction() -> None:
+    stop = make_config(RunConfig, argv=["stop=threshold", "stop.threshold=0.12", "stop.direction=minimize"]).stop
+    assert isinstance(stop, Threshold)
+    assert (stop.threshold, stop.direction) == (0.12, Direction.MINIMIZE)
+
+
+def test_cli_threshold_with_maximize_alias() -> None:
+    stop = make_config(RunConfig, argv=["stop=threshold", "stop.threshold=0.12", "stop.maximize=false"]).stop
+    assert stop.maximize is False
+    assert stop.direction is None
+
+
+def test_cli_max_iterations() -> None:
+    stop = make_config(RunConfig, argv=["stop=max_iterations", "stop.max_iter=3"]).stop
+    assert stop == MaxIterations(max_iter=3)
+
+
+def test_cli_invalid_direction_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="direction must be one of maximize, minimize, got 'sideways'"):
+        make_config(RunConfig, argv=["stop=threshold", "stop.threshold=0.12", "stop.direction=sideways"])
+
+
+def test_cli_invalid_patience_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="patience must be at least 1, got -2"):
+        make_config(RunConfig, argv=["stop=plateau", "stop.patience=-2"])
+
+
+def test_python_api_values_build_a_composite() -> None:
+    params = {"conditions": [("threshold", {"threshold": 0.9}), ("plateau", {"patience": 5})], "mode": "any"}
+    stop = make_config(RunConfig, [component_values("stop", "composite", params)]).stop
+    assert isinstance(stop, Composite)
+    assert [type(child).__name__ for child in stop.children] == ["Threshold", "Plateau"]

@@ -1,0 +1,254 @@
+"""The ``tinkerer`` command.
+
+``tinkerer evolve CONFIG key=value ...`` runs a config file with chz overrides; ``tinkerer plugins``
+and ``tinkerer list KIND`` show what is installed; plugins add subcommands through
+``tinkerer_register_commands``. Errors a user can fix are printed without a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from tinkerer_core import __version__
+from tinkerer_core.errors import ConfigError, MissingPluginError, TinkererError
+from tinkerer_core.kinds import KINDS, kind_named
+from tinkerer_core.plugins import get_manager
+
+LIST_ALIASES = {"--list-agents": "coding_agents", "--list-evaluators": "evaluators", "--list-stops": "stop_conditions"}
+
+
+# --- plugins and components ------------------------------------------------------------------
+
+
+def cmd_plugins(args: argparse.Namespace) -> int:
+    manager = get_manager()
+    manager.registry  # noqa: B018 - collect registrations so each plugin lists its components
+    infos = sorted(manager.infos.values(), key=lambda info: info.name)
+    if args.json:
+        print(json.dumps([info.as_dict() for info in infos], indent=2))
+        return 0
+    if not infos:
+        print("no plugins installed")
+    for info in infos:
+        version = f" {info.version}" if info.version else ""
+        print(f"{info.name}{version} [{info.status}]" + (f" {info.distribution}" if info.distribution else ""))
+        for kind, names in sorted(info.components.items()):
+            print(f"  {kind}: {', '.join(names)}")
+        if info.error:
+            print(f"  error: {info.error}")
+    for conflict in manager.conflicts:
+        print(f"conflict: {conflict}")
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    kind = kind_named(args.kind)
+    registrations = get_manager().registry[kind.name]
+    if args.json:
+        print(
+            json.dumps(
+                [{"name": r.name, "plugin": r.plugin, "doc": _doc(r.cls)} for r in registrations.values()], indent=2
+            )
+        )
+        return 0
+    if not registrations:
+        print(f"no {kind.plural.replace('_', ' ')} installed")
+    for name in sorted(registrations):
+        registration = registrations[name]
+        print(f"{name:24} {_doc(registration.cls)}  ({registration.plugin})")
+    return 0
+
+
+def _doc(cls: type) -> str:
+    return (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else ""
+
+
+def cmd_pip(args: argparse.Namespace) -> int:
+    action = ["install"] if args.command == "install" else ["uninstall", "--yes"]
+    return subprocess.call([sys.executable, "-m", "pip", *action, *args.packages])
+
+
+# --- runs ------------------------------------------------------------------------------------
+
+
+def _load_evolve_config(target: str | None, overrides: Sequence[str]) -> tuple[Any, str | None]:
+    from tinkerer_core.config import make_config
+    from tinkerer_core.engine.config import EvolveConfig
+    from tinkerer_core.engine.persist import import_config_file, save_config
+
+    layers: list[dict[str, Any]] = []
+    if target is not None:
+        module = import_config_file(target)
+        config = getattr(module, "config", None)
+        if config is None:
+            raise ConfigError(f"{target} defines no `config`: set `config = EvolveConfig(...)` or a dict of fields")
+        if isinstance(config, dict):
+            layers.append(config)
+        else:
+            from tinkerer_core.engine.persist import _decode
+
+            layers.append({key: _decode(value) for key, value in save_config(config)["values"].items()})
+    return make_config(EvolveConfig, layers, overrides), target
+
+
+def cmd_evolve(args: argparse.Namespace) -> int:
+    from tinkerer_core.engine.run import EvolveRun
+
+    target, overrides = args.config, list(args.overrides)
+    if target is not None and ("=" in target or target.startswith("-")):
+        target, overrides = None, [target, *overrides]
+    config, config_file = _load_evolve_config(target, overrides)
+    run = EvolveRun.start(config, config_file)
+    return _report(run.run(), quiet=args.quiet)
+
+
+def cmd_resume(args: argparse.Namespace) -> int:
+    from tinkerer_core.engine.run import EvolveRun
+
+    return _report(EvolveRun.resume(Path(args.run_dir)).run(), quiet=args.quiet)
+
+
+def _report(solution: Any, quiet: bool) -> int:
+    score = "none" if solution.score is None else f"{solution.score:.6g}"
+    print(f"best score: {score} ({solution.direction.value}) from experiment {solution.experiment_id}")
+    print(f"experiments: {solution.iterations}; stopped: {solution.stop_reason}")
+    print(f"solution: {solution.path}")
+    print(f"run directory: {solution.run_dir}")
+    return 0
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    from tinkerer_core.engine.store import STORE_FILE, RunStore
+
+    root = Path(args.root)
+    rows = []
+    for path in sorted(root.glob(f"**/{STORE_FILE}")) if root.is_dir() else []:
+        store = RunStore(path.parent)
+        try:
+            rows.append(store.summary())
+        finally:
+            store.close()
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    if not rows:
+        print(f"no runs under {root}")
+    for row in rows:
+        best = "-" if row["best_score"] is None else f"{row['best_score']:.6g}"
+        print(
+            f"{row['run_dir']}  {row['status']:<11} best={best:<10} experiments={row['experiments']:<4} cost=${row['cost']:.4f}"
+        )
+    return 0
+
+
+def _missing(kind: str, package: str) -> Any:
+    def handler(args: argparse.Namespace) -> int:
+        raise MissingPluginError(f"`tinkerer {args.command}` needs a {kind} plugin; install one: pip install {package}")
+
+    return handler
+
+
+# --- the parser ------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tinkerer", description="AI that learns, experiments, builds, ships and trains."
+    )
+    parser.add_argument("--version", action="version", version=f"tinkerer {__version__}")
+    for alias in LIST_ALIASES:
+        parser.add_argument(alias, action="store_true", help=f"list installed {LIST_ALIASES[alias].replace('_', ' ')}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    plugins = sub.add_parser("plugins", help="list installed plugins, their components and load errors")
+    plugins.add_argument("--json", action="store_true")
+    plugins.set_defaults(handler=cmd_plugins)
+
+    listing = sub.add_parser("list", help="list installed components of a kind")
+    listing.add_argument("kind", help=", ".join(kind.plural for kind in KINDS.values()))
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(handler=cmd_list)
+
+    for name, verb in (("install", "install"), ("uninstall", "uninstall")):
+        pip = sub.add_parser(name, help=f"{verb} plugins with pip into this environment")
+        pip.add_argument("packages", nargs="+")
+        pip.set_defaults(handler=cmd_pip)
+
+    evolve = sub.add_parser(
+        "evolve",
+        help="run experiments toward a goal",
+        description="CONFIG is a Python file defining `config`; key=value pairs override fields "
+        "(evaluator=regex_pattern evaluator.pattern='...'). Add --help after the overrides to see every field.",
+        add_help=False,
+    )
+    evolve.add_argument("config", nargs="?")
+    evolve.add_argument("overrides", nargs=argparse.REMAINDER)
+    evolve.add_argument("--quiet", action="store_true")
+    evolve.set_defaults(handler=cmd_evolve)
+
+    resume = sub.add_parser("resume", help="continue a killed or interrupted run")
+    resume.add_argument("run_dir")
+    resume.add_argument("--quiet", action="store_true")
+    resume.set_defaults(handler=cmd_resume)
+
+    runs = sub.add_parser("runs", help="list runs with status, best score and cost")
+    runs.add_argument("--root", default="runs")
+    runs.add_argument("--json", action="store_true")
+    runs.set_defaults(handler=cmd_runs)
+
+    for name, kind, package, text in (
+        ("learn", "knowledge backend", "tinkerer-plugin-knowledge-sqlite", "learn from repos, files, papers"),
+        ("research", "knowledge backend", "tinkerer-plugin-knowledge-sqlite", "research a topic"),
+        ("index-kg", "knowledge backend", "tinkerer-plugin-knowledge-sqlite", "index wiki pages or a JSON graph"),
+        ("train", "trainer", "tinkerer-plugin-tinker", "train a model (LoRA SFT, RL)"),
+        ("deploy", "deployer", "tinkerer-plugin-deploy-local", "deploy a solution"),
+    ):
+        command = sub.add_parser(name, help=text)
+        command.add_argument("args", nargs=argparse.REMAINDER)
+        command.set_defaults(handler=_missing(kind, package))
+
+    get_manager().hooks.hook.tinkerer_register_commands(subparsers=sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        parser = build_parser()
+        args, extra = parser.parse_known_args(argv)
+        for alias, kind in LIST_ALIASES.items():
+            if getattr(args, alias[2:].replace("-", "_")):
+                return cmd_list(argparse.Namespace(kind=kind, json=False))
+        if args.command is None:
+            parser.print_help()
+            return 0
+        if args.command == "evolve":
+            args.overrides = [*args.overrides, *extra]
+            if args.config in ("-h", "--help") and not args.overrides:
+                parser.parse_args(["evolve", "--help"])
+            args.quiet = "--quiet" in args.overrides or args.quiet
+            args.overrides = [item for item in args.overrides if item != "--quiet"]
+        elif extra:
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        return int(args.handler(args) or 0)
+    except TinkererError as error:
+        from tinkerer_core.config import ConfigHelp
+
+        if isinstance(error, ConfigHelp):
+            print(error)
+            return 0
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted: resume with `tinkerer resume RUN_DIR`", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

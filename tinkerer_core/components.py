@@ -1,0 +1,258 @@
+"""The interfaces of Tinkerer's component kinds and the contexts they are called with.
+
+A plugin implements a component as a frozen ``@chz.chz`` class that subclasses one of these
+interfaces: its fields are its parameters (settable from config and the command line), its
+methods do the work. Heavy imports belong inside methods, so listing plugins stays fast.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tinkerer_core.types import (
+    Checkpoint,
+    Direction,
+    Evaluation,
+    Experiment,
+    RunResult,
+    Software,
+    Solution,
+)
+
+if TYPE_CHECKING:
+    from tinkerer_core.llm import LLM
+
+
+# --- evaluators -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EvaluationContext:
+    """Everything an evaluator may look at: the goal, the run's result and its workspace."""
+
+    goal: str
+    result: RunResult
+    workspace: Path
+    direction: Direction = Direction.MAXIMIZE
+    llm: LLM | None = None
+
+
+class Evaluator(ABC):
+    """Scores the result of running a solution."""
+
+    @abstractmethod
+    def evaluate(self, ctx: EvaluationContext) -> Evaluation:
+        """Return a score (None when there is none) and feedback that says why."""
+
+
+# --- stop conditions -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunState:
+    """What a stop condition sees after every experiment."""
+
+    iteration: int  # experiments finished so far
+    elapsed_s: float
+    total_cost: float
+    scores: Sequence[float | None]  # one per finished experiment, in order
+    consecutive_errors: int
+    direction: Direction = Direction.MAXIMIZE
+
+    @property
+    def best_score(self) -> float | None:
+        return self.direction.best(self.scores)
+
+
+@dataclass(frozen=True)
+class StopDecision:
+    stop: bool
+    reason: str = ""
+
+
+class StopCondition(ABC):
+    """Decides, after every experiment, whether the run is over."""
+
+    @abstractmethod
+    def check(self, state: RunState) -> StopDecision:
+        """Return whether to stop now, and why."""
+
+
+# --- search strategies -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """The next experiment to run: which parent to build on, and the idea to try."""
+
+    parent_id: int | None
+    idea: str
+    kind: str = "improve"  # draft | improve | debug
+
+
+@dataclass(frozen=True)
+class SearchState:
+    """The run so far, as a search strategy sees it."""
+
+    goal: str
+    direction: Direction
+    experiments: Sequence[Experiment]
+    iteration: int
+    max_iterations: int | None
+    seed: int
+    llm: LLM | None = None
+    knowledge_context: str = ""
+
+    def by_id(self, experiment_id: int) -> Experiment:
+        for experiment in self.experiments:
+            if experiment.id == experiment_id:
+                return experiment
+        raise KeyError(experiment_id)
+
+    def children(self, experiment_id: int | None) -> list[Experiment]:
+        return [e for e in self.experiments if e.parent_id == experiment_id]
+
+    def best(self) -> Experiment | None:
+        best: Experiment | None = None
+        for experiment in self.experiments:
+            if self.direction.is_better(experiment.score, best.score if best else None):
+                best = experiment
+        return best
+
+
+class SearchStrategy(ABC):
+    """Decides what to try next from the history of the run.
+
+    Strategies derive their decisions from ``SearchState`` alone (plus a seeded RNG), so a
+    resumed run continues exactly where it stopped.
+    """
+
+    @abstractmethod
+    def propose(self, state: SearchState, count: int) -> list[Proposal]:
+        """Return up to ``count`` experiments to run next (fewer, or none, when done)."""
+
+    def debug_attempts(self) -> int | None:
+        """How many debug attempts a failed run gets unless the run config sets them; None: the engine's default."""
+        return None
+
+
+# --- coding agents ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AgentRequest:
+    """The same request for every coding agent."""
+
+    goal: str
+    workspace: Path
+    idea: str
+    kind: str = "draft"
+    focus_files: Sequence[str] = ()
+    parent_code: Mapping[str, str] = field(default_factory=dict)
+    parent_output_tail: str = ""
+    parent_score: float | None = None
+    parent_feedback: str = ""
+    errors: Sequence[str] = ()  # earlier errors on this branch, oldest first
+    knowledge_context: str = ""
+    additional_context: str = ""
+    iteration: int = 0
+    seed: int = 0
+    llm: LLM | None = None
+
+
+@dataclass(frozen=True)
+class AgentResult:
+    """What a coding agent did: the files it changed, what it said and what it cost."""
+
+    changed_files: Sequence[str]
+    summary: str = ""
+    transcript: str = ""
+    cost: float = 0.0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    error: str = ""
+
+
+class CodingAgent(ABC):
+    """Edits the files of a workspace toward a goal."""
+
+    @abstractmethod
+    def implement(self, request: AgentRequest) -> AgentResult:
+        """Edit ``request.workspace`` in place and report what changed."""
+
+
+# --- knowledge -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KnowledgePage:
+    id: str
+    title: str
+    page_type: str  # Workflow | Principle | Implementation | Environment | Heuristic
+    overview: str
+    content: str
+    domains: Sequence[str] = ()
+    edges: Sequence[tuple[str, str]] = ()  # (edge type, target page id)
+
+
+@dataclass(frozen=True)
+class KnowledgeHit:
+    page: KnowledgePage
+    score: float
+    connected: Sequence[str] = ()
+
+
+class KnowledgeBackend(ABC):
+    """Stores knowledge pages and finds the ones relevant to a query."""
+
+    @abstractmethod
+    def index(self, pages: Sequence[KnowledgePage]) -> int:
+        """Add or update pages; return how many were written."""
+
+    @abstractmethod
+    def search(self, query: str, top_k: int = 5, filters: Mapping[str, Any] | None = None) -> list[KnowledgeHit]:
+        """The pages most relevant to ``query``, best first."""
+
+    @abstractmethod
+    def clear(self) -> None:
+        """Delete what this index created, and nothing else."""
+
+    def close(self) -> None:  # noqa: B027 - optional for backends without connections
+        """Release connections."""
+
+
+# --- training --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    checkpoints: Sequence[Checkpoint]
+    metrics: Mapping[str, float]
+    run_dir: Path
+
+
+class Trainer(ABC):
+    """Trains a model (LoRA SFT, RL) and saves checkpoints."""
+
+    @abstractmethod
+    def train(self, run_dir: Path) -> TrainResult:
+        """Train, writing metrics and checkpoints under ``run_dir``."""
+
+
+# --- deployment ------------------------------------------------------------------------------
+
+
+class Deployer(ABC):
+    """Turns a solution into running ``Software``."""
+
+    def supports(self, solution: Solution) -> tuple[bool, str]:
+        """Whether this deployer can serve ``solution`` on this machine, and why (for AUTO)."""
+        return True, "available"
+
+    @abstractmethod
+    def deploy(self, solution: Solution) -> Software:
+        """Deploy ``solution`` and return it started."""

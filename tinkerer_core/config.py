@@ -1,0 +1,163 @@
+"""chz glue: fields typed by a component kind resolve plugin names, and config errors read well.
+
+``evaluator=regex_pattern evaluator.pattern='RMSE: ([\\d.]+)'`` on the command line and
+``evaluator="regex_pattern", evaluator_params={...}`` in Python both go through
+:func:`make_config`, which applies layers of values to a chz ``Blueprint``.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeVar
+
+import chz
+from chz.blueprint import (
+    ConstructionException,
+    EntrypointHelpException,
+    ExtraneousBlueprintArg,
+    InvalidBlueprintArg,
+    MissingBlueprintArg,
+)
+from chz.blueprint._entrypoint import EntrypointException
+from chz.factories import MetaFactory, MetaFromString
+
+from tinkerer_core.errors import ConfigError, TinkererError, UnknownComponentError
+from tinkerer_core.kinds import KINDS
+from tinkerer_core.plugins import Registration, get_manager
+
+T = TypeVar("T")
+
+
+class PluginFactory(MetaFactory):
+    """Resolves a component name (``regex_pattern``) to the class an installed plugin registered."""
+
+    def __init__(self, kind: str, default: str | None = None) -> None:
+        super().__init__()
+        self.kind = KINDS[kind]
+        self.default = default
+
+    def __repr__(self) -> str:
+        return f"PluginFactory({self.kind.name!r}, default={self.default!r})"
+
+    def unspecified_factory(self) -> type | None:
+        registration = get_manager().registry[self.kind.name].get(self.default or "")
+        return registration.cls if registration else None
+
+    def from_string(self, factory: str) -> type:
+        try:
+            return get_manager().lookup(self.kind.name, factory).cls
+        except UnknownComponentError as error:
+            raise MetaFromString(str(error)) from None
+
+    def perform_cast(self, value: str) -> Any:
+        return self.from_string(value)()
+
+
+def component_field(kind: str, default: str | None, doc: str = "") -> Any:
+    """A config field holding a component of ``kind``, ``default`` naming the plugin used when unset."""
+    if default is None:
+        return chz.field(meta_factory=PluginFactory(kind), default=None, doc=doc)
+    return chz.field(
+        meta_factory=PluginFactory(kind, default),
+        default_factory=lambda: get_manager().create(kind, default),
+        doc=doc,
+    )
+
+
+def component_values(prefix: str, name: str | None, params: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Blueprint values for a component given by name and params, as the Python API takes them."""
+    values: dict[str, Any] = {}
+    if name is not None:
+        values[prefix] = chz.Castable(name)
+    for key, value in (params or {}).items():
+        values[f"{prefix}.{key}"] = value
+    return values
+
+
+def _message(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.replace(
+        "Append --help to your command to see valid arguments", "Add --help to see every field."
+    ).strip()
+
+
+def _unwrap_unknown(error: BaseException) -> UnknownComponentError | None:
+    """Find an unknown-plugin error inside chz's wrapping, so the user sees the installed names."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, UnknownComponentError):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def make_config(cls: type[T], layers: Sequence[Mapping[str, Any]] = (), argv: Sequence[str] = ()) -> T:
+    """Build ``cls`` from value layers (later wins) and ``a.b=c`` command-line overrides.
+
+    Raises ``ConfigError`` naming the field at fault; ``--help`` in ``argv`` raises
+    ``ConfigHelp`` whose message lists every field, its value and where it came from.
+    """
+    blueprint = chz.Blueprint(cls)
+    for index, layer in enumerate(layers):
+        values = _castable_strings(cls, layer)
+        blueprint = blueprint.apply(values, layer_name=f"config layer {index}" if index else "config")
+    try:
+        if argv:
+            blueprint = blueprint.apply_from_argv(list(argv), allow_hyphens=True)
+        return blueprint.make()
+    except EntrypointHelpException as help_request:
+        raise ConfigHelp(str(help_request)) from None
+    except (ExtraneousBlueprintArg, InvalidBlueprintArg, MissingBlueprintArg) as error:
+        raise ConfigError(_message(error)) from None
+    except (ConstructionException, EntrypointException, MetaFromString, TypeError, ValueError) as error:
+        unknown = _unwrap_unknown(error)
+        if unknown is not None:
+            raise ConfigError(str(unknown)) from None
+        if isinstance(error, TinkererError):
+            raise
+        raise ConfigError(f"invalid configuration for {cls.__name__}: {_message(error)}") from None
+
+
+def _castable_strings(cls: type, layer: Mapping[str, Any]) -> dict[str, Any]:
+    """Let Python values be written as on the command line: a string given for a field that is not
+    a string (a plugin name, ``"minimize"``, ``"3"``) is cast by the field's rules."""
+    fields = chz.chz_fields(cls)
+    values = dict(layer)
+    for key, value in layer.items():
+        field = fields.get(key)
+        if isinstance(value, str) and field is not None and not _accepts_str(field.final_type):
+            values[key] = chz.Castable(value)
+    return values
+
+
+def _accepts_str(tp: Any) -> bool:
+    return (
+        tp is str
+        or tp is Any
+        or (typing.get_origin(tp) in (typing.Union, types.UnionType) and str in typing.get_args(tp))
+    )
+
+
+class ConfigHelp(TinkererError):
+    """Raised for ``--help``: the message is the field table to print."""
+
+
+def build_component(registration: Registration, params: dict[str, Any]) -> Any:
+    """Instantiate a registered component from Python params, with field-level errors."""
+    fields = chz.chz_fields(registration.cls)
+    unknown = sorted(set(params) - set(fields) - {key.split(".", 1)[0] for key in params if "." in key})
+    if unknown:
+        valid = ", ".join(f"{name}: {_type_name(f.final_type)}" for name, f in fields.items()) or "none"
+        raise ConfigError(
+            f"{registration.kind.label} {registration.name!r} has no parameter {unknown[0]!r}; its parameters are: {valid}"
+        )
+    try:
+        return make_config(registration.cls, [params])
+    except ConfigError as error:
+        raise ConfigError(f"{registration.kind.label} {registration.name!r}: {error}") from None
+
+
+def _type_name(tp: Any) -> str:
+    return getattr(tp, "__name__", None) or str(tp).replace("typing.", "")

@@ -1,0 +1,173 @@
+"""One experiment, start to finish: the agent edits, the solution runs, the evaluator scores.
+
+``execute`` runs in the engine's process (workers=1) or in a worker process; it touches only
+its own worktree and returns everything the engine must store.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tinkerer_core.components import AgentRequest, AgentResult, EvaluationContext
+from tinkerer_core.engine.config import EvolveConfig
+from tinkerer_core.engine.runner import Limits, run_command, scrubbed_environment
+from tinkerer_core.engine.workspace import Workspaces
+from tinkerer_core.errors import TinkererError
+from tinkerer_core.llm import Completion, LLMLedger
+from tinkerer_core.types import Evaluation, Experiment, RunResult
+
+FEEDBACK_CHARS = 2000
+
+
+@dataclass(frozen=True)
+class ExperimentTask:
+    """What a worker needs to run one experiment."""
+
+    experiment_id: int
+    iteration: int
+    idea: str
+    kind: str
+    workspace: Path
+    parent: Experiment | None
+    parent_files: dict[str, str]
+    branch_errors: tuple[str, ...]
+    debug_attempts: int
+    knowledge_context: str = ""
+
+
+@dataclass
+class ExperimentOutcome:
+    """What happened, for the engine to store."""
+
+    commit: str = ""
+    result: RunResult | None = None
+    evaluation: Evaluation | None = None
+    error: str = ""
+    agent_seconds: float = 0.0
+    agent_cost: float = 0.0
+    attempts: int = 0
+    llm_calls: list[tuple[str, Completion]] = field(default_factory=list)
+    events: list[tuple[str, dict[str, object]]] = field(default_factory=list)
+
+    @property
+    def succeeded(self) -> bool:
+        return self.result is not None and self.result.ok and not self.error
+
+
+def execute(
+    task: ExperimentTask, config: EvolveConfig, workspaces: Workspaces, llm_factory: object
+) -> ExperimentOutcome:
+    """Run the agent, the solution and the evaluator, with debug attempts after failures."""
+    ledger = LLMLedger()
+    llm = llm_factory(ledger) if callable(llm_factory) else None
+    outcome = ExperimentOutcome()
+    errors = list(task.branch_errors)
+    limits = Limits(timeout_s=config.timeout_s, memory_mb=config.memory_mb, output_chars=config.output_chars)
+    env = _solution_environment(config, task.workspace)
+    for attempt in range(task.debug_attempts + 1):
+        outcome.attempts = attempt + 1
+        kind = task.kind if attempt == 0 else "debug"
+        request = _request(task, config, kind, errors, outcome.result, llm)
+        agent_result = _run_agent(config, request, outcome)
+        if agent_result.error and not agent_result.changed_files:
+            outcome.error = f"agent: {agent_result.error}"
+            errors.append(outcome.error)
+            outcome.events.append(("agent_failed", {"attempt": attempt + 1, "error": agent_result.error}))
+            continue
+        outcome.error = ""
+        outcome.commit = workspaces.commit(
+            task.workspace, f"exp-{task.experiment_id} attempt {attempt + 1}: {_one_line(task.idea)}"
+        )
+        outcome.result = run_command(
+            config.command, task.workspace, limits, env, workspaces.pid_file(task.experiment_id)
+        )
+        outcome.evaluation = _evaluate(config, task.workspace, outcome.result, llm)
+        if outcome.result.ok:
+            break
+        errors.append(_failure_text(outcome.result))
+        outcome.events.append(("run_failed", {"attempt": attempt + 1, "exit_code": outcome.result.exit_code}))
+    outcome.llm_calls = list(ledger.calls)
+    return outcome
+
+
+def _run_agent(config: EvolveConfig, request: AgentRequest, outcome: ExperimentOutcome) -> AgentResult:
+    started = time.monotonic()
+    try:
+        result = config.agent.implement(request)
+    except TinkererError:
+        raise
+    except Exception as error:  # an agent bug must not end the run: it is this experiment's failure
+        result = AgentResult(changed_files=(), error=f"{type(error).__name__}: {error}")
+    outcome.agent_seconds += time.monotonic() - started
+    outcome.agent_cost += result.cost
+    return result
+
+
+def _evaluate(config: EvolveConfig, workspace: Path, result: RunResult, llm: object) -> Evaluation:
+    ctx = EvaluationContext(goal=config.goal, result=result, workspace=workspace, direction=config.direction, llm=llm)  # type: ignore[arg-type]
+    try:
+        return config.evaluator.evaluate(ctx)
+    except TinkererError:
+        raise
+    except Exception as error:
+        return Evaluation(score=None, feedback=f"evaluator failed: {type(error).__name__}: {error}")
+
+
+def _request(
+    task: ExperimentTask,
+    config: EvolveConfig,
+    kind: str,
+    errors: Sequence[str],
+    last_result: RunResult | None,
+    llm: object,
+) -> AgentRequest:
+    parent = task.parent
+    if kind == "debug":
+        output_tail = last_result.output_tail(FEEDBACK_CHARS) if last_result else ""
+        score, feedback = None, ""
+    else:
+        output_tail = parent.result.output_tail(FEEDBACK_CHARS) if parent and parent.result else ""
+        score = parent.score if parent else None
+        feedback = parent.evaluation.feedback if parent and parent.evaluation else ""
+    return AgentRequest(
+        goal=config.goal,
+        workspace=task.workspace,
+        idea=task.idea,
+        kind=kind,
+        focus_files=(config.main_file,),
+        parent_code=task.parent_files,
+        parent_output_tail=output_tail,
+        parent_score=score,
+        parent_feedback=feedback,
+        errors=tuple(errors),
+        knowledge_context=task.knowledge_context,
+        additional_context=config.additional_context,
+        iteration=task.iteration,
+        seed=config.seed * 1_000_003 + task.experiment_id,
+        llm=llm,  # type: ignore[arg-type]
+    )
+
+
+def _solution_environment(config: EvolveConfig, workspace: Path) -> dict[str, str]:
+    env = scrubbed_environment(os.environ, keep=config.pass_env)
+    env["PYTHONUNBUFFERED"] = "1"
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env["TINKERER_WORKSPACE"] = str(workspace)
+    if config.data_dir:
+        env["TINKERER_DATA_DIR"] = str(workspace / "data")
+    return env
+
+
+def _failure_text(result: RunResult) -> str:
+    if result.timed_out:
+        return f"the run timed out; output tail:\n{result.output_tail(FEEDBACK_CHARS)}"
+    return f"the run exited with {result.exit_code}; output tail:\n{result.output_tail(FEEDBACK_CHARS)}"
+
+
+def _one_line(text: str) -> str:
+    line = text.strip().splitlines()[0] if text.strip() else "experiment"
+    return line[:72]

@@ -1,0 +1,379 @@
+"""The evolve loop: propose, implement, run, score, store, decide whether to stop.
+
+The engine is the single writer of the run store. Experiments run in-process (workers=1) or
+in forked worker processes (workers>1); either way an experiment only touches its worktree.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import re
+import time
+from collections import deque
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from tinkerer_core.components import Proposal, RunState, SearchState
+from tinkerer_core.engine.config import EvolveConfig
+from tinkerer_core.engine.experiment import ExperimentOutcome, ExperimentTask, execute
+from tinkerer_core.engine.persist import load_config, save_config
+from tinkerer_core.engine.runner import kill_leftover
+from tinkerer_core.engine.store import RunStore, StoreLedger
+from tinkerer_core.engine.workspace import Workspaces
+from tinkerer_core.errors import ConfigError
+from tinkerer_core.llm import LLM, LLMLedger, lazy_llm
+from tinkerer_core.plugins import get_manager
+from tinkerer_core.types import Direction, Experiment, ExperimentStatus, Solution
+
+SOLUTION_MARKER = ".tinkerer-solution.json"
+MAX_BRANCH_ERRORS = 3
+DEFAULT_DEBUG_ATTEMPTS = 2
+
+
+def default_run_dir(goal: str) -> Path:
+    slug = re.sub(r"[^a-z0-9]+", "-", goal.lower()).strip("-")[:40] or "run"
+    return Path("runs") / f"{datetime.now():%Y%m%d-%H%M%S}-{slug}"
+
+
+def best_experiment(experiments: list[Experiment], direction: Direction) -> Experiment | None:
+    """The best scored experiment (ties: the later one that ran cleanly); else the last clean run."""
+    best: Experiment | None = None
+    for experiment in experiments:
+        if experiment.score is None:
+            continue
+        if (
+            best is None
+            or direction.is_better(experiment.score, best.score)
+            or (experiment.score == best.score and experiment.status is ExperimentStatus.SUCCEEDED)
+        ):
+            best = experiment
+    if best is not None:
+        return best
+    succeeded = [e for e in experiments if e.status is ExperimentStatus.SUCCEEDED]
+    return succeeded[-1] if succeeded else None
+
+
+@dataclass
+class _WorkerContext:
+    config: EvolveConfig
+    workspaces: Workspaces
+
+
+_worker_context: _WorkerContext | None = None
+
+
+def _execute_in_worker(task: ExperimentTask) -> ExperimentOutcome:
+    assert _worker_context is not None, "worker started without context"
+    config = _worker_context.config
+    return execute(task, config, _worker_context.workspaces, lambda ledger: lazy_llm(config.llm, ledger))
+
+
+class EvolveRun:
+    """One evolve run in its run directory; ``start`` a new one or ``resume`` a killed one."""
+
+    def __init__(self, config: EvolveConfig, run_dir: Path, store: RunStore, workspaces: Workspaces) -> None:
+        self.config = config
+        self.run_dir = run_dir
+        self.store = store
+        self.workspaces = workspaces
+        self.ledger = StoreLedger(store)
+        self.llm = lazy_llm(config.llm, self.ledger)
+        self.hooks = get_manager().hooks.hook
+        meta = store.meta()
+        self.base_commit: str = meta["base_commit"]
+        self._elapsed_before = float(meta.get("elapsed_s", 0.0))
+        self._started = time.monotonic()
+        self.debug_attempts: int = next(
+            value
+            for value in (config.debug_attempts, config.search.debug_attempts(), DEFAULT_DEBUG_ATTEMPTS)
+            if value is not None
+        )
+
+    @classmethod
+    def start(cls, config: EvolveConfig, config_file: str | None = None) -> EvolveRun:
+        run_dir = (Path(config.run_dir) if config.run_dir else default_run_dir(config.goal)).resolve()
+        if RunStore.exists(run_dir):
+            raise ConfigError(f"{run_dir} already holds a run: resume it with `tinkerer resume {run_dir}`")
+        _check_output_path(config.output_path)
+        run_dir.mkdir(parents=True, exist_ok=True)
+        workspaces = Workspaces(run_dir, config.data_dir, config.data_mode)
+        base_commit = workspaces.create(config.starting_repo)
+        store = RunStore(run_dir)
+        store.set_meta(
+            goal=config.goal,
+            direction=config.direction.value,
+            status="running",
+            started_at=time.time(),
+            base_commit=base_commit,
+            elapsed_s=0.0,
+            config_file=str(Path(config_file).resolve()) if config_file else None,
+            config=save_config(config),
+        )
+        store.log_event("run_started")
+        return cls(config, run_dir, store, workspaces)
+
+    @classmethod
+    def resume(cls, run_dir: Path) -> EvolveRun:
+        run_dir = Path(run_dir).resolve()
+        if not RunStore.exists(run_dir):
+            raise ConfigError(f"{run_dir} holds no run (no run.sqlite): start one with `tinkerer evolve`")
+        store = RunStore(run_dir)
+        meta = store.meta()
+        config = load_config(meta["config"], meta.get("config_file"))
+        interrupted = store.mark_interrupted()
+        store.set_meta(status="running")
+        store.log_event("run_resumed", interrupted=interrupted)
+        return cls(config, run_dir, store, Workspaces(run_dir, config.data_dir, config.data_mode))
+
+    # --- the loop --------------------------------------------------------------------------
+
+    def run(self) -> Solution:
+        """Run experiments until a stop condition, the budget or the strategy ends the run."""
+        global _worker_context
+        self.hooks.tinkerer_run_start(run_dir=str(self.run_dir), config=self.config)
+        redo = deque(e for e in self.store.experiments() if e.status is ExperimentStatus.INTERRUPTED)
+        reason = self._check_stop() or ""
+        pool: ProcessPoolExecutor | None = None
+        if self.config.workers > 1:
+            _worker_context = _WorkerContext(self.config, self.workspaces)
+            pool = ProcessPoolExecutor(self.config.workers, mp_context=multiprocessing.get_context("fork"))
+        running: dict[Future[ExperimentOutcome], int] = {}
+        try:
+            while True:
+                if not reason:
+                    reason = self._fill(pool, running, redo)
+                if not running:
+                    break
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    experiment_id = running.pop(future)
+                    self._finish(experiment_id, future.result())
+                    reason = reason or self._check_stop()
+        except BaseException:
+            self.store.set_meta(status="interrupted", elapsed_s=self._elapsed())
+            raise
+        finally:
+            if pool is not None:
+                pool.shutdown(cancel_futures=True)
+                _worker_context = None
+        return self._conclude(reason or "search exhausted")
+
+    def _fill(
+        self, pool: ProcessPoolExecutor | None, running: dict[Future[ExperimentOutcome], int], redo: deque[Experiment]
+    ) -> str:
+        """Start experiments until every worker is busy; return a stop reason when the budget is spent."""
+        while len(running) < self.config.workers:
+            if redo:
+                experiment = redo.popleft()
+                if kill_leftover(self.workspaces.pid_file(experiment.id), self.workspaces.path(experiment.id)):
+                    self.store.log_event("leftover_killed", experiment.id)
+                self.store.restart_experiment(experiment.id)
+                self.store.log_event("experiment_redone", experiment.id)
+                self._submit(pool, running, experiment)
+                continue
+            started = len(self.store.experiments())
+            if started >= self.config.max_iterations:
+                return f"max_iterations ({self.config.max_iterations}) reached"
+            free = min(self.config.workers - len(running), self.config.max_iterations - started)
+            proposals = self.config.search.propose(self._search_state(), free)[:free]
+            if not proposals:
+                return "" if running else "search exhausted"
+            for proposal in proposals:
+                self._submit(pool, running, self._add(proposal))
+        return ""
+
+    def _add(self, proposal: Proposal) -> Experiment:
+        experiments = self.store.experiments()
+        known = {e.id for e in experiments}
+        parent_id = proposal.parent_id if proposal.parent_id in known else None
+        kind = proposal.kind if parent_id is not None else "draft"
+        experiment_id = self.store.add_experiment(parent_id, len(experiments) + 1, proposal.idea, kind)
+        return self.store.experiment(experiment_id)
+
+    def _submit(
+        self, pool: ProcessPoolExecutor | None, running: dict[Future[ExperimentOutcome], int], experiment: Experiment
+    ) -> None:
+        task = self._task(experiment)
+        if pool is None:
+            future: Future[ExperimentOutcome] = Future()
+            future.set_result(execute(task, self.config, self.workspaces, self._experiment_llm))
+            running[future] = experiment.id
+        else:
+            running[pool.submit(_execute_in_worker, task)] = experiment.id
+
+    def _experiment_llm(self, ledger: LLMLedger) -> LLM | None:
+        return lazy_llm(self.config.llm, ledger)
+
+    def _task(self, experiment: Experiment) -> ExperimentTask:
+        parent = self.store.experiment(experiment.parent_id) if experiment.parent_id is not None else None
+        start_commit = parent.commit if parent and parent.commit else self.base_commit
+        workspace = self.workspaces.checkout(experiment.id, start_commit)
+        return ExperimentTask(
+            experiment_id=experiment.id,
+            iteration=experiment.iteration,
+            idea=experiment.idea,
+            kind=experiment.kind,
+            workspace=workspace,
+            parent=parent,
+            parent_files=self.workspaces.files(start_commit),
+            branch_errors=self._branch_errors(parent),
+            debug_attempts=self.debug_attempts,
+        )
+
+    def _branch_errors(self, parent: Experiment | None) -> tuple[str, ...]:
+        errors: list[str] = []
+        node = parent
+        while node is not None and len(errors) < MAX_BRANCH_ERRORS:
+            if node.failed:
+                errors.append(node.error or (node.result.output_tail(500) if node.result else "failed"))
+            node = self.store.experiment(node.parent_id) if node.parent_id is not None else None
+        return tuple(reversed(errors))
+
+    def _finish(self, experiment_id: int, outcome: ExperimentOutcome) -> None:
+        experiment = self.store.experiment(experiment_id)
+        start = self.store.experiment(experiment.parent_id).commit if experiment.parent_id else self.base_commit
+        diff = self.workspaces.diff(start, outcome.commit) if outcome.commit else ""
+        for purpose, completion in outcome.llm_calls:
+            self.store.record_llm_call(purpose, completion, experiment_id)
+        for kind, data in outcome.events:
+            self.store.log_event(kind, experiment_id, **data)
+        llm_cost = sum(completion.cost for _, completion in outcome.llm_calls)
+        finished = Experiment(
+            id=experiment.id,
+            parent_id=experiment.parent_id,
+            iteration=experiment.iteration,
+            idea=experiment.idea,
+            status=ExperimentStatus.SUCCEEDED if outcome.succeeded else ExperimentStatus.FAILED,
+            kind=experiment.kind,
+            branch=f"exp-{experiment.id}",
+            commit=outcome.commit,
+            diff=diff,
+            result=outcome.result,
+            evaluation=outcome.evaluation,
+            error=outcome.error,
+            cost=max(outcome.agent_cost, llm_cost),
+            agent_seconds=outcome.agent_seconds,
+            started_at=experiment.started_at,
+            finished_at=time.time(),
+        )
+        self.store.finish_experiment(finished)
+        self.store.set_meta(elapsed_s=self._elapsed())
+        self.hooks.tinkerer_experiment_finished(run_dir=str(self.run_dir), experiment=finished)
+
+    # --- stopping and the result -----------------------------------------------------------
+
+    def _elapsed(self) -> float:
+        return self._elapsed_before + time.monotonic() - self._started
+
+    def run_state(self) -> RunState:
+        finished = [
+            e for e in self.store.experiments() if e.status in (ExperimentStatus.SUCCEEDED, ExperimentStatus.FAILED)
+        ]
+        consecutive = 0
+        for experiment in reversed(finished):
+            if not experiment.failed:
+                break
+            consecutive += 1
+        return RunState(
+            iteration=len(finished),
+            elapsed_s=self._elapsed(),
+            total_cost=self.store.summary()["cost"],
+            scores=[e.score for e in finished],
+            consecutive_errors=consecutive,
+            direction=self.config.direction,
+        )
+
+    def _check_stop(self) -> str:
+        state = self.run_state()
+        if state.iteration == 0:
+            return ""
+        decision = self.config.stop.check(state)
+        return decision.reason or "stop condition met" if decision.stop else ""
+
+    def _search_state(self) -> SearchState:
+        experiments = self.store.experiments()
+        return SearchState(
+            goal=self.config.goal,
+            direction=self.config.direction,
+            experiments=experiments,
+            iteration=len(experiments),
+            max_iterations=self.config.max_iterations,
+            seed=self.config.seed,
+            llm=self.llm,
+        )
+
+    def _conclude(self, reason: str) -> Solution:
+        experiments = self.store.experiments()
+        best = best_experiment(experiments, self.config.direction)
+        output_path = Path(self.config.output_path) if self.config.output_path else self.run_dir / "solution"
+        lineage: list[int] = []
+        if best is not None:
+            _check_output_path(str(output_path))
+            _clear_owned(output_path)
+            self.workspaces.export(best.commit or self.base_commit, output_path)
+            node: Experiment | None = best
+            while node is not None:
+                lineage.append(node.id)
+                node = self.store.experiment(node.parent_id) if node.parent_id is not None else None
+        summary = self.store.summary()
+        solution = Solution(
+            goal=self.config.goal,
+            path=output_path.resolve(),
+            score=best.score if best else None,
+            direction=self.config.direction,
+            experiment_id=best.id if best else None,
+            lineage=tuple(reversed(lineage)),
+            cost=summary["cost"],
+            run_dir=self.run_dir.resolve(),
+            iterations=len(experiments),
+            stop_reason=reason,
+            feedback=best.evaluation.feedback if best and best.evaluation else "",
+        )
+        if best is not None:
+            (output_path / SOLUTION_MARKER).write_text(json.dumps(_solution_record(solution), indent=2))
+        self.store.set_meta(
+            status="finished", stop_reason=reason, elapsed_s=self._elapsed(), best_experiment=solution.experiment_id
+        )
+        self.store.log_event("run_finished", reason=reason, best=solution.experiment_id)
+        self.hooks.tinkerer_run_end(run_dir=str(self.run_dir), solution=solution if best else None, reason=reason)
+        return solution
+
+
+def _solution_record(solution: Solution) -> dict[str, Any]:
+    return {
+        "goal": solution.goal,
+        "score": solution.score,
+        "direction": solution.direction.value,
+        "experiment_id": solution.experiment_id,
+        "lineage": list(solution.lineage),
+        "cost": solution.cost,
+        "run_dir": str(solution.run_dir),
+        "stop_reason": solution.stop_reason,
+    }
+
+
+def _check_output_path(output_path: str | None) -> None:
+    """Refuse to write over a non-empty directory that Tinkerer did not create."""
+    if not output_path:
+        return
+    path = Path(output_path)
+    if path.exists() and (not path.is_dir() or (any(path.iterdir()) and not (path / SOLUTION_MARKER).exists())):
+        raise ConfigError(
+            f"output_path {output_path!r} exists and was not written by Tinkerer; choose a new or empty directory"
+        )
+
+
+def _clear_owned(path: Path) -> None:
+    """Empty a solution directory that an earlier Tinkerer run wrote (it has the marker)."""
+    import shutil
+
+    if (path / SOLUTION_MARKER).exists():
+        for child in path.iterdir():
+            if child.is_dir() and not child.is_symlink():
+                shutil.rmtree(child)
+            else:
+                child.unlink()

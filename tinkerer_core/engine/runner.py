@@ -1,0 +1,186 @@
+"""Run a solution's command in its workspace: own process group, hard timeout, memory and output caps.
+
+The environment is scrubbed of secrets (API keys, tokens, passwords) unless the config passes
+them explicitly.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import resource
+import shlex
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from tinkerer_core.types import RunResult
+
+_SECRET_NAME = re.compile(r"(API_?KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|PRIVATE_KEY)", re.IGNORECASE)
+_SECRET_PREFIXES = ("AWS_", "AZURE_", "GOOGLE_APPLICATION_CREDENTIALS", "TINKER_API_KEY")
+
+
+def scrubbed_environment(env: Mapping[str, str], keep: Iterable[str] = ()) -> dict[str, str]:
+    """A copy of ``env`` without secrets, except the names in ``keep``."""
+    kept = set(keep)
+    return {
+        name: value
+        for name, value in env.items()
+        if name in kept or not (_SECRET_NAME.search(name) or name.startswith(_SECRET_PREFIXES))
+    }
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How long a run may take, how much memory and output it may use."""
+
+    timeout_s: float = 600.0
+    memory_mb: int | None = 4096
+    output_chars: int = 200_000  # kept: the first and last half of this
+
+
+class _CappedOutput:
+    """Collects a stream, keeping its head and tail within ``limit`` characters."""
+
+    def __init__(self, limit: int) -> None:
+        self.half = max(limit // 2, 1)
+        self.head = ""
+        self.tail = ""
+        self.dropped = 0
+
+    def feed(self, text: str) -> None:
+        if len(self.head) < self.half:
+            room = self.half - len(self.head)
+            self.head += text[:room]
+            text = text[room:]
+        if not text:
+            return
+        self.tail += text
+        if len(self.tail) > self.half:
+            self.dropped += len(self.tail) - self.half
+            self.tail = self.tail[-self.half :]
+
+    def text(self) -> str:
+        if not self.dropped:
+            return self.head + self.tail
+        return f"{self.head}\n... [{self.dropped} characters cut] ...\n{self.tail}"
+
+
+def _snapshot(root: Path) -> dict[str, float]:
+    files: dict[str, float] = {}
+    for path in root.rglob("*"):
+        if ".git" in path.parts or not path.is_file():
+            continue
+        try:
+            files[str(path.relative_to(root))] = path.stat().st_mtime_ns
+        except OSError:
+            continue
+    return files
+
+
+def run_command(
+    command: str,
+    workspace: Path,
+    limits: Limits,
+    env: Mapping[str, str],
+    pid_file: Path | None = None,
+) -> RunResult:
+    """Run ``command`` in ``workspace`` and record what happened; never raises for the program's faults.
+
+    A leading ``python`` means the interpreter Tinkerer itself runs in. While the program runs,
+    ``pid_file`` holds its process-group id, so a resumed run can kill what a killed run left.
+    """
+    argv = shlex.split(command)
+    if argv and argv[0] in ("python", "python3"):
+        argv[0] = sys.executable  # the interpreter Tinkerer runs in, whatever PATH says
+    before = _snapshot(workspace)
+    memory_bytes = limits.memory_mb * 1024 * 1024 if limits.memory_mb else None
+
+    def limit_child() -> None:
+        if memory_bytes:
+            resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+    started = time.monotonic()
+    try:
+        process = subprocess.Popen(
+            argv,
+            cwd=workspace,
+            env=dict(env),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=limit_child,
+        )
+    except OSError as error:
+        return RunResult(
+            command=command, exit_code=None, duration_s=0.0, output=f"could not start {argv[0]!r}: {error}"
+        )
+
+    if pid_file is not None:
+        pid_file.parent.mkdir(parents=True, exist_ok=True)
+        pid_file.write_text(str(process.pid))
+    output = _CappedOutput(limits.output_chars)
+    reader = threading.Thread(target=_pump, args=(process, output), daemon=True)
+    reader.start()
+    waited: list[tuple[int, resource.struct_rusage]] = []
+    waiter = threading.Thread(target=lambda: waited.append(os.wait4(process.pid, 0)[1:]), daemon=True)
+    waiter.start()
+    waiter.join(timeout=limits.timeout_s)
+    timed_out = waiter.is_alive()
+    # Kill the whole group: on timeout, and any children a finished program left behind.
+    _kill_group(process.pid)
+    waiter.join()
+    status, usage = waited[0]
+    process.returncode = os.waitstatus_to_exitcode(status)
+    reader.join(timeout=5)
+    duration = time.monotonic() - started
+    if pid_file is not None:
+        pid_file.unlink(missing_ok=True)
+
+    after = _snapshot(workspace)
+    produced = tuple(sorted(name for name, mtime in after.items() if before.get(name) != mtime))
+    text = output.text()
+    if timed_out:
+        text += f"\n[tinkerer] killed after {limits.timeout_s:g} s timeout"
+    return RunResult(
+        command=command,
+        exit_code=None if timed_out else process.returncode,
+        duration_s=duration,
+        output=text,
+        timed_out=timed_out,
+        peak_memory_mb=usage.ru_maxrss / 1024,
+        produced_files=produced,
+        truncated=bool(output.dropped),
+    )
+
+
+def _pump(process: subprocess.Popen[bytes], output: _CappedOutput) -> None:
+    assert process.stdout is not None
+    for chunk in iter(lambda: process.stdout.read1(65536), b""):  # type: ignore[union-attr]
+        output.feed(chunk.decode("utf-8", errors="replace"))
+
+
+def kill_leftover(pid_file: Path, workspace: Path) -> bool:
+    """Kill the process group recorded in ``pid_file`` if it still runs in ``workspace``."""
+    try:
+        pid = int(pid_file.read_text())
+        alive_in_workspace = Path(os.readlink(f"/proc/{pid}/cwd")) == workspace.resolve()
+    except (OSError, ValueError):
+        alive_in_workspace = False
+    if alive_in_workspace:
+        _kill_group(pid)
+    pid_file.unlink(missing_ok=True)
+    return alive_in_workspace
+
+
+def _kill_group(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)

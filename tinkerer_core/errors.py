@@ -1,0 +1,26 @@
+"""Errors that carry a message meant for the user; the CLI prints them without a traceback."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+class TinkererError(Exception):
+    """An error the user can fix; its message says what was wrong and what would be right."""
+
+
+class ConfigError(TinkererError):
+    """A configuration value is missing, unknown or of the wrong type."""
+
+
+class UnknownComponentError(ConfigError):
+    def __init__(self, kind_label: str, name: str, installed: Iterable[str]) -> None:
+        names = sorted(installed)
+        listing = ", ".join(names) if names else "none (install a plugin that provides one)"
+        super().__init__(f"unknown {kind_label} {name!r}; installed {kind_label}s: {listing}")
+        self.name = name
+        self.installed = names
+
+
+class MissingPluginError(TinkererError):
+    """A feature needs a kind of plugin that is not installed."""

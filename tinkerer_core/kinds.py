@@ -1,0 +1,48 @@
+"""The component kinds a plugin can register, and how each is named and checked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tinkerer_core import components
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str  # singular, as used in config fields and messages
+    plural: str  # as used by ``tinkerer list``
+    hook: str  # the registration hook
+    interface: type
+
+    @property
+    def label(self) -> str:
+        return self.name.replace("_", " ")
+
+
+KINDS: dict[str, Kind] = {
+    kind.name: kind
+    for kind in (
+        Kind(
+            "knowledge_backend",
+            "knowledge_backends",
+            "tinkerer_register_knowledge_backends",
+            components.KnowledgeBackend,
+        ),
+        Kind("coding_agent", "coding_agents", "tinkerer_register_coding_agents", components.CodingAgent),
+        Kind("search_strategy", "search_strategies", "tinkerer_register_search_strategies", components.SearchStrategy),
+        Kind("evaluator", "evaluators", "tinkerer_register_evaluators", components.Evaluator),
+        Kind("stop_condition", "stop_conditions", "tinkerer_register_stop_conditions", components.StopCondition),
+        Kind("trainer", "trainers", "tinkerer_register_trainers", components.Trainer),
+        Kind("deployer", "deployers", "tinkerer_register_deployers", components.Deployer),
+    )
+}
+
+
+def kind_named(name: str) -> Kind:
+    """Look a kind up by singular or plural name (``evaluator``, ``evaluators``, ``stop-conditions``)."""
+    key = name.replace("-", "_")
+    for kind in KINDS.values():
+        if key in (kind.name, kind.plural):
+            return kind
+    choices = ", ".join(k.plural for k in KINDS.values())
+    raise ValueError(f"unknown component kind {name!r}; choose one of: {choices}")

@@ -1,0 +1,167 @@
+"""The LLM interface every component calls; a plugin (``tinkerer-plugin-litellm``) provides it.
+
+Components never import a provider SDK: they receive an ``LLM`` and call ``complete`` or
+``complete_json``. Replies are parsed as data (JSON), never evaluated as code.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import chz
+
+from tinkerer_core.errors import MissingPluginError, TinkererError
+
+T = TypeVar("T")
+Messages = Sequence[Mapping[str, str]]
+
+
+@chz.chz
+class LLMConfig:
+    """Which model to call and how."""
+
+    model: str = chz.field(default="local/smollm2-135m", doc="a litellm model name, or local/<name>")
+    api_base: str | None = chz.field(default=None, doc="an OpenAI-compatible server to call")
+    temperature: float = 0.7
+    max_tokens: int = 1024
+    timeout_s: float = 120.0
+    retries: int = chz.field(default=3, doc="retries with backoff on rate limits and transient errors")
+    cache_dir: str | None = chz.field(default=None, doc="on-disk response cache: a re-run costs nothing")
+    ensemble: tuple[tuple[str, float], ...] = chz.field(default=(), doc="(model, weight) pairs to sample from")
+    mock_responses: tuple[str, ...] = chz.field(default=(), doc="scripted replies, in order (tests, dry runs)")
+
+
+@dataclass(frozen=True)
+class Completion:
+    """One LLM reply and what it cost."""
+
+    text: str
+    model: str
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost: float = 0.0
+    cost_known: bool = True  # False for local models and unknown prices: cost is 0 and flagged
+    cached: bool = False
+    duration_s: float = 0.0
+
+
+class LLMFormatError(TinkererError):
+    """The model's reply could not be parsed into the requested structure."""
+
+
+class LLMLedger:
+    """Records every LLM call; the run store subclasses this to persist calls."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, Completion]] = []
+        self._lock = threading.Lock()
+
+    def record(self, purpose: str, completion: Completion) -> None:
+        with self._lock:
+            self.calls.append((purpose, completion))
+
+    @property
+    def total_cost(self) -> float:
+        return sum(completion.cost for _, completion in self.calls)
+
+
+class LLM(ABC):
+    """A gateway to a language model."""
+
+    @abstractmethod
+    def complete(
+        self,
+        messages: Messages,
+        *,
+        purpose: str = "",
+        temperature: float | None = None,
+        max_tokens: int | None = None,
+        seed: int | None = None,
+    ) -> Completion:
+        """Return the model's reply to ``messages``; ``purpose`` labels the call in the ledger."""
+
+    def complete_json(
+        self,
+        messages: Messages,
+        validate: Callable[[Any], T],
+        *,
+        purpose: str = "",
+        attempts: int = 2,
+        **options: Any,
+    ) -> T:
+        """Ask for JSON, parse it and pass it through ``validate``; re-ask once with the error."""
+        history = list(messages)
+        error = ""
+        for _ in range(attempts):
+            reply = self.complete(history, purpose=purpose, **options).text
+            try:
+                return validate(extract_json(reply))
+            except (ValueError, TypeError, KeyError) as problem:
+                error = str(problem)
+                history = [
+                    *history,
+                    {"role": "assistant", "content": reply},
+                    {"role": "user", "content": f"That reply was not valid ({error}). Answer with the JSON only."},
+                ]
+        raise LLMFormatError(f"the model's reply could not be parsed: {error}")
+
+
+_FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.DOTALL)
+
+
+def extract_json(text: str) -> Any:
+    """The first JSON value in ``text``: a fenced block, or the first ``{...}`` / ``[...]`` that parses."""
+    candidates = [match.group(1) for match in _FENCE.finditer(text)] + [text]
+    decoder = json.JSONDecoder()
+    for candidate in candidates:
+        for start, char in enumerate(candidate):
+            if char in "{[":
+                try:
+                    value, _ = decoder.raw_decode(candidate, start)
+                    return value
+                except json.JSONDecodeError:
+                    continue
+    raise ValueError("no JSON object found in the reply")
+
+
+def open_llm(config: LLMConfig, ledger: LLMLedger | None = None) -> LLM:
+    """The LLM gateway that an installed plugin provides for ``config``."""
+    from tinkerer_core.plugins import get_manager
+
+    llm = get_manager().hooks.hook.tinkerer_open_llm(config=config, ledger=ledger or LLMLedger())
+    if llm is None:
+        raise MissingPluginError(
+            f"no LLM gateway is installed for model {config.model!r}: pip install tinkerer-plugin-litellm"
+        )
+    return llm
+
+
+class LazyLLM(LLM):
+    """Opens the gateway on first use, so runs that never call a model never import one."""
+
+    def __init__(self, config: LLMConfig, ledger: LLMLedger) -> None:
+        self.config = config
+        self.ledger = ledger
+        self._llm: LLM | None = None
+        self._lock = threading.Lock()
+
+    def complete(self, messages: Messages, **options: Any) -> Completion:
+        with self._lock:
+            if self._llm is None:
+                self._llm = open_llm(self.config, self.ledger)
+        return self._llm.complete(messages, **options)
+
+
+def lazy_llm(config: LLMConfig, ledger: LLMLedger) -> LLM | None:
+    """A lazily opened gateway, or None when no plugin provides one."""
+    from tinkerer_core.plugins import get_manager
+
+    if not get_manager().hooks.hook.tinkerer_open_llm.get_hookimpls():
+        return None
+    return LazyLLM(config, ledger)
