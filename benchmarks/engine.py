@@ -58,6 +58,9 @@ def run(root: Path, name: str, code: str, experiments: int, workers: int) -> tup
                 "agent.code": code,
                 "evaluator": chz.Castable("regex_pattern"),
                 "search": chz.Castable("linear_search"),
+                # scripted idea replies: the benchmark measures the engine, not a model
+                "llm.model": "openai/gpt-4o-mini",
+                "llm.mock_responses": ('{"ideas": ["a scripted idea"]}',),
             }
         ],
     )

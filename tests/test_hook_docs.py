@@ -1,7 +1,7 @@
-"""The hook reference cannot rot: every hook is documented with its exact signature, and vice versa.
+"""Docs that cannot rot: every hook is documented with its exact signature, and vice versa.
 
 After datasette's ``test_plugin_hooks_are_documented``: the headings of ``docs/hooks.md`` are
-compared with the hook specifications pluggy holds.
+compared with the hook specifications pluggy holds, and the plugin guide quotes the tested plugin.
 """
 
 from __future__ import annotations
@@ -66,3 +66,9 @@ def test_first_result_hooks_say_so() -> None:
         assert caller.spec is not None
         says_so = "first non-None result wins" in sections().get(name, "")
         assert says_so == bool(caller.spec.opts.get("firstresult")), name
+
+
+@pytest.mark.parametrize("path", ["pyproject.toml", "src/tinkerer_plugin_hello/plugin.py"])
+def test_plugin_guide_shows_the_tested_plugin_as_it_is(path: str) -> None:
+    source = (Path(__file__).parent / "fixtures" / "tinkerer-plugin-hello" / path).read_text()
+    assert source in (HOOKS_MD.parent / "plugins.md").read_text(), f"docs/plugins.md must quote {path} verbatim"

@@ -55,7 +55,7 @@ class Tinkerer:
         """Run experiments toward ``goal`` and return the best solution, checked out at ``output_path``.
 
         ``options`` are any other ``EvolveConfig`` fields (``direction="minimize"``, ``workers=2``,
-        ``command=...``, ``llm={"model": ...}`` as ``llm_params``...).
+        ``command=...``); ``llm_params={"model": ...}`` sets fields of the LLM config.
         """
         from tinkerer_core.engine.config import EvolveConfig
         from tinkerer_core.engine.run import EvolveRun

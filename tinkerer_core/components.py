@@ -8,7 +8,7 @@ methods do the work. Heavy imports belong inside methods, so listing plugins sta
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -106,6 +106,7 @@ class SearchState:
     seed: int
     llm: LLM | None = None
     knowledge_context: str = ""
+    log_event: Callable[..., None] | None = None  # log_event(kind, **data) writes to the run's events
 
     def by_id(self, experiment_id: int) -> Experiment:
         for experiment in self.experiments:

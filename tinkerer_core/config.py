@@ -10,6 +10,7 @@ from __future__ import annotations
 import types
 import typing
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import chz
@@ -23,7 +24,7 @@ from chz.blueprint import (
 from chz.blueprint._entrypoint import EntrypointException
 from chz.factories import MetaFactory, MetaFromString
 
-from tinkerer_core.errors import ConfigError, TinkererError, UnknownComponentError
+from tinkerer_core.errors import ConfigError, MissingPluginError, TinkererError, UnknownComponentError
 from tinkerer_core.kinds import KINDS
 from tinkerer_core.plugins import Registration, get_manager
 
@@ -55,14 +56,33 @@ class PluginFactory(MetaFactory):
         return self.from_string(value)()
 
 
+@dataclass(frozen=True)
+class DefaultComponent:
+    """The ``default_factory`` of a component field: builds the default plugin, says its name in ``--help``."""
+
+    kind: str
+    name: str
+
+    def __call__(self) -> Any:
+        manager = get_manager()
+        if self.name not in manager.registry[self.kind]:
+            raise MissingPluginError(
+                f"the default {KINDS[self.kind].label} {self.name!r} is not installed; "
+                f"installed: {', '.join(manager.names(self.kind)) or 'none'}. Choose one, or install "
+                f"the plugin that provides {self.name!r} (`tinkerer install ...`)"
+            )
+        return manager.create(self.kind, self.name)
+
+    def __repr__(self) -> str:
+        return self.name
+
+
 def component_field(kind: str, default: str | None, doc: str = "") -> Any:
     """A config field holding a component of ``kind``, ``default`` naming the plugin used when unset."""
     if default is None:
         return chz.field(meta_factory=PluginFactory(kind), default=None, doc=doc)
     return chz.field(
-        meta_factory=PluginFactory(kind, default),
-        default_factory=lambda: get_manager().create(kind, default),
-        doc=doc,
+        meta_factory=PluginFactory(kind, default), default_factory=DefaultComponent(kind, default), doc=doc
     )
 
 
@@ -83,11 +103,11 @@ def _message(error: BaseException) -> str:
     ).strip()
 
 
-def _unwrap_unknown(error: BaseException) -> UnknownComponentError | None:
-    """Find an unknown-plugin error inside chz's wrapping, so the user sees the installed names."""
+def _unwrap(error: BaseException) -> TinkererError | None:
+    """Find our own error inside chz's wrapping, so the user sees its message (e.g. the installed names)."""
     seen: BaseException | None = error
     while seen is not None:
-        if isinstance(seen, UnknownComponentError):
+        if isinstance(seen, TinkererError):
             return seen
         seen = seen.__cause__ or seen.__context__
     return None
@@ -101,7 +121,7 @@ def make_config(cls: type[T], layers: Sequence[Mapping[str, Any]] = (), argv: Se
     """
     blueprint = chz.Blueprint(cls)
     for index, layer in enumerate(layers):
-        values = _castable_strings(cls, layer)
+        values = _python_values(cls, layer)
         blueprint = blueprint.apply(values, layer_name=f"config layer {index}" if index else "config")
     try:
         if argv:
@@ -111,24 +131,29 @@ def make_config(cls: type[T], layers: Sequence[Mapping[str, Any]] = (), argv: Se
         raise ConfigHelp(str(help_request)) from None
     except (ExtraneousBlueprintArg, InvalidBlueprintArg, MissingBlueprintArg) as error:
         raise ConfigError(_message(error)) from None
+    except TinkererError:
+        raise
     except (ConstructionException, EntrypointException, MetaFromString, TypeError, ValueError) as error:
-        unknown = _unwrap_unknown(error)
-        if unknown is not None:
-            raise ConfigError(str(unknown)) from None
-        if isinstance(error, TinkererError):
-            raise
+        ours = _unwrap(error)
+        if ours is not None:
+            raise ours from None
         raise ConfigError(f"invalid configuration for {cls.__name__}: {_message(error)}") from None
 
 
-def _castable_strings(cls: type, layer: Mapping[str, Any]) -> dict[str, Any]:
-    """Let Python values be written as on the command line: a string given for a field that is not
-    a string (a plugin name, ``"minimize"``, ``"3"``) is cast by the field's rules."""
+def _python_values(cls: type, layer: Mapping[str, Any]) -> dict[str, Any]:
+    """Let Python values be written as on the command line or in JSON: a string given for a field
+    that is not a string (a plugin name, ``"minimize"``) is cast by the field's rules, and a list
+    given for a tuple field becomes a tuple."""
     fields = chz.chz_fields(cls)
     values = dict(layer)
     for key, value in layer.items():
         field = fields.get(key)
-        if isinstance(value, str) and field is not None and not _accepts_str(field.final_type):
+        if field is None:
+            continue
+        if isinstance(value, str) and not _accepts_str(field.final_type):
             values[key] = chz.Castable(value)
+        elif isinstance(value, list) and typing.get_origin(field.final_type) is tuple:
+            values[key] = tuple(value)
     return values
 
 
@@ -147,7 +172,7 @@ class ConfigHelp(TinkererError):
 def build_component(registration: Registration, params: dict[str, Any]) -> Any:
     """Instantiate a registered component from Python params, with field-level errors."""
     fields = chz.chz_fields(registration.cls)
-    unknown = sorted(set(params) - set(fields) - {key.split(".", 1)[0] for key in params if "." in key})
+    unknown = sorted({key.split(".", 1)[0] for key in params} - set(fields))
     if unknown:
         valid = ", ".join(f"{name}: {_type_name(f.final_type)}" for name, f in fields.items()) or "none"
         raise ConfigError(
@@ -155,7 +180,7 @@ def build_component(registration: Registration, params: dict[str, Any]) -> Any:
         )
     try:
         return make_config(registration.cls, [params])
-    except ConfigError as error:
+    except ConfigError as error:  # nested components read as a path: composite: plateau: patience ...
         raise ConfigError(f"{registration.kind.label} {registration.name!r}: {error}") from None
 
 

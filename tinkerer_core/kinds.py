@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tinkerer_core import components
+from tinkerer_core.errors import ConfigError
 
 
 @dataclass(frozen=True)
@@ -45,4 +46,4 @@ def kind_named(name: str) -> Kind:
         if key in (kind.name, kind.plural):
             return kind
     choices = ", ".join(k.plural for k in KINDS.values())
-    raise ValueError(f"unknown component kind {name!r}; choose one of: {choices}")
+    raise ConfigError(f"unknown component kind {name!r}; choose one of: {choices}")

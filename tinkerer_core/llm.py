@@ -51,7 +51,18 @@ class Completion:
     duration_s: float = 0.0
 
 
-class LLMFormatError(TinkererError):
+class LLMError(TinkererError):
+    """An LLM call failed; the message names the model and the cause, never a key."""
+
+
+class LLMUnavailableError(LLMError):
+    """The model could not be reached even after retries (rate limits, timeouts, outages).
+
+    The engine counts it as the failure of one experiment, not the end of the run.
+    """
+
+
+class LLMFormatError(LLMError):
     """The model's reply could not be parsed into the requested structure."""
 
 
@@ -72,7 +83,10 @@ class LLMLedger:
 
 
 class LLM(ABC):
-    """A gateway to a language model."""
+    """A gateway to a language model, configured by ``config``, recording calls in ``ledger``."""
+
+    config: LLMConfig
+    ledger: LLMLedger
 
     @abstractmethod
     def complete(
@@ -83,8 +97,18 @@ class LLM(ABC):
         temperature: float | None = None,
         max_tokens: int | None = None,
         seed: int | None = None,
+        reasoning_effort: str | None = None,
     ) -> Completion:
         """Return the model's reply to ``messages``; ``purpose`` labels the call in the ledger."""
+
+    def with_model(self, model: str | None = None, ensemble: Sequence[str] = ()) -> LLM:
+        """The same settings and ledger with another model, or an equal-weight ensemble of models."""
+        config = chz.replace(
+            self.config,
+            model=model or self.config.model,
+            ensemble=tuple((name, 1.0) for name in ensemble) if ensemble else self.config.ensemble,
+        )
+        return LazyLLM(config, self.ledger)
 
     def complete_json(
         self,

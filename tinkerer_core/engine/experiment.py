@@ -17,7 +17,7 @@ from tinkerer_core.engine.config import EvolveConfig
 from tinkerer_core.engine.runner import Limits, run_command, scrubbed_environment
 from tinkerer_core.engine.workspace import Workspaces
 from tinkerer_core.errors import TinkererError
-from tinkerer_core.llm import Completion, LLMLedger
+from tinkerer_core.llm import Completion, LLMLedger, LLMUnavailableError
 from tinkerer_core.types import Evaluation, Experiment, RunResult
 
 FEEDBACK_CHARS = 2000
@@ -98,6 +98,8 @@ def _run_agent(config: EvolveConfig, request: AgentRequest, outcome: ExperimentO
     started = time.monotonic()
     try:
         result = config.agent.implement(request)
+    except LLMUnavailableError as error:  # an outage fails this experiment; the run goes on
+        result = AgentResult(changed_files=(), error=str(error))
     except TinkererError:
         raise
     except Exception as error:  # an agent bug must not end the run: it is this experiment's failure
@@ -111,6 +113,8 @@ def _evaluate(config: EvolveConfig, workspace: Path, result: RunResult, llm: obj
     ctx = EvaluationContext(goal=config.goal, result=result, workspace=workspace, direction=config.direction, llm=llm)  # type: ignore[arg-type]
     try:
         return config.evaluator.evaluate(ctx)
+    except LLMUnavailableError as error:
+        return Evaluation(score=None, feedback=f"evaluator could not reach its model: {error}")
     except TinkererError:
         raise
     except Exception as error:

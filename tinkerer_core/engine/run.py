@@ -304,6 +304,7 @@ class EvolveRun:
             max_iterations=self.config.max_iterations,
             seed=self.config.seed,
             llm=self.llm,
+            log_event=self.store.log_event,
         )
 
     def _conclude(self, reason: str) -> Solution:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from tinkerer_core.errors import ConfigError, MissingPluginError
 from tinkerer_core.llm import LLM, LLMConfig, open_llm
 
@@ -10,7 +11,9 @@ from tinkerer_core.llm import LLM, LLMConfig, open_llm
 @pytest.fixture
 def scripted():
     """Open the installed LLM gateway with scripted replies."""
-    pytest.importorskip("tinkerer_plugin_litellm", reason="the LLM gateway plugin tinkerer-plugin-litellm is not installed")
+    pytest.importorskip(
+        "tinkerer_plugin_litellm", reason="the LLM gateway plugin tinkerer-plugin-litellm is not installed"
+    )
 
     def open_scripted(*replies: str) -> LLM:
         return open_llm(LLMConfig(model="openai/gpt-4o-mini", mock_responses=replies))
@@ -41,7 +44,7 @@ def test_judge_unparsable_reply_gives_no_score(create, make_ctx, scripted) -> No
 
 
 def test_judge_without_gateway_raises(create, make_ctx) -> None:
-    with pytest.raises(MissingPluginError, match="'llm_judge' asks a language model.*tinkerer-plugin-litellm"):
+    with pytest.raises(MissingPluginError, match=r"'llm_judge' asks a language model.*tinkerer-plugin-litellm"):
         create("llm_judge").evaluate(make_ctx("out"))
 
 
@@ -89,3 +92,32 @@ def test_judge_prompt_leaves_code_out_by_default(create, make_ctx, tmp_path) -> 
     (tmp_path / "main.py").write_text("print('fit')\n")
     _, user = create("llm_judge").messages(make_ctx("out"))
     assert "<code>" not in user["content"]
+
+
+def test_comparison_rates_similarity_as_json(create, make_ctx, scripted) -> None:
+    llm = scripted('Here you go: {"score": 0.75, "reason": "same number, other units"}')
+    evaluation = create("llm_comparison", expected="42 km").evaluate(make_ctx("42000 m", llm=llm))
+    assert evaluation.score == 0.75
+    assert evaluation.feedback == "similarity 0.75: same number, other units"
+
+
+def test_comparison_asks_again_after_an_invalid_rating(create, make_ctx, scripted) -> None:
+    llm = scripted('{"score": 7}', '{"score": 0.5, "reason": "partly"}')
+    evaluation = create("llm_comparison", expected="a b").evaluate(make_ctx("a", llm=llm))
+    assert evaluation.score == 0.5
+
+
+def test_comparison_unparsable_reply_gives_no_score(create, make_ctx, scripted) -> None:
+    llm = scripted("They look alike.", '{"score": "high"}')
+    evaluation = create("llm_comparison", expected="a").evaluate(make_ctx("a", llm=llm))
+    assert evaluation.score is None
+    assert evaluation.feedback.startswith("the comparison reply could not be parsed")
+
+
+def test_model_override_keeps_the_runs_settings_and_ledger(create, make_ctx, scripted) -> None:
+    llm = scripted("SCORE: 3\nFEEDBACK: weak")
+    evaluation = create("llm_judge", model="openai/gpt-4o").evaluate(make_ctx("out", llm=llm))
+    assert evaluation.score == pytest.approx(0.3)
+    assert evaluation.metrics == {"judge": 3.0}
+    [(purpose, completion)] = llm.ledger.calls
+    assert (purpose, completion.model) == ("evaluator:llm_judge", "openai/gpt-4o")

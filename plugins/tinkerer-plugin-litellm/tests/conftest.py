@@ -11,9 +11,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from tinkerer_plugin_litellm.gateway import LiteLLMGateway
 
 from tinkerer_core.llm import LLM, LLMConfig, LLMLedger, open_llm
+from tinkerer_plugin_litellm.gateway import LiteLLMGateway
 
 MakeLLM = Callable[..., tuple[LLM, LLMLedger]]
 
@@ -85,7 +85,7 @@ def openai_server() -> Iterator[OpenAIServer]:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     state.url = f"http://127.0.0.1:{server.server_address[1]}/v1"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     yield state
     server.shutdown()

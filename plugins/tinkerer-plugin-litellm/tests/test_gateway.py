@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+
+from tinkerer_core.errors import ConfigError, MissingPluginError, TinkererError
 from tinkerer_plugin_litellm.errors import LLMCallError, LLMUnavailableError
 from tinkerer_plugin_litellm.gateway import LiteLLMGateway
 from tinkerer_plugin_litellm.litellm_api import import_litellm
-
-from tinkerer_core.errors import ConfigError, MissingPluginError, TinkererError
 
 if TYPE_CHECKING:
     from conftest import MakeLLM, OpenAIServer

@@ -6,6 +6,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+
 from tinkerer_plugin_local_llm import MODELS, LocalModelError, model_path
 
 

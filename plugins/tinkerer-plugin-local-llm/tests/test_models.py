@@ -7,11 +7,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from tinkerer_plugin_local_llm import LocalModelError, LocalModelServer, model_path, plugin
 
 from tinkerer_core.hookspecs import hookimpl
 from tinkerer_core.llm import LLMConfig, LLMLedger
 from tinkerer_core.plugins import PluginManager
+from tinkerer_plugin_local_llm import LocalModelError, LocalModelServer, model_path, plugin
 
 
 def test_unknown_model_lists_known_models_and_install_commands() -> None:

@@ -8,6 +8,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
 from tinkerer_plugin_local_llm import LocalModelServer
 
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from tinkerer_plugin_search.evolutionary import EvolutionarySearch
-from tinkerer_plugin_search.history import History
-from tinkerer_plugin_search.map_elites import Archive, feature_value, net_lines
 
 from tinkerer_core.errors import ConfigError
 from tinkerer_core.plugins import get_manager
 from tinkerer_core.types import Direction
+from tinkerer_plugin_search.evolutionary import EvolutionarySearch
+from tinkerer_plugin_search.history import History
+from tinkerer_plugin_search.map_elites import Archive, feature_value, net_lines
 
 EXPLORE_ONLY = {"exploration_ratio": 1.0, "exploitation_ratio": 0.0}
 

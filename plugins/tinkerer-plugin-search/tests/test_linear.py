@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from tinkerer_plugin_search.linear import LINEAR_PRESETS, LinearSearch
 
 from tinkerer_core.errors import ConfigError
 from tinkerer_core.plugins import get_manager
 from tinkerer_core.types import Direction
+from tinkerer_plugin_search.linear import LINEAR_PRESETS, LinearSearch
 
 
 def test_starts_with_one_draft_then_waits_for_it(exp, state):

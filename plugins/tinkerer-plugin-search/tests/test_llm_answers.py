@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
+
+from tinkerer_core.llm import LLMConfig, LLMLedger, lazy_llm
 from tinkerer_plugin_search.answers import FALLBACKS
 from tinkerer_plugin_search.evolutionary import EvolutionarySearch
 from tinkerer_plugin_search.linear import LinearSearch
 from tinkerer_plugin_search.tree_search import LLMTreeSearch
-
-from tinkerer_core.llm import LLMConfig, LLMLedger, lazy_llm
 
 
 def reply(**fields: object) -> str:

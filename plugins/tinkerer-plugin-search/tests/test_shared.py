@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from tinkerer_plugin_search.answers import parse_ideas, selection_parser
-from tinkerer_plugin_search.history import History
-from tinkerer_plugin_search.seeding import rng_at
 
 from tinkerer_core.plugins import get_manager
 from tinkerer_core.types import Direction
+from tinkerer_plugin_search.answers import parse_ideas, selection_parser
+from tinkerer_plugin_search.history import History
+from tinkerer_plugin_search.seeding import rng_at
 
 
 def test_the_entry_point_registers_three_strategies():

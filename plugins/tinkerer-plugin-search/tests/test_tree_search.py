@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from tinkerer_plugin_search.tree_search import TREE_PRESETS, LLMTreeSearch
 
 from tinkerer_core.errors import ConfigError
 from tinkerer_core.plugins import get_manager
 from tinkerer_core.types import Direction
+from tinkerer_plugin_search.tree_search import TREE_PRESETS, LLMTreeSearch
 
 
 @pytest.fixture

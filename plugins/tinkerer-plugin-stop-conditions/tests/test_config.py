@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import chz
 import pytest
-from tinkerer_plugin_stop_conditions.composite import Composite
-from tinkerer_plugin_stop_conditions.limits import MaxIterations, Never
-from tinkerer_plugin_stop_conditions.scores import Threshold
 
 from tinkerer_core.components import StopCondition
 from tinkerer_core.config import component_field, component_values, make_config
 from tinkerer_core.errors import ConfigError
 from tinkerer_core.types import Direction
+from tinkerer_plugin_stop_conditions.composite import Composite
+from tinkerer_plugin_stop_conditions.limits import MaxIterations, Never
+from tinkerer_plugin_stop_conditions.scores import Threshold
 
 
 @chz.chz

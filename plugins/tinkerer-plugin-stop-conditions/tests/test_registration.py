@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from tinkerer_plugin_stop_conditions.plugin import STOP_CONDITIONS
 
 from tinkerer_core.errors import ConfigError
 from tinkerer_core.plugins import get_manager
+from tinkerer_plugin_stop_conditions.plugin import STOP_CONDITIONS
 
 
 def test_entry_point_registers_every_stop_condition() -> None:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from tinkerer_plugin_stop_conditions.scores import Threshold
 
 from tinkerer_core.components import StopDecision
 from tinkerer_core.errors import ConfigError
 from tinkerer_core.types import Direction
+from tinkerer_plugin_stop_conditions.scores import Threshold
 
 MIN = Direction.MINIMIZE
 

@@ -34,7 +34,7 @@ class Command(Evaluator):
     )
 
     @chz.init_property
-    def argv(self) -> list[str]:
+    def argv(self) -> tuple[str, ...]:
         return command_argv(self.command)
 
     @chz.init_property

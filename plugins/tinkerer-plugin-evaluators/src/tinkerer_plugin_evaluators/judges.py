@@ -39,7 +39,7 @@ def gateway(ctx: EvaluationContext, evaluator: str, model: str | None) -> LLM:
     if model is None:
         return ctx.llm
     config = getattr(ctx.llm, "config", None) or LLMConfig()
-    return open_llm(chz.replace(config, model=model), getattr(ctx.llm, "ledger", None))
+    return open_llm(chz.replace(config, model=model, ensemble=()), getattr(ctx.llm, "ledger", None))
 
 
 def run_report(result: RunResult) -> str:

@@ -8,6 +8,7 @@ import shlex
 import signal
 import subprocess
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,7 +31,7 @@ class ProcessResult:
         return self.stdout + self.stderr
 
 
-def command_argv(command: str) -> list[str]:
+def command_argv(command: str) -> tuple[str, ...]:
     """Split ``command`` like a shell would; a leading ``python`` is the interpreter Tinkerer runs in."""
     try:
         argv = shlex.split(command)
@@ -40,10 +41,10 @@ def command_argv(command: str) -> list[str]:
         raise ConfigError("command is empty; give the program to run, e.g. 'python score.py'")
     if argv[0] in ("python", "python3"):
         argv[0] = sys.executable
-    return argv
+    return tuple(argv)
 
 
-def run_process(argv: list[str], cwd: Path, timeout_s: float) -> ProcessResult:
+def run_process(argv: Sequence[str], cwd: Path, timeout_s: float) -> ProcessResult:
     """Run ``argv`` in ``cwd``; kill its whole process group on timeout and once it exits."""
     env = {**scrubbed_environment(os.environ), "PYTHONDONTWRITEBYTECODE": "1"}
     try:

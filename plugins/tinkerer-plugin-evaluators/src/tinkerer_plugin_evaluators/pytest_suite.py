@@ -38,7 +38,7 @@ class Pytest(Evaluator):
         if run.exit_code == NO_TESTS_COLLECTED:
             return Evaluation(score=None, feedback=f"pytest collected no tests:\n{tail(run.output)}")
         if not outcomes:
-            why = f"pytest could not run the tests (exit code {run.exit_code}), e.g. a collection error:"
+            why = f"pytest could not run the tests (exit code {run.exit_code}); its output ends with:"
             return Evaluation(score=None, feedback=f"{why}\n{tail(run.output, 1500)}")
         return _score(outcomes, run.output)
 

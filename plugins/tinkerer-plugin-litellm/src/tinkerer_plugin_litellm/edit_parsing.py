@@ -17,6 +17,7 @@ CODE_SPANS = re.compile(r"(`{3,}|~{3,}).*?\1|<{5,9} ?SEARCH.*?>{5,9} ?REPLACE", 
 PATH_OPTION = re.compile(r"(?:path|file|filename)\s*[=:]\s*[\"']?([^\s\"']+)", re.IGNORECASE)
 PATH_LABEL = re.compile(r"^(?:file(?:name)?|path)\s*:\s*", re.IGNORECASE)
 PATH_CHARS = re.compile(r"[\w\-./~]+")
+DECORATION = "*#`'\": "  # markdown around a path: **main.py**, `main.py`:, # main.py
 EXTENSION = re.compile(r"[^./]\.[A-Za-z]\w*$")
 # unlabelled blocks in these languages are commands or output, never the main file
 NOT_SOURCE = frozenset({"bash", "sh", "shell", "console", "zsh", "text", "txt", "plaintext", "output", "diff"})
@@ -42,7 +43,7 @@ class SearchReplace:
 
 def as_path(text: str) -> str | None:
     """``text`` as a file path if it looks like one (markdown decoration removed), else None."""
-    name = PATH_LABEL.sub("", text.strip().strip("*#`'\" ")).strip("*`'\"").rstrip(":")
+    name = PATH_LABEL.sub("", text.strip().strip(DECORATION)).strip(DECORATION)
     if not name or not PATH_CHARS.fullmatch(name) or set(name) <= {".", "/"}:
         return None
     return name if "/" in name or EXTENSION.search(name) else None

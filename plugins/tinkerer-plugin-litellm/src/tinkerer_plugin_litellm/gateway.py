@@ -74,13 +74,14 @@ class LiteLLMGateway(LLM):
             max_tokens=self.config.max_tokens if max_tokens is None else max_tokens,
             seed=seed,
         )
-        cached = self.cache.get(request.key()) if self.cache else None
+        key = request.key()
+        cached = self.cache.get(key) if self.cache else None
         if cached is not None:
             completion = dataclasses.replace(cached, cost=0.0, cached=True, duration_s=0.0)
         else:
             completion = self._call_with_retries(request)
             if self.cache:
-                self.cache.put(request.key(), completion)
+                self.cache.put(key, completion)
         self.ledger.record(purpose, completion)
         return completion
 
