@@ -12,7 +12,7 @@ import re
 import time
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -83,6 +83,7 @@ class EvolveRun:
         self.ledger = StoreLedger(store)
         self.llm = lazy_llm(config.llm, self.ledger)
         self.hooks = get_manager().hooks.hook
+        self.experiments = {experiment.id: experiment for experiment in store.experiments()}  # the engine writes alone
         meta = store.meta()
         self.base_commit: str = meta["base_commit"]
         self._elapsed_before = float(meta.get("elapsed_s", 0.0))
@@ -135,7 +136,7 @@ class EvolveRun:
         """Run experiments until a stop condition, the budget or the strategy ends the run."""
         global _worker_context
         self.hooks.tinkerer_run_start(run_dir=str(self.run_dir), config=self.config)
-        redo = deque(e for e in self.store.experiments() if e.status is ExperimentStatus.INTERRUPTED)
+        redo = deque(e for e in self.experiments.values() if e.status is ExperimentStatus.INTERRUPTED)
         reason = self._check_stop() or ""
         pool: ProcessPoolExecutor | None = None
         if self.config.workers > 1:
@@ -172,10 +173,11 @@ class EvolveRun:
                 if kill_leftover(self.workspaces.pid_file(experiment.id), self.workspaces.path(experiment.id)):
                     self.store.log_event("leftover_killed", experiment.id)
                 self.store.restart_experiment(experiment.id)
+                self.experiments[experiment.id] = replace(experiment, status=ExperimentStatus.RUNNING)
                 self.store.log_event("experiment_redone", experiment.id)
                 self._submit(pool, running, experiment)
                 continue
-            started = len(self.store.experiments())
+            started = len(self.experiments)
             if started >= self.config.max_iterations:
                 return f"max_iterations ({self.config.max_iterations}) reached"
             free = min(self.config.workers - len(running), self.config.max_iterations - started)
@@ -187,12 +189,11 @@ class EvolveRun:
         return ""
 
     def _add(self, proposal: Proposal) -> Experiment:
-        experiments = self.store.experiments()
-        known = {e.id for e in experiments}
-        parent_id = proposal.parent_id if proposal.parent_id in known else None
+        parent_id = proposal.parent_id if proposal.parent_id in self.experiments else None
         kind = proposal.kind if parent_id is not None else "draft"
-        experiment_id = self.store.add_experiment(parent_id, len(experiments) + 1, proposal.idea, kind)
-        return self.store.experiment(experiment_id)
+        experiment_id = self.store.add_experiment(parent_id, len(self.experiments) + 1, proposal.idea, kind)
+        self.experiments[experiment_id] = self.store.experiment(experiment_id)
+        return self.experiments[experiment_id]
 
     def _submit(
         self, pool: ProcessPoolExecutor | None, running: dict[Future[ExperimentOutcome], int], experiment: Experiment
@@ -209,7 +210,7 @@ class EvolveRun:
         return lazy_llm(self.config.llm, ledger)
 
     def _task(self, experiment: Experiment) -> ExperimentTask:
-        parent = self.store.experiment(experiment.parent_id) if experiment.parent_id is not None else None
+        parent = self.experiments.get(experiment.parent_id) if experiment.parent_id is not None else None
         start_commit = parent.commit if parent and parent.commit else self.base_commit
         workspace = self.workspaces.checkout(experiment.id, start_commit)
         return ExperimentTask(
@@ -230,12 +231,12 @@ class EvolveRun:
         while node is not None and len(errors) < MAX_BRANCH_ERRORS:
             if node.failed:
                 errors.append(node.error or (node.result.output_tail(500) if node.result else "failed"))
-            node = self.store.experiment(node.parent_id) if node.parent_id is not None else None
+            node = self.experiments.get(node.parent_id) if node.parent_id is not None else None
         return tuple(reversed(errors))
 
     def _finish(self, experiment_id: int, outcome: ExperimentOutcome) -> None:
-        experiment = self.store.experiment(experiment_id)
-        start = self.store.experiment(experiment.parent_id).commit if experiment.parent_id else self.base_commit
+        experiment = self.experiments[experiment_id]
+        start = self.experiments[experiment.parent_id].commit if experiment.parent_id else self.base_commit
         diff = self.workspaces.diff(start, outcome.commit) if outcome.commit else ""
         for purpose, completion in outcome.llm_calls:
             self.store.record_llm_call(purpose, completion, experiment_id)
@@ -261,6 +262,7 @@ class EvolveRun:
             finished_at=time.time(),
         )
         self.store.finish_experiment(finished)
+        self.experiments[experiment_id] = finished
         self.store.set_meta(elapsed_s=self._elapsed())
         self.hooks.tinkerer_experiment_finished(run_dir=str(self.run_dir), experiment=finished)
 
@@ -271,7 +273,7 @@ class EvolveRun:
 
     def run_state(self) -> RunState:
         finished = [
-            e for e in self.store.experiments() if e.status in (ExperimentStatus.SUCCEEDED, ExperimentStatus.FAILED)
+            e for e in self.experiments.values() if e.status in (ExperimentStatus.SUCCEEDED, ExperimentStatus.FAILED)
         ]
         consecutive = 0
         for experiment in reversed(finished):
@@ -281,7 +283,7 @@ class EvolveRun:
         return RunState(
             iteration=len(finished),
             elapsed_s=self._elapsed(),
-            total_cost=self.store.summary()["cost"],
+            total_cost=self.store.total_cost(),
             scores=[e.score for e in finished],
             consecutive_errors=consecutive,
             direction=self.config.direction,
@@ -295,7 +297,7 @@ class EvolveRun:
         return decision.reason or "stop condition met" if decision.stop else ""
 
     def _search_state(self) -> SearchState:
-        experiments = self.store.experiments()
+        experiments = list(self.experiments.values())
         return SearchState(
             goal=self.config.goal,
             direction=self.config.direction,
@@ -308,7 +310,7 @@ class EvolveRun:
         )
 
     def _conclude(self, reason: str) -> Solution:
-        experiments = self.store.experiments()
+        experiments = list(self.experiments.values())
         best = best_experiment(experiments, self.config.direction)
         output_path = Path(self.config.output_path) if self.config.output_path else self.run_dir / "solution"
         lineage: list[int] = []
@@ -319,8 +321,7 @@ class EvolveRun:
             node: Experiment | None = best
             while node is not None:
                 lineage.append(node.id)
-                node = self.store.experiment(node.parent_id) if node.parent_id is not None else None
-        summary = self.store.summary()
+                node = self.experiments.get(node.parent_id) if node.parent_id is not None else None
         solution = Solution(
             goal=self.config.goal,
             path=output_path.resolve(),
@@ -328,7 +329,7 @@ class EvolveRun:
             direction=self.config.direction,
             experiment_id=best.id if best else None,
             lineage=tuple(reversed(lineage)),
-            cost=summary["cost"],
+            cost=self.store.total_cost(),
             run_dir=self.run_dir.resolve(),
             iterations=len(experiments),
             stop_reason=reason,

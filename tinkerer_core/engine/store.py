@@ -250,7 +250,6 @@ class RunStore:
         direction = Direction(meta.get("direction", Direction.MAXIMIZE.value))
         experiments = self.experiments()
         best = direction.best(e.score for e in experiments)
-        experiment_cost = sum(e.cost for e in experiments)
         return {
             "run_dir": str(self.run_dir),
             "goal": meta.get("goal", ""),
@@ -258,15 +257,17 @@ class RunStore:
             "direction": direction.value,
             "best_score": best,
             "experiments": len(experiments),
-            "cost": experiment_cost + self._unattributed_llm_cost(),
+            "cost": self.total_cost(),
             "started_at": meta.get("started_at"),
             "stop_reason": meta.get("stop_reason", ""),
         }
 
-    def _unattributed_llm_cost(self) -> float:
+    def total_cost(self) -> float:
+        """What the run has cost: its experiments plus the LLM calls made outside them (search, judges)."""
         with self._lock:
             row = self._db.execute(
-                "SELECT COALESCE(SUM(cost), 0) FROM llm_calls WHERE experiment_id IS NULL"
+                "SELECT (SELECT COALESCE(SUM(cost), 0) FROM experiments) + "
+                "(SELECT COALESCE(SUM(cost), 0) FROM llm_calls WHERE experiment_id IS NULL)"
             ).fetchone()
         return float(row[0])
 
