@@ -78,9 +78,11 @@ def cmd_pip(args: argparse.Namespace) -> int:
 
 
 def _load_evolve_config(target: str | None, overrides: Sequence[str]) -> tuple[Any, str | None]:
+    import chz
+
     from tinkerer_core.config import make_config
     from tinkerer_core.engine.config import EvolveConfig
-    from tinkerer_core.engine.persist import import_config_file, save_config
+    from tinkerer_core.engine.persist import import_config_file
 
     layers: list[dict[str, Any]] = []
     if target is not None:
@@ -88,12 +90,7 @@ def _load_evolve_config(target: str | None, overrides: Sequence[str]) -> tuple[A
         config = getattr(module, "config", None)
         if config is None:
             raise ConfigError(f"{target} defines no `config`: set `config = EvolveConfig(...)` or a dict of fields")
-        if isinstance(config, dict):
-            layers.append(config)
-        else:
-            from tinkerer_core.engine.persist import _decode
-
-            layers.append({key: _decode(value) for key, value in save_config(config)["values"].items()})
+        layers.append(config if isinstance(config, dict) else chz.beta_to_blueprint_values(config, skip_defaults=True))
     return make_config(EvolveConfig, layers, overrides), target
 
 

@@ -120,7 +120,12 @@ def make_config(cls: type[T], layers: Sequence[Mapping[str, Any]] = (), argv: Se
     ``ConfigHelp`` whose message lists every field, its value and where it came from.
     """
     blueprint = chz.Blueprint(cls)
-    for index, layer in enumerate(layers):
+    replaced = {item.split("=", 1)[0] for item in argv if "=" in item}
+    pruned: list[dict[str, Any]] = []
+    for layer in reversed(layers):  # a field set anew later (search=...) drops what was set under it earlier
+        pruned.append(_without_parameters_of(layer, replaced))
+        replaced |= set(layer)
+    for index, layer in enumerate(reversed(pruned)):
         values = _python_values(cls, layer)
         blueprint = blueprint.apply(values, layer_name=f"config layer {index}" if index else "config")
     try:
@@ -138,6 +143,11 @@ def make_config(cls: type[T], layers: Sequence[Mapping[str, Any]] = (), argv: Se
         if ours is not None:
             raise ours from None
         raise ConfigError(f"invalid configuration for {cls.__name__}: {_message(error)}") from None
+
+
+def _without_parameters_of(layer: Mapping[str, Any], replaced: set[str]) -> dict[str, Any]:
+    """``layer`` minus the sub-values (``search.x``) of every field that a later layer sets anew (``search``)."""
+    return {key: value for key, value in layer.items() if not any(key.startswith(f"{name}.") for name in replaced)}
 
 
 def _python_values(cls: type, layer: Mapping[str, Any]) -> dict[str, Any]:

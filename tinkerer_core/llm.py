@@ -106,7 +106,8 @@ class LLM(ABC):
         config = chz.replace(
             self.config,
             model=model or self.config.model,
-            ensemble=tuple((name, 1.0) for name in ensemble) if ensemble else self.config.ensemble,
+            # a single model given replaces the run's ensemble; an ensemble given replaces both
+            ensemble=tuple((name, 1.0) for name in ensemble) if ensemble else (() if model else self.config.ensemble),
         )
         return LazyLLM(config, self.ledger)
 

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tinkerer_core.errors import ConfigError, MissingPluginError, TinkererError
-from tinkerer_plugin_litellm.errors import LLMCallError, LLMUnavailableError
+from tinkerer_core.llm import LLM, LLMError, LLMUnavailableError
+from tinkerer_plugin_litellm.errors import LLMCallError
 from tinkerer_plugin_litellm.gateway import LiteLLMGateway
 from tinkerer_plugin_litellm.litellm_api import import_litellm
 
@@ -66,7 +67,7 @@ def test_a_non_retryable_error_raises_at_once(make_llm: MakeLLM) -> None:
     with pytest.raises(LLMCallError, match="ContextWindowExceeded") as raised:
         llm.complete(HELLO)
     assert not isinstance(raised.value, LLMUnavailableError)
-    assert isinstance(raised.value, TinkererError)
+    assert isinstance(raised.value, LLMError) and isinstance(raised.value, TinkererError)
     assert llm.calls == 1
 
 
@@ -102,6 +103,21 @@ def test_server_errors_over_http_are_retried_and_options_are_sent(
     llm.complete(HELLO, temperature=0.9)
     assert "seed" not in openai_server.requests[-1]["body"]
     assert openai_server.requests[-1]["body"]["temperature"] == 0.9
+
+
+def test_reasoning_effort_is_sent_only_when_given(
+    make_llm: MakeLLM, openai_server: OpenAIServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", SECRET)
+    openai_server.replies = [openai_server.answer("thought")]
+    llm, _ = make_llm(model="openai/o3-mini", api_base=openai_server.url)
+    assert llm.complete(HELLO, reasoning_effort="high").text == "thought"
+    assert openai_server.requests[-1]["body"]["reasoning_effort"] == "high"
+    llm.complete(HELLO)
+    assert "reasoning_effort" not in openai_server.requests[-1]["body"]
+    plain, _ = make_llm(api_base=openai_server.url)  # gpt-4o-mini does not reason: litellm drops the option
+    plain.complete(HELLO, reasoning_effort="high")
+    assert "reasoning_effort" not in openai_server.requests[-1]["body"]
 
 
 def test_a_timeout_is_retried(make_llm: MakeLLM, openai_server: OpenAIServer, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -146,7 +162,8 @@ def test_a_cached_reply_costs_nothing_and_calls_no_model(make_llm: MakeLLM, tmp_
     rerun, _ = make_llm(cache_dir=str(tmp_path), mock_responses=("third",))
     assert rerun.complete(HELLO).text == "first"  # a re-run of the same job
     assert llm.complete(HELLO, seed=1).text == "second"  # another seed is another request
-    assert len(list(tmp_path.rglob("*.json"))) == 2
+    assert llm.complete(HELLO, reasoning_effort="low").text == "first"  # so is another reasoning effort
+    assert len(list(tmp_path.rglob("*.json"))) == 3
 
 
 def test_the_cache_survives_concurrent_writers(make_llm: MakeLLM, tmp_path: Path) -> None:
@@ -175,6 +192,21 @@ def test_an_ensemble_samples_models_by_weight(make_llm: MakeLLM) -> None:
 def test_an_ensemble_weight_must_be_positive(make_llm: MakeLLM) -> None:
     with pytest.raises(ConfigError, match=r"'openai/gpt-4o'.*positive"):
         make_llm(ensemble=(("openai/gpt-4o-mini", 1.0), ("openai/gpt-4o", 0.0)))
+
+
+def test_with_model_keeps_the_settings_and_the_ledger(make_llm: MakeLLM) -> None:
+    llm, ledger = make_llm(mock_responses=("ok",), temperature=0.2)
+    other = llm.with_model("openai/gpt-4o")
+    assert isinstance(other, LLM) and other.ledger is ledger
+    assert (other.config.model, other.config.temperature) == ("openai/gpt-4o", 0.2)
+    assert (other.complete(HELLO, purpose="judge").model, llm.complete(HELLO).model) == (
+        "openai/gpt-4o",
+        llm.config.model,
+    )
+    both = llm.with_model(ensemble=("openai/gpt-4o", "openai/gpt-4o-mini"))
+    assert both.config.ensemble == (("openai/gpt-4o", 1.0), ("openai/gpt-4o-mini", 1.0))
+    assert {both.complete(HELLO).model for _ in range(40)} == {"openai/gpt-4o", "openai/gpt-4o-mini"}
+    assert len(ledger.calls) == 42 and ledger.calls[0][0] == "judge"
 
 
 def test_keys_load_from_a_dotenv_file_without_overriding(

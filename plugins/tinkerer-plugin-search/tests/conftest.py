@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import pytest
 
@@ -49,6 +50,7 @@ def _state(
     max_iterations: int | None = 20,
     seed: int = 0,
     llm: LLM | None = None,
+    log_event: Callable[..., None] | None = None,
 ) -> SearchState:
     """The state the engine builds: ``iteration`` counts every experiment created so far."""
     return SearchState(
@@ -59,6 +61,7 @@ def _state(
         max_iterations=max_iterations,
         seed=seed,
         llm=llm,
+        log_event=log_event,
     )
 
 
@@ -70,8 +73,20 @@ def exp() -> Callable[..., Experiment]:
 
 @pytest.fixture
 def state() -> Callable[..., SearchState]:
-    """Build a search state: ``state([experiments], direction=..., max_iterations=..., llm=...)``."""
+    """Build a search state: ``state([experiments], direction=..., max_iterations=..., llm=..., log_event=...)``."""
     return _state
+
+
+@pytest.fixture
+def events() -> list[tuple[str, dict[str, Any]]]:
+    """The events a run recorded, as ``(kind, data)``; ``record_event`` fills it."""
+    return []
+
+
+@pytest.fixture
+def record_event(events: list[tuple[str, dict[str, Any]]]) -> Callable[..., None]:
+    """A ``SearchState.log_event`` that appends to ``events``."""
+    return lambda kind, **data: events.append((kind, data))
 
 
 @pytest.fixture

@@ -68,12 +68,12 @@ def test_dead_branches_are_pruned(exp, state):
     assert [p.parent_id for p in proposals] == [1, 3]
 
 
-def test_all_branches_pruned_ends_the_search_unless_exploring(exp, state):
+def test_all_branches_pruned_starts_new_roots_unless_one_is_running(exp, state):
     search = LLMTreeSearch(preset="MINIMAL")
     dead = [exp(1, failed=True)]
-    assert search.propose(state(dead, max_iterations=5), 1) == []
-    (draft,) = search.propose(state(dead, max_iterations=50), 1)
-    assert (draft.parent_id, draft.kind) == (None, "draft")
+    for max_iterations in (5, 50):  # after the exploration budget too
+        (draft,) = search.propose(state(dead, max_iterations=max_iterations), 1)
+        assert (draft.parent_id, draft.kind) == (None, "draft")
     assert search.propose(state([exp(1, failed=True), exp(2, running=True)], max_iterations=50), 1) == []
 
 

@@ -9,7 +9,7 @@ import chz
 
 from tinkerer_core.components import EvaluationContext, Evaluator
 from tinkerer_core.errors import ConfigError, MissingPluginError
-from tinkerer_core.llm import LLM, LLMConfig, LLMFormatError, open_llm
+from tinkerer_core.llm import LLM, LLMFormatError
 from tinkerer_core.types import Evaluation, RunResult
 from tinkerer_plugin_evaluators.parsing import json_number, tail
 from tinkerer_plugin_evaluators.sources import workspace_sources
@@ -36,10 +36,7 @@ def gateway(ctx: EvaluationContext, evaluator: str, model: str | None) -> LLM:
             f"evaluator {evaluator!r} asks a language model, but no LLM gateway is installed: "
             "pip install tinkerer-plugin-litellm, or choose an evaluator that needs no model"
         )
-    if model is None:
-        return ctx.llm
-    config = getattr(ctx.llm, "config", None) or LLMConfig()
-    return open_llm(chz.replace(config, model=model, ensemble=()), getattr(ctx.llm, "ledger", None))
+    return ctx.llm if model is None else ctx.llm.with_model(model)
 
 
 def run_report(result: RunResult) -> str:

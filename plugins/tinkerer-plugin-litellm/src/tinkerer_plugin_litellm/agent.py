@@ -31,11 +31,8 @@ def is_small_model(model: str) -> bool:
 
 
 def models_of(llm: LLM) -> list[str]:
-    """The models a gateway may call (its ensemble's, else its one model); empty when it does not say."""
-    config = getattr(llm, "config", None)
-    if config is None:
-        return []
-    return [model for model, _ in config.ensemble] or [config.model]
+    """The models a gateway may call: its ensemble's, else its one model."""
+    return [model for model, _ in llm.config.ensemble] or [llm.config.model]
 
 
 @chz.chz

@@ -19,9 +19,18 @@ def cache_key(
     temperature: float,
     max_tokens: int,
     seed: int | None,
+    reasoning_effort: str | None,
 ) -> str:
     """The sha256 of everything that determines a reply."""
-    payload = [model, api_base, [dict(message) for message in messages], temperature, max_tokens, seed]
+    payload = [
+        model,
+        api_base,
+        [dict(message) for message in messages],
+        temperature,
+        max_tokens,
+        seed,
+        reasoning_effort,
+    ]
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from tinkerer_core.errors import TinkererError
+from tinkerer_core.llm import LLMError
 from tinkerer_plugin_litellm.keys import redact
 
 MAX_CAUSE_CHARS = 600
 
 
-class LLMCallError(TinkererError):
+class LLMCallError(LLMError):
     """The model refused the request (bad key, bad request, unknown model, ...); retrying will not help."""
-
-
-class LLMUnavailableError(LLMCallError):
-    """The model kept failing with transient errors (rate limits, timeouts, 5xx) until the retries ran out."""
 
 
 def describe(model: str, error: BaseException) -> str:

@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from tinkerer_core.errors import ConfigError
-from tinkerer_core.llm import LLM, Completion, LLMConfig, LLMLedger, Messages
+from tinkerer_core.llm import LLM, Completion, LLMConfig, LLMLedger, LLMUnavailableError, Messages
 from tinkerer_plugin_litellm.cache import ResponseCache, cache_key
-from tinkerer_plugin_litellm.errors import LLMCallError, LLMUnavailableError, describe
+from tinkerer_plugin_litellm.errors import LLMCallError, describe
 from tinkerer_plugin_litellm.keys import load_env_file
 from tinkerer_plugin_litellm.litellm_api import (
     cost_of,
@@ -33,9 +33,18 @@ class Request:
     temperature: float
     max_tokens: int
     seed: int | None
+    reasoning_effort: str | None
 
     def key(self) -> str:
-        return cache_key(self.model, self.api_base, self.messages, self.temperature, self.max_tokens, self.seed)
+        return cache_key(
+            self.model,
+            self.api_base,
+            self.messages,
+            self.temperature,
+            self.max_tokens,
+            self.seed,
+            self.reasoning_effort,
+        )
 
 
 class LiteLLMGateway(LLM):
@@ -64,6 +73,7 @@ class LiteLLMGateway(LLM):
         temperature: float | None = None,
         max_tokens: int | None = None,
         seed: int | None = None,
+        reasoning_effort: str | None = None,
     ) -> Completion:
         """The model's reply, from the cache when it holds one; recorded in the ledger under ``purpose``."""
         request = Request(
@@ -73,6 +83,7 @@ class LiteLLMGateway(LLM):
             temperature=self.config.temperature if temperature is None else temperature,
             max_tokens=self.config.max_tokens if max_tokens is None else max_tokens,
             seed=seed,
+            reasoning_effort=reasoning_effort,
         )
         key = request.key()
         cached = self.cache.get(key) if self.cache else None
@@ -119,6 +130,8 @@ class LiteLLMGateway(LLM):
 
     def _call(self, request: Request) -> Completion:
         options: dict[str, Any] = {"seed": request.seed} if request.seed is not None else {}
+        if request.reasoning_effort is not None:
+            options["reasoning_effort"] = request.reasoning_effort
         with self._lock:
             index = self.calls
             self.calls += 1
@@ -134,7 +147,7 @@ class LiteLLMGateway(LLM):
             max_tokens=request.max_tokens,
             timeout=self.config.timeout_s,
             max_retries=0,  # the gateway retries, with backoff
-            drop_params=True,  # a provider that lacks e.g. seed ignores it instead of failing
+            drop_params=True,  # a model that lacks e.g. seed or reasoning_effort ignores it instead of failing
             **options,
         )
         cost, cost_known = cost_of(response, request.model)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import sys
 import threading
 from collections.abc import Sequence
 
@@ -16,32 +17,37 @@ from tinkerer_plugin_local_llm.engine import Engine, EngineSettings
 from tinkerer_plugin_local_llm.models import DEFAULT_MODEL, MODELS
 
 
-def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    """The server's command-line options."""
-    parser = argparse.ArgumentParser(
-        prog="tinkerer-local-llm-server", description="Serve a local model over OpenAI-compatible HTTP on 127.0.0.1."
-    )
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The server's options: ``--model``, ``--port``, ``--threads``, ``--ctx-size``, ``--exit-with-parent``."""
     parser.add_argument("--model", default=DEFAULT_MODEL, choices=sorted(MODELS), help="local model name")
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0 picks a free one)")
     parser.add_argument("--threads", type=int, default=1, help="CPU threads")
     parser.add_argument("--ctx-size", type=int, default=2048, help="context window in tokens")
     parser.add_argument("--exit-with-parent", action="store_true", help="stop when the launching process dies")
-    return parser.parse_args(argv)
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    """Load the model, serve until SIGTERM or SIGINT (or the parent's death with ``--exit-with-parent``)."""
-    args = parse_args(argv)
+def serve(args: argparse.Namespace) -> int:
+    """Load the model, print its URL, serve until SIGINT or SIGTERM (or the parent exits, with --exit-with-parent)."""
     parent = os.getppid()
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     engine = Engine(EngineSettings(args.model, args.threads, args.ctx_size), port=args.port)
-    print(f"serving {args.model} at {engine.url}/v1", flush=True)
+    print(f"serving {args.model} at {engine.url}/v1 (Ctrl-C stops)", flush=True)
     while not stop.wait(1.0):
         if args.exit_with_parent and os.getppid() != parent:
             break
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m tinkerer_plugin_local_llm.server [options]``."""
+    parser = argparse.ArgumentParser(
+        prog="tinkerer-local-llm-server", description="Serve a local model over OpenAI-compatible HTTP on 127.0.0.1."
+    )
+    add_arguments(parser)
+    return serve(parser.parse_args(argv))
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

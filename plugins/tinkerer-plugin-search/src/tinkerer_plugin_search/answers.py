@@ -1,4 +1,4 @@
-"""Asking the LLM for structured answers: validation, the model to use, and fallbacks that are logged and counted."""
+"""Asking the LLM for structured answers: validation, the model to use, and fallbacks (logged, counted, recorded)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,9 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-import chz
-
+from tinkerer_core.components import SearchState
 from tinkerer_core.errors import TinkererError
-from tinkerer_core.llm import LLM, LazyLLM, Messages, lazy_llm
+from tinkerer_core.llm import LLM, Messages
 from tinkerer_plugin_search.prompts import EFFORT
 
 T = TypeVar("T")
@@ -27,11 +26,13 @@ class FallbackCounter:
         self.counts: Counter[str] = Counter()
         self._lock = threading.Lock()
 
-    def record(self, purpose: str, reason: str) -> None:
-        """Count a fallback for ``purpose`` and log why."""
+    def record(self, state: SearchState, purpose: str, reason: str) -> None:
+        """Count a fallback for ``purpose``, log why, and write it to the run's events as ``search_fallback``."""
         with self._lock:
             self.counts[purpose] += 1
         log.warning("%s: falling back to a heuristic: %s", purpose, reason)
+        if state.log_event is not None:
+            state.log_event("search_fallback", purpose=purpose, reason=reason)
 
 
 FALLBACKS = FallbackCounter()
@@ -80,15 +81,28 @@ def selection_parser(candidate_ids: Collection[int]) -> Callable[[Any], Selectio
 
 
 def ask(
-    llm: LLM | None, messages: Messages, parse: Callable[[Any], T], purpose: str, seed: int, effort: str
+    state: SearchState,
+    llm: LLM | None,
+    messages: Messages,
+    parse: Callable[[Any], T],
+    purpose: str,
+    seed: int,
+    effort: str | None = None,
 ) -> T | None:
-    """The parsed answer, or None when there is no LLM or its answer is unusable (then logged and counted)."""
+    """The parsed answer, or None when there is no LLM or its answer is unusable (then recorded in FALLBACKS).
+
+    ``effort`` (low, medium, high) goes to the model as ``reasoning_effort`` and sets the least token budget;
+    None leaves both to the model and the LLM config.
+    """
     if llm is None:
         return None
+    max_tokens = max(EFFORT[effort][0], llm.config.max_tokens) if effort else None
     try:
-        return llm.complete_json(messages, parse, purpose=purpose, seed=seed, max_tokens=EFFORT[effort][0])
+        return llm.complete_json(
+            messages, parse, purpose=purpose, seed=seed, max_tokens=max_tokens, reasoning_effort=effort
+        )
     except TinkererError as error:  # an unusable answer or a failed call: the heuristic takes over
-        FALLBACKS.record(purpose, f"{type(error).__name__}: {error}")
+        FALLBACKS.record(state, purpose, f"{type(error).__name__}: {error}")
         return None
 
 
@@ -96,12 +110,4 @@ def model_llm(llm: LLM | None, model: str | None, ensemble: tuple[str, ...]) -> 
     """The run's LLM, switched to ``model`` / an equal-weight ``ensemble`` when given (same ledger)."""
     if llm is None or (model is None and not ensemble):
         return llm
-    if not isinstance(llm, LazyLLM):
-        log.warning("cannot switch the run's %s to model %r: using it as is", type(llm).__name__, model)
-        return llm
-    config = chz.replace(
-        llm.config,
-        model=model or llm.config.model,
-        ensemble=tuple((name, 1.0) for name in ensemble) or llm.config.ensemble,
-    )
-    return lazy_llm(config, llm.ledger)
+    return llm.with_model(model, ensemble)

@@ -75,14 +75,14 @@ def generate_ideas(
     *,
     purpose: str,
     seed: int,
-    effort: str = "low",
+    effort: str | None = None,
     steps: int = 1,
     consider: int = 0,
 ) -> list[str]:
     """``request.count`` distinct ideas, topped up by heuristics.
 
     The LLM proposes ``max(count, consider)`` ideas best first; each of the ``steps - 1`` further rounds
-    critiques and sharpens them; the best ``count`` are kept.
+    critiques and sharpens them; the best ``count`` are kept. ``effort`` is the model's reasoning effort.
     """
     ideas: list[str] = []
     if llm is not None:
@@ -93,12 +93,12 @@ def generate_ideas(
         for step in range(steps):
             if step:
                 messages = refine_request(messages, ideas, wanted)
-            answer = ask(llm, messages, parse_ideas, f"{purpose}: ideas", seed + step, effort)
-            if answer is None:  # logged and counted by ask; earlier rounds' ideas stand
+            answer = ask(state, llm, messages, parse_ideas, f"{purpose}: ideas", seed + step, effort)
+            if answer is None:  # recorded by ask; earlier rounds' ideas stand
                 break
             ideas = [idea for idea in dict.fromkeys(answer) if idea not in request.avoid][:wanted]
             if len(ideas) < request.count:
-                FALLBACKS.record(f"{purpose}: ideas", f"only {len(ideas)} new ideas of {request.count} wanted")
+                FALLBACKS.record(state, f"{purpose}: ideas", f"only {len(ideas)} new ideas of {request.count} wanted")
     while len(ideas) < request.count:
         idea = heuristic_idea(request.kind, request.parent, rng, [*request.avoid, *ideas])
         ideas.append(f"{idea} {request.hint}" if request.hint else idea)

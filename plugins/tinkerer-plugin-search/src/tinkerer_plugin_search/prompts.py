@@ -13,11 +13,12 @@ SYSTEM = (
     "You plan experiments for an automated search in which a coding agent writes and runs code toward a goal, "
     "and an evaluator scores every run. Answer with one JSON object and nothing else."
 )
-# reasoning effort -> (max_tokens, how much to reason in the reply's "reasoning" field)
+# reasoning effort -> (the least max_tokens, as native reasoning and a "reasoning" field both take tokens;
+#                      the prompt's request to reason first, for models without native reasoning)
 EFFORT: dict[str, tuple[int, str]] = {
     "low": (512, ""),
     "medium": (1024, 'First weigh the evidence in one to three sentences in a "reasoning" field. '),
-    "high": (2048, 'First reason step by step about the evidence in a "reasoning" field. '),
+    "high": (4096, 'First reason step by step about the evidence in a "reasoning" field. '),
 }
 MAX_LISTED = 20  # experiments shown in one prompt
 KIND_GUIDANCE = {
@@ -77,6 +78,11 @@ def listing(experiments: Sequence[Experiment]) -> str:
     return "\n".join(describe(e) for e in experiments[:MAX_LISTED]) or "(none yet)"
 
 
+def reasoning_hint(effort: str | None) -> str:
+    """What the prompt asks the model to reason about first at ``effort`` (None: nothing)."""
+    return EFFORT[effort][1] if effort else ""
+
+
 def idea_request(
     state: SearchState,
     parent: Experiment | None,
@@ -85,7 +91,7 @@ def idea_request(
     history: Sequence[Experiment],
     avoid: Sequence[str] = (),
     guidance: str = "",
-    effort: str = "low",
+    effort: str | None = None,
 ) -> Messages:
     """Ask for ``count`` ideas of ``kind`` to try on ``parent`` (None: a first solution from an empty workspace)."""
     parts = [goal_block(state), f"Experiments so far, most relevant first:\n{listing(history)}"]
@@ -95,7 +101,7 @@ def idea_request(
         parts.append(f"Already tried or in progress here; propose something different:\n{tried}")
     parts += [text for text in (KIND_GUIDANCE.get(kind, ""), guidance) if text]
     parts.append(
-        f"{EFFORT[effort][1]}Propose {count} distinct next experiment(s), most promising first, each one or two "
+        f"{reasoning_hint(effort)}Propose {count} distinct next experiment(s), most promising first, each one or two "
         'sentences a coding agent can implement in one go. Answer as JSON: {"ideas": ["...", ...]}'
     )
     return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": "\n\n".join(parts)}]
@@ -116,13 +122,13 @@ def refine_request(messages: Messages, ideas: Sequence[str], count: int) -> Mess
 
 
 def selection_request(
-    state: SearchState, candidates: Sequence[Experiment], limit: int, criterion: str, effort: str = "low"
+    state: SearchState, candidates: Sequence[Experiment], limit: int, criterion: str, effort: str | None = None
 ) -> Messages:
     """Ask which of ``candidates`` (by id) to build on next, at most ``limit``."""
     parts = [
         goal_block(state),
         f"Candidate experiments:\n{listing(candidates)}",
-        f"{EFFORT[effort][1]}Choose up to {limit} candidate ids to build on next. Criterion: {criterion} "
+        f"{reasoning_hint(effort)}Choose up to {limit} candidate ids to build on next. Criterion: {criterion} "
         'Answer as JSON: {"selected": [id, ...]}',
     ]
     return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": "\n\n".join(parts)}]

@@ -143,7 +143,7 @@ class LLMTreeSearch(SearchStrategy):
         return self.settings.code_debug_tries
 
     def propose(self, state: SearchState, count: int) -> list[Proposal]:
-        """Draft the first roots, then expand the selected nodes; [] when every branch is pruned."""
+        """Draft the first roots, then expand the selected nodes; new roots when every branch is pruned."""
         s = self.settings
         history = History(state)
         llm = model_llm(state.llm, s.idea_generation_model, s.idea_generation_ensemble_models)
@@ -156,7 +156,9 @@ class LLMTreeSearch(SearchStrategy):
         exploring = self.exploring(state)
         candidates = self.candidates(history, exploring)
         if not candidates:
-            return [] if history.running or not exploring else self._drafts(state, llm, history, width)
+            # every branch is dead: start over from new roots (the run's budget bounds this), unless
+            # a running experiment may still revive one
+            return [] if history.running else self._drafts(state, llm, history, width)
         selected = self._select(state, llm, history, candidates, exploring)
         return self._expand(state, llm, history, selected, width, exploring)
 
@@ -199,6 +201,7 @@ class LLMTreeSearch(SearchStrategy):
             else "the best expected score after one more improvement."
         )
         answer = ask(
+            state,
             llm,
             selection_request(state, pool, limit, criterion, self.settings.reasoning_effort),
             selection_parser({e.id for e in pool}),
