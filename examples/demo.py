@@ -20,7 +20,7 @@ config = {
     "starting_repo": str(HERE / "demo_repo"),
     "main_file": "solution.py",
     "command": "python -c 'import solution'",
-    "max_iterations": 4,
+    "max_iterations": 3,
     "timeout_s": 60,
     "evaluator": "pytest",
     "evaluator.timeout_s": 60,
