@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PLUGIN_DIRS := $(patsubst %/pyproject.toml,%,$(wildcard plugins/*/pyproject.toml))
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bench clean
+.PHONY: install aider-venv demo test lint bench clean
 
 $(STAMP): pyproject.toml $(wildcard plugins/*/pyproject.toml)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,10 +16,14 @@ $(STAMP): pyproject.toml $(wildcard plugins/*/pyproject.toml)
 
 install: $(STAMP)
 
+# aider pins ~100 exact versions: it lives in its own venv (~/.cache/tinkerer/aider-venv or $$TINKERER_AIDER_VENV)
+aider-venv: install
+	$(BIN)/tinkerer aider setup --quiet
+
 demo: install
 	$(BIN)/tinkerer evolve examples/demo.py
 
-test: install
+test: install aider-venv
 	$(BIN)/pytest
 
 lint: install

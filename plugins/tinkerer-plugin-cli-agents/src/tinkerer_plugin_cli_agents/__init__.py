@@ -1,0 +1,1 @@
+"""Coding agents that drive vendor CLIs (Claude Code, Codex, Gemini) non-interactively in a workspace."""

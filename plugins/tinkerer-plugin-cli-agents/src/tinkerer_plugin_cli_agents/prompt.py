@@ -1,0 +1,44 @@
+"""The task a CLI agent gets: how to work, then the same sections the ``llm_edit`` agent's prompt has."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tinkerer_core.components import AgentRequest
+from tinkerer_plugin_litellm.edit_applying import EditError, read_text
+from tinkerer_plugin_litellm.prompts import bounded, user_prompt
+
+DEFAULT_MAIN_FILE = "main.py"
+# Linux caps one argv string at 128 KiB (MAX_ARG_STRLEN); the prompt travels as one.
+MAX_PROMPT_CHARS = 100_000
+
+INSTRUCTIONS = """You are a coding agent running non-interactively in the current directory, the project's \
+workspace. Do the task below by editing and creating files here with your tools; keep every path inside \
+this directory. Nobody will answer questions: decide and act. You may run the program to check your work. \
+When you are done, reply with a short summary of what you changed and why."""
+
+
+def main_file(request: AgentRequest) -> str:
+    """The program's main file: the first focus file, else main.py."""
+    return next(iter(request.focus_files), DEFAULT_MAIN_FILE)
+
+
+def workspace_files(workspace: Path, names: list[str]) -> dict[str, str]:
+    """The current content of the named workspace files that exist (unsafe names are skipped)."""
+    files: dict[str, str] = {}
+    for name in dict.fromkeys(names):
+        try:
+            text = read_text(workspace, name)
+        except EditError:
+            continue
+        if text is not None:
+            files[name] = text
+    return files
+
+
+def build_prompt(request: AgentRequest, max_code_chars: int) -> str:
+    """The whole prompt for ``request``, showing up to ``max_code_chars`` of the current files."""
+    main = main_file(request)
+    files = workspace_files(request.workspace, [main, *request.focus_files, *request.parent_code])
+    task = user_prompt(request, files, main, max_code_chars)
+    return bounded(f"{INSTRUCTIONS}\n\n{task}", MAX_PROMPT_CHARS)
