@@ -6,7 +6,7 @@ import os
 import time
 from pathlib import Path
 
-from tinkerer_core.engine.runner import Limits, kill_leftover, run_command, scrubbed_environment
+from tinkerer_core.engine.runner import Limits, kill_leftover, run_command
 
 
 def _run(workspace: Path, code: str, **limits: object):
@@ -59,19 +59,6 @@ def test_missing_program_is_a_result_not_an_exception(tmp_path: Path) -> None:
     result = run_command("no-such-program-xyz", tmp_path, Limits(), os.environ)
     assert result.exit_code is None
     assert "could not start" in result.output
-
-
-def test_secrets_are_scrubbed_unless_passed() -> None:
-    env = {
-        "PATH": "/bin",
-        "OPENAI_API_KEY": "sk-1",
-        "HF_TOKEN": "t",
-        "DB_PASSWORD": "p",
-        "AWS_REGION": "x",
-        "HOME": "/h",
-    }
-    assert scrubbed_environment(env) == {"PATH": "/bin", "HOME": "/h"}
-    assert scrubbed_environment(env, keep=["HF_TOKEN"])["HF_TOKEN"] == "t"
 
 
 def test_kill_leftover_only_kills_a_process_running_in_the_workspace(tmp_path: Path) -> None:

@@ -14,10 +14,11 @@ from pathlib import Path
 
 from tinkerer_core.components import AgentRequest, AgentResult, EvaluationContext
 from tinkerer_core.engine.config import EvolveConfig
-from tinkerer_core.engine.runner import Limits, run_command, scrubbed_environment
+from tinkerer_core.engine.runner import Limits, run_command
 from tinkerer_core.engine.workspace import Workspaces
 from tinkerer_core.errors import TinkererError
 from tinkerer_core.llm import Completion, LLMLedger, LLMUnavailableError
+from tinkerer_core.secrets import scrubbed_environment
 from tinkerer_core.types import Evaluation, Experiment, RunResult
 
 FEEDBACK_CHARS = 2000

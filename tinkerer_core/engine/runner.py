@@ -1,14 +1,13 @@
 """Run a solution's command in its workspace: own process group, hard timeout, memory and output caps.
 
-The environment is scrubbed of secrets (API keys, tokens, passwords) unless the config passes
-them explicitly.
+Callers pass an environment scrubbed of secrets (``tinkerer_core.secrets.scrubbed_environment``)
+unless the config passes them explicitly.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import re
 import resource
 import shlex
 import signal
@@ -16,24 +15,11 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from tinkerer_core.types import RunResult
-
-_SECRET_NAME = re.compile(r"(API_?KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|PRIVATE_KEY)", re.IGNORECASE)
-_SECRET_PREFIXES = ("AWS_", "AZURE_", "GOOGLE_APPLICATION_CREDENTIALS", "TINKER_API_KEY")
-
-
-def scrubbed_environment(env: Mapping[str, str], keep: Iterable[str] = ()) -> dict[str, str]:
-    """A copy of ``env`` without secrets, except the names in ``keep``."""
-    kept = set(keep)
-    return {
-        name: value
-        for name, value in env.items()
-        if name in kept or not (_SECRET_NAME.search(name) or name.startswith(_SECRET_PREFIXES))
-    }
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import textwrap
@@ -20,7 +19,6 @@ from tinkerer_plugin_aider import agent as agent_module
 from tinkerer_plugin_aider.agent import AiderAgent, parse_driver_output
 from tinkerer_plugin_aider.prompts import message
 from tinkerer_plugin_aider.setup import VENV_ENV_VAR, venv_path
-from tinkerer_plugin_aider.workspace import changed_files, snapshot
 
 MakeRequest = Callable[..., AgentRequest]
 
@@ -169,21 +167,6 @@ def test_chat_files_are_the_named_ones_else_small_source_files(tmp_path: Path, m
     assert agent.chat_files(named, tmp_path) == (["main.py"], ["new.py"])
     unnamed = make_request(workspace=tmp_path, focus_files=())
     assert agent.chat_files(unnamed, tmp_path) == (["main.py", "notes.md"], [])
-
-
-def test_changes_are_found_by_content_not_by_mtime(tmp_path: Path) -> None:
-    (tmp_path / "same.py").write_text("a\n")
-    (tmp_path / "edited.py").write_text("a\n")
-    (tmp_path / "deleted.py").write_text("a\n")
-    (tmp_path / ".git").mkdir()
-    before = snapshot(tmp_path)
-    (tmp_path / "same.py").write_text("a\n")
-    os.utime(tmp_path / "same.py", ns=(1, 1))
-    (tmp_path / "edited.py").write_text("b\n")
-    (tmp_path / "deleted.py").unlink()
-    (tmp_path / "new.py").write_text("c\n")
-    (tmp_path / ".git" / "index").write_text("git's own\n")
-    assert changed_files(tmp_path, before) == ["deleted.py", "edited.py", "new.py"]
 
 
 def test_the_message_carries_the_request(make_request: MakeRequest) -> None:

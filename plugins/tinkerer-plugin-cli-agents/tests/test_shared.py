@@ -1,4 +1,4 @@
-"""The shared parts: file snapshots, stream readers, the transcript, the prompt, the streaming runner."""
+"""The shared parts: stream readers, the transcript, the prompt, the streaming runner."""
 
 from __future__ import annotations
 
@@ -10,60 +10,10 @@ from pathlib import Path
 import pytest
 
 from tinkerer_core.components import AgentRequest
-from tinkerer_plugin_cli_agents import snapshot as snapshot_module
 from tinkerer_plugin_cli_agents.process import run_streaming
 from tinkerer_plugin_cli_agents.prompt import INSTRUCTIONS, build_prompt
-from tinkerer_plugin_cli_agents.snapshot import changed_files, snapshot
 from tinkerer_plugin_cli_agents.streams import ClaudeStream, CodexStream, GeminiStream
-from tinkerer_plugin_cli_agents.transcript import Transcript, parse_event, redact
-
-# --- snapshots -------------------------------------------------------------------------------
-
-
-def test_only_content_changes_count(tmp_path: Path) -> None:
-    (tmp_path / "same.py").write_text("x = 1\n")
-    (tmp_path / "edited.py").write_text("x = 1\n")
-    (tmp_path / "deleted.py").write_text("x = 1\n")
-    (tmp_path / "pkg").mkdir()
-    (tmp_path / "pkg" / "mod.py").write_text("y = 2\n")
-    before = snapshot(tmp_path)
-    time.sleep(0.01)
-    (tmp_path / "same.py").write_text("x = 1\n")  # rewritten, same content: new mtime only
-    (tmp_path / "edited.py").write_text("x = 2\n")
-    (tmp_path / "deleted.py").unlink()
-    (tmp_path / "pkg" / "new.py").write_text("z = 3\n")
-    assert changed_files(before, snapshot(tmp_path, before)) == ("deleted.py", "edited.py", "pkg/new.py")
-
-
-def test_git_caches_and_symlinked_folders_are_not_read(tmp_path: Path) -> None:
-    data = tmp_path / "outside-data"
-    data.mkdir()
-    (data / "big.csv").write_text("a,b\n")
-    workspace = tmp_path / "ws"
-    for folder in (".git", "__pycache__"):
-        (workspace / folder).mkdir(parents=True)
-        (workspace / folder / "file").write_text("v1")
-    (workspace / "data").symlink_to(data)
-    before = snapshot(workspace)
-    assert before == {}
-    for folder in (".git", "__pycache__"):
-        (workspace / folder / "file").write_text("v2")
-    (data / "big.csv").write_text("changed\n")
-    assert changed_files(before, snapshot(workspace, before)) == ()
-
-
-def test_an_unchanged_signature_is_not_read_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    (tmp_path / "kept.txt").write_text("a")
-    (tmp_path / "touched.txt").write_text("b")
-    before = snapshot(tmp_path)
-    read: list[str] = []
-    real_digest = snapshot_module._digest
-    monkeypatch.setattr(snapshot_module, "_digest", lambda path, *rest: read.append(path) or real_digest(path, *rest))
-    os.utime(tmp_path / "touched.txt", ns=(1, 1))
-    after = snapshot(tmp_path, before)
-    assert read == [str(tmp_path / "touched.txt")]
-    assert changed_files(before, after) == ()
-
+from tinkerer_plugin_cli_agents.transcript import Transcript, parse_event
 
 # --- stream readers --------------------------------------------------------------------------
 
@@ -134,12 +84,6 @@ def test_the_transcript_keeps_its_head_and_tail() -> None:
     assert lines[0] == "line 00" and lines[-1] == "line 49"
     assert any(line.startswith("... [") and "lines cut" in line for line in lines)
     assert len(transcript.text()) < 130
-
-
-def test_redaction_removes_given_and_environment_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SOME_API_KEY", "value-of-some-key-123")
-    text = redact("a=value-of-some-key-123 b=given-secret-456 c=sk-ant-abcdefghij", ["given-secret-456"])
-    assert text == "a=[redacted] b=[redacted] c=[redacted]"
 
 
 # --- prompt ----------------------------------------------------------------------------------

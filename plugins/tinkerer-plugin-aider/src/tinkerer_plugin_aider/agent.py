@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import signal
 import subprocess
 import tempfile
@@ -19,8 +18,10 @@ import chz
 from tinkerer_core.components import AgentRequest, AgentResult, CodingAgent
 from tinkerer_core.errors import ConfigError, MissingPluginError
 from tinkerer_core.llm import Completion
+from tinkerer_core.secrets import redact
+from tinkerer_core.workspace_files import changed_files, snapshot
 from tinkerer_plugin_aider import local, prompts, setup
-from tinkerer_plugin_aider.workspace import changed_files, chat_candidates, is_safe_relative, snapshot
+from tinkerer_plugin_aider.workspace import chat_candidates, is_safe_relative
 
 DRIVER = Path(__file__).with_name("driver.py")
 EDIT_FORMATS = (
@@ -48,20 +49,6 @@ DRIVER_ENV = {
     "NO_COLOR": "1",
 }
 DROPPED_ENV = ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "PYTHONSAFEPATH", "__PYVENV_LAUNCHER__")
-SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSWORD", re.IGNORECASE)
-KEY_SHAPE = re.compile(r"\b(?:sk|tml)-[A-Za-z0-9_\-]{6,}")
-
-
-def redact(text: str) -> str:
-    """``text`` without the values of secret-looking environment variables or key-shaped strings."""
-    secrets = sorted(
-        (value for name, value in os.environ.items() if SECRET_NAME.search(name) and len(value) >= 8),
-        key=len,
-        reverse=True,
-    )
-    for secret in secrets:
-        text = text.replace(secret, "[redacted]")
-    return KEY_SHAPE.sub("[redacted]", text)
 
 
 def tail(text: str, max_chars: int) -> str:

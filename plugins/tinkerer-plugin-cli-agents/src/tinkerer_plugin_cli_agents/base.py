@@ -12,13 +12,13 @@ from typing import ClassVar
 import chz
 
 from tinkerer_core.components import AgentRequest, AgentResult, CodingAgent
-from tinkerer_core.engine.runner import scrubbed_environment
 from tinkerer_core.errors import ConfigError, MissingPluginError
+from tinkerer_core.secrets import redact, scrubbed_environment
+from tinkerer_core.workspace_files import changed_files, snapshot
 from tinkerer_plugin_cli_agents.process import ProcessOutcome, run_streaming
 from tinkerer_plugin_cli_agents.prompt import build_prompt
-from tinkerer_plugin_cli_agents.snapshot import changed_files, snapshot
 from tinkerer_plugin_cli_agents.streams import StreamState
-from tinkerer_plugin_cli_agents.transcript import Transcript, parse_event, redact, shown_command
+from tinkerer_plugin_cli_agents.transcript import Transcript, parse_event, shown_command
 
 logger = logging.getLogger(__name__)
 
@@ -87,7 +87,7 @@ class CLIAgent(CodingAgent):
         logger.info("%s: starting in %s", self.NAME, request.workspace)
         before = snapshot(request.workspace)
         outcome = run_streaming(argv, request.workspace, env, self.timeout_s, on_line)
-        changed = changed_files(before, snapshot(request.workspace, before))
+        changed = tuple(changed_files(request.workspace, before))
         if outcome.stderr_tail.strip():
             transcript.section("stderr (tail)", outcome.stderr_tail.rstrip())
         transcript.section("end", self._ending(outcome, stream))

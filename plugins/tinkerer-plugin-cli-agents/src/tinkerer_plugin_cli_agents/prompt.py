@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from tinkerer_core.components import AgentRequest
-from tinkerer_plugin_litellm.edit_applying import EditError, read_text
-from tinkerer_plugin_litellm.prompts import bounded, user_prompt
+from tinkerer_core.prompts import bounded, render_request
+from tinkerer_core.workspace_files import UnsafePathError, read_text
 
 DEFAULT_MAIN_FILE = "main.py"
 # Linux caps one argv string at 128 KiB (MAX_ARG_STRLEN); the prompt travels as one.
@@ -29,7 +29,7 @@ def workspace_files(workspace: Path, names: list[str]) -> dict[str, str]:
     for name in dict.fromkeys(names):
         try:
             text = read_text(workspace, name)
-        except EditError:
+        except UnsafePathError:
             continue
         if text is not None:
             files[name] = text
@@ -40,5 +40,5 @@ def build_prompt(request: AgentRequest, max_code_chars: int) -> str:
     """The whole prompt for ``request``, showing up to ``max_code_chars`` of the current files."""
     main = main_file(request)
     files = workspace_files(request.workspace, [main, *request.focus_files, *request.parent_code])
-    task = user_prompt(request, files, main, max_code_chars)
+    task = render_request(request, files, main, max_code_chars)
     return bounded(f"{INSTRUCTIONS}\n\n{task}", MAX_PROMPT_CHARS)

@@ -6,11 +6,9 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from tinkerer_plugin_litellm.keys import REDACTED
-from tinkerer_plugin_litellm.keys import redact as redact_environment
+from tinkerer_core.secrets import redact
 
 TRANSCRIPT_CHARS = 200_000  # kept: the first and last half
-MIN_SECRET_CHARS = 8
 
 
 def parse_event(line: str) -> dict[str, Any] | None:
@@ -22,13 +20,6 @@ def parse_event(line: str) -> dict[str, Any] | None:
     except ValueError:
         return None
     return event if isinstance(event, dict) else None
-
-
-def redact(text: str, secrets: Iterable[str] = ()) -> str:
-    """``text`` without the given secret values, secret-looking environment values, or key-shaped strings."""
-    for secret in sorted((s for s in secrets if len(s) >= MIN_SECRET_CHARS), key=len, reverse=True):
-        text = text.replace(secret, REDACTED)
-    return redact_environment(text)
 
 
 def shown_command(argv: Sequence[str], prompt: str) -> str:

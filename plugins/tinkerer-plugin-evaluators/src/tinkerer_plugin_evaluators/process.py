@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from tinkerer_core.engine.runner import scrubbed_environment
 from tinkerer_core.errors import ConfigError
+from tinkerer_core.secrets import scrubbed_environment
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
+from tinkerer_core import workspace_files
+from tinkerer_core.workspace_files import UnsafePathError
 from tinkerer_plugin_litellm.edit_parsing import SearchReplace
 from tinkerer_plugin_litellm.files import atomic_write_text
 
@@ -14,21 +16,19 @@ class EditError(ValueError):
 
 
 def safe_path(workspace: Path, relative: str) -> Path:
-    """The file ``relative`` names inside ``workspace``; raises for paths that could leave it or touch ``.git``."""
-    parts = PurePosixPath(relative).parts
-    if not parts or relative.startswith(("/", "~")) or "\\" in relative or ".." in parts or ".git" in parts:
-        raise EditError(f"unsafe path {relative!r}: use a relative path inside the workspace, without '..' or .git")
-    root = workspace.resolve()
-    target = (root / relative).resolve()
-    if not target.is_relative_to(root) or target == root or ".git" in target.relative_to(root).parts:
-        raise EditError(f"unsafe path {relative!r}: it leads outside the workspace")
-    return target
+    """``tinkerer_core.workspace_files.safe_path``, raising ``EditError`` (its message goes back to the model)."""
+    try:
+        return workspace_files.safe_path(workspace, relative)
+    except UnsafePathError as error:
+        raise EditError(str(error)) from None
 
 
 def read_text(workspace: Path, relative: str) -> str | None:
-    """The content of a workspace file, or None when it does not exist."""
-    target = safe_path(workspace, relative)
-    return target.read_text(encoding="utf-8", errors="replace") if target.is_file() else None
+    """The content of a workspace file, or None when it does not exist; raises ``EditError`` for unsafe paths."""
+    try:
+        return workspace_files.read_text(workspace, relative)
+    except UnsafePathError as error:
+        raise EditError(str(error)) from None
 
 
 def normalized(text: str) -> str:

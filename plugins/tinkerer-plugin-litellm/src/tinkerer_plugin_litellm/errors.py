@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tinkerer_core.llm import LLMError
-from tinkerer_plugin_litellm.keys import redact
+from tinkerer_core.secrets import redact
 
 MAX_CAUSE_CHARS = 600
 

@@ -1,4 +1,4 @@
-"""What a CLI changed in a workspace: content hashes of every file before and after it ran."""
+"""Workspace files: safe relative paths, reading them, and content snapshots that tell what changed."""
 
 from __future__ import annotations
 
@@ -7,11 +7,35 @@ import os
 import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 SKIPPED_DIRS = frozenset({".git", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"})
 HASH_LIMIT_BYTES = 64 * 1024 * 1024  # bigger files (data) are compared by size and mtime only
 CHUNK_BYTES = 1024 * 1024
+
+
+class UnsafePathError(ValueError):
+    """A path that could leave the workspace or touch ``.git``; the message says why."""
+
+
+def safe_path(workspace: Path, relative: str) -> Path:
+    """The file ``relative`` names inside ``workspace``; raises for paths that could leave it or touch ``.git``."""
+    parts = PurePosixPath(relative).parts
+    if not parts or relative.startswith(("/", "~")) or "\\" in relative or ".." in parts or ".git" in parts:
+        raise UnsafePathError(
+            f"unsafe path {relative!r}: use a relative path inside the workspace, without '..' or .git"
+        )
+    root = workspace.resolve()
+    target = (root / relative).resolve()
+    if not target.is_relative_to(root) or target == root or ".git" in target.relative_to(root).parts:
+        raise UnsafePathError(f"unsafe path {relative!r}: it leads outside the workspace")
+    return target
+
+
+def read_text(workspace: Path, relative: str) -> str | None:
+    """The content of a workspace file, or None when it does not exist; raises ``UnsafePathError``."""
+    target = safe_path(workspace, relative)
+    return target.read_text(encoding="utf-8", errors="replace") if target.is_file() else None
 
 
 @dataclass(frozen=True)
@@ -53,10 +77,15 @@ def snapshot(root: Path, previous: Mapping[str, FileState] | None = None) -> Sna
     return files
 
 
-def changed_files(before: Mapping[str, FileState], after: Mapping[str, FileState]) -> tuple[str, ...]:
+def changed_files(root: Path, before: Mapping[str, FileState]) -> list[str]:
+    """The files under ``root`` created, deleted or whose content differs from ``before``, sorted."""
+    return changed_between(before, snapshot(root, before))
+
+
+def changed_between(before: Mapping[str, FileState], after: Mapping[str, FileState]) -> list[str]:
     """The paths created, modified or deleted between two snapshots, sorted."""
     paths = before.keys() | after.keys()
-    return tuple(sorted(path for path in paths if _digest_of(before, path) != _digest_of(after, path)))
+    return sorted(path for path in paths if _digest_of(before, path) != _digest_of(after, path))
 
 
 def _digest_of(files: Mapping[str, FileState], path: str) -> str | None:
