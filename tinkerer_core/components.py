@@ -188,39 +188,68 @@ class CodingAgent(ABC):
 
 # --- knowledge -------------------------------------------------------------------------------
 
+PAGE_TYPES = ("Workflow", "Principle", "Implementation", "Environment", "Heuristic")
+
 
 @dataclass(frozen=True)
 class KnowledgePage:
-    id: str
+    """One wiki page: a typed piece of knowledge with typed links to other pages."""
+
+    id: str  # stable, e.g. "Implementation/sklearn_pipeline"
     title: str
-    page_type: str  # Workflow | Principle | Implementation | Environment | Heuristic
+    page_type: str  # one of PAGE_TYPES
     overview: str
     content: str
     domains: Sequence[str] = ()
-    edges: Sequence[tuple[str, str]] = ()  # (edge type, target page id)
+    edges: Sequence[tuple[str, str]] = ()  # (edge type, target page id), from [[edge::Type:Target]]
+    source: str = ""  # where the page was learned from: a repo URL, a file path, a run directory
 
 
 @dataclass(frozen=True)
 class KnowledgeHit:
+    """A page found for a query, its relevance, and pages linked to it that graph expansion pulled in."""
+
     page: KnowledgePage
     score: float
-    connected: Sequence[str] = ()
+    connected: Sequence[KnowledgePage] = ()
 
 
 class KnowledgeBackend(ABC):
-    """Stores knowledge pages and finds the ones relevant to a query."""
+    """Stores knowledge pages and finds the ones relevant to a query.
+
+    A backend writes only what it owns (its file, label, collection or namespace): ``clear`` deletes
+    exactly that. ``filters`` may hold ``page_types`` and ``domains`` (sequences of accepted values).
+    """
 
     @abstractmethod
     def index(self, pages: Sequence[KnowledgePage]) -> int:
-        """Add or update pages; return how many were written."""
+        """Add or update pages (by id) and their edges; return how many were written."""
 
     @abstractmethod
     def search(self, query: str, top_k: int = 5, filters: Mapping[str, Any] | None = None) -> list[KnowledgeHit]:
-        """The pages most relevant to ``query``, best first."""
+        """The pages most relevant to ``query``, best first, each with its connected pages."""
+
+    @abstractmethod
+    def get(self, page_id: str) -> KnowledgePage | None:
+        """The page with ``page_id``, or None."""
+
+    @abstractmethod
+    def neighbors(self, page_id: str, depth: int = 1) -> list[KnowledgePage]:
+        """Pages reachable from ``page_id`` over edges (either direction) within ``depth`` hops."""
+
+    @abstractmethod
+    def count(self) -> int:
+        """How many pages this index holds."""
 
     @abstractmethod
     def clear(self) -> None:
         """Delete what this index created, and nothing else."""
+
+    def refs(self) -> dict[str, Any]:
+        """The parameters that reopen this index (the ``backend_refs`` of a ``.index`` file)."""
+        import chz
+
+        return chz.asdict(self) if chz.is_chz(self) else {}
 
     def close(self) -> None:  # noqa: B027 - optional for backends without connections
         """Release connections."""

@@ -84,6 +84,11 @@ def tinkerer_run_start(run_dir: str, config: Any) -> None:
 
 
 @hookspec
+def tinkerer_experiment_started(run_dir: str, experiment: Experiment) -> None:
+    """Called when an experiment is handed to a worker, with its id, parent, kind and idea."""
+
+
+@hookspec
 def tinkerer_experiment_finished(run_dir: str, experiment: Experiment) -> None:
     """Called after every experiment is stored, with the finished ``Experiment``."""
 
@@ -91,3 +96,8 @@ def tinkerer_experiment_finished(run_dir: str, experiment: Experiment) -> None:
 @hookspec
 def tinkerer_run_end(run_dir: str, solution: Solution | None, reason: str) -> None:
     """Called once when a run ends, with the best solution (None when nothing scored) and why."""
+
+
+@hookspec
+def tinkerer_train_metrics(run_dir: str, step: int, metrics: dict[str, float]) -> None:
+    """Called after every training step with the step's metrics (loss, reward, tokens/s ...)."""

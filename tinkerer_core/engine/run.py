@@ -199,6 +199,7 @@ class EvolveRun:
         self, pool: ProcessPoolExecutor | None, running: dict[Future[ExperimentOutcome], int], experiment: Experiment
     ) -> None:
         task = self._task(experiment)
+        self.hooks.tinkerer_experiment_started(run_dir=str(self.run_dir), experiment=experiment)
         if pool is None:
             future: Future[ExperimentOutcome] = Future()
             future.set_result(execute(task, self.config, self.workspaces, self._experiment_llm))

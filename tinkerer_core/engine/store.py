@@ -66,6 +66,13 @@ CREATE TABLE IF NOT EXISTS llm_calls (
     duration_s REAL NOT NULL,
     at REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS metrics (
+    step INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    value REAL NOT NULL,
+    at REAL NOT NULL,
+    PRIMARY KEY (step, name)
+);
 CREATE TABLE IF NOT EXISTS events (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     at REAL NOT NULL,
@@ -243,6 +250,27 @@ class RunStore:
         with self._lock:
             rows = self._db.execute(query, args).fetchall()
         return [{**dict(row), "data": json.loads(row["data"])} for row in rows]
+
+    # --- training metrics ------------------------------------------------------------------
+
+    def record_metrics(self, step: int, metrics: Mapping[str, float]) -> None:
+        """Store one step's metrics (a re-recorded step overwrites its values)."""
+        now = time.time()
+        with self._transaction() as db:
+            db.executemany(
+                "INSERT INTO metrics(step, name, value, at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT(step, name) DO UPDATE SET value = excluded.value, at = excluded.at",
+                [(step, name, float(value), now) for name, value in metrics.items()],
+            )
+
+    def metrics(self) -> dict[str, list[tuple[int, float]]]:
+        """Every recorded metric as ``name -> [(step, value), ...]`` in step order."""
+        with self._lock:
+            rows = self._db.execute("SELECT step, name, value FROM metrics ORDER BY step, name").fetchall()
+        series: dict[str, list[tuple[int, float]]] = {}
+        for row in rows:
+            series.setdefault(row["name"], []).append((row["step"], row["value"]))
+        return series
 
     def summary(self) -> dict[str, Any]:
         """What ``tinkerer runs`` shows: status, best score, experiments, cost."""
