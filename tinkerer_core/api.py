@@ -7,15 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from tinkerer_core.config import component_values, make_config
-from tinkerer_core.errors import MissingPluginError, UnknownComponentError
+from tinkerer_core.deploy import DeployPlan, as_solution, plan_deploy
+from tinkerer_core.errors import MissingPluginError
 from tinkerer_core.plugins import get_manager
 from tinkerer_core.types import DeployStrategy, Software, Solution, Source
-
-_PLUGIN_FOR_DEPLOYER = {
-    "local": "tinkerer-plugin-deploy-local",
-    "docker": "tinkerer-plugin-docker",
-    "modal": "tinkerer-plugin-modal",
-}
 
 
 def _require(kind: str, purpose: str, package: str) -> None:
@@ -83,27 +78,29 @@ class Tinkerer:
 
         return EvolveRun.resume(Path(run_dir)).run()
 
-    def deploy(self, solution: Solution, strategy: DeployStrategy | str = DeployStrategy.AUTO) -> Software:
-        """Deploy ``solution``; AUTO picks the first installed deployer that supports it."""
-        strategy = DeployStrategy(strategy)
-        manager = get_manager()
-        if strategy is DeployStrategy.AUTO:
-            _require("deployer", "deploy", _PLUGIN_FOR_DEPLOYER["local"])
-            reasons = []
-            for name in manager.names("deployer"):
-                deployer = manager.create("deployer", name)
-                supported, why = deployer.supports(solution)
-                if supported:
-                    return deployer.deploy(solution)
-                reasons.append(f"{name}: {why}")
-            raise MissingPluginError("no installed deployer supports this solution: " + "; ".join(reasons))
-        try:
-            deployer = manager.create("deployer", strategy.value)
-        except UnknownComponentError as error:
-            raise MissingPluginError(
-                f"{error}. Install it: pip install {_PLUGIN_FOR_DEPLOYER[strategy.value]}"
-            ) from None
-        return deployer.deploy(solution)
+    def deploy(
+        self,
+        solution: Solution | str | Path,
+        strategy: DeployStrategy | str = DeployStrategy.AUTO,
+        deployer_params: Mapping[str, Any] | None = None,
+    ) -> Software:
+        """Deploy ``solution`` (a ``Solution`` or its directory) and return it started.
+
+        ``deployer_params`` set fields of the chosen deployer (``{"port": 8000}`` for ``local``).
+
+        AUTO takes the solution's own choice (``[deploy] strategy`` in its ``tinkerer.toml``) when it
+        names one, else the first of local, docker, modal (then any other installed deployer) that
+        supports it; ``plan_deploy`` says which and why.
+        """
+        solution = as_solution(solution)
+        name = self.plan_deploy(solution, strategy).deployer
+        return get_manager().create("deployer", name, deployer_params).deploy(solution)
+
+    def plan_deploy(
+        self, solution: Solution | str | Path, strategy: DeployStrategy | str = DeployStrategy.AUTO
+    ) -> DeployPlan:
+        """Which deployer ``deploy`` would use for ``solution`` and why, with the reasons others were passed over."""
+        return plan_deploy(as_solution(solution), DeployStrategy(strategy))
 
     def learn(self, *sources: Any, wiki_dir: str = "data/wikis") -> Any:
         """Turn sources (``Source.Repo``, ``Source.File``, ...) into wiki pages and index them."""

@@ -11,6 +11,7 @@ import argparse
 import json
 import subprocess
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from tinkerer_core import __version__
 from tinkerer_core.errors import ConfigError, MissingPluginError, TinkererError
 from tinkerer_core.kinds import KINDS, kind_named
 from tinkerer_core.plugins import get_manager
+from tinkerer_core.types import DeployStrategy
 
 LIST_ALIASES = {"--list-agents": "coding_agents", "--list-evaluators": "evaluators", "--list-stops": "stop_conditions"}
 
@@ -144,6 +146,49 @@ def cmd_runs(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_deploy(args: argparse.Namespace) -> int:
+    from tinkerer_core.api import Tinkerer
+    from tinkerer_core.deploy import PACKAGES
+
+    if not get_manager().names("deployer"):
+        return _missing("deployer", PACKAGES["local"])(args)
+    inputs = [_json_object(text) for text in args.input]
+    params = dict(_key_value(item) for item in args.params)
+    tinkerer = Tinkerer()
+    plan = tinkerer.plan_deploy(args.solution, args.strategy)
+    print(f"deploying with {plan}", file=sys.stderr)
+    with tinkerer.deploy(args.solution, plan.deployer, deployer_params=params) as software:
+        if inputs:
+            for item in inputs:
+                print(json.dumps(software.run(item), default=str))
+            return 0
+        print(f"serving {getattr(software, 'url', '') or args.solution}; Ctrl-C stops it", file=sys.stderr)
+        try:
+            while software.is_healthy():
+                time.sleep(1.0)
+        except KeyboardInterrupt:
+            return 0
+        print(f"the deployment stopped answering; its logs:\n{software.logs()[-2000:]}", file=sys.stderr)
+        return 1
+
+
+def _json_object(text: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ConfigError(f"--input {text!r} is not JSON ({error}); pass an object like '{{\"x\": 3}}'") from None
+    if not isinstance(value, dict):
+        raise ConfigError(f"--input must be a JSON object like '{{\"x\": 3}}', got {type(value).__name__}")
+    return value
+
+
+def _key_value(item: str) -> tuple[str, str]:
+    key, sep, value = item.partition("=")
+    if not sep or not key:
+        raise ConfigError(f"deployer parameter {item!r} should look like key=value (e.g. port=8000)")
+    return key, value
+
+
 def _missing(kind: str, package: str) -> Any:
     def handler(args: argparse.Namespace) -> int:
         raise MissingPluginError(f"`tinkerer {args.command}` needs a {kind} plugin; install one: pip install {package}")
@@ -204,11 +249,24 @@ def build_parser() -> argparse.ArgumentParser:
         ("research", "knowledge backend", "tinkerer-plugin-knowledge-sqlite", "research a topic"),
         ("index-kg", "knowledge backend", "tinkerer-plugin-knowledge-sqlite", "index wiki pages or a JSON graph"),
         ("train", "trainer", "tinkerer-plugin-tinker", "train a model (LoRA SFT, RL)"),
-        ("deploy", "deployer", "tinkerer-plugin-deploy-local", "deploy a solution"),
     ):
         command = sub.add_parser(name, help=text)
         command.add_argument("args", nargs=argparse.REMAINDER)
         command.set_defaults(handler=_missing(kind, package))
+
+    deploy = sub.add_parser(
+        "deploy",
+        help="deploy a solution and call it, or serve it until Ctrl-C",
+        description="SOLUTION is a solution directory (e.g. an evolve output_path); key=value pairs set "
+        "fields of the deployer (port=8000, mode=in_process).",
+    )
+    deploy.add_argument("solution")
+    deploy.add_argument("params", nargs="*", metavar="key=value")
+    deploy.add_argument("--strategy", default="auto", choices=[strategy.value for strategy in DeployStrategy])
+    deploy.add_argument(
+        "--input", action="append", default=[], metavar="JSON", help="call once with these inputs, print, stop"
+    )
+    deploy.set_defaults(handler=cmd_deploy)
 
     get_manager().hooks.hook.tinkerer_register_commands(subparsers=sub)
     return parser
@@ -231,6 +289,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 parser.parse_args(["evolve", "--help"])
             args.quiet = "--quiet" in args.overrides or args.quiet
             args.overrides = [item for item in args.overrides if item != "--quiet"]
+        elif args.command == "deploy":
+            args.params = [*args.params, *extra]  # key=value pairs may follow the options
         elif extra:
             parser.error(f"unrecognized arguments: {' '.join(extra)}")
         return int(args.handler(args) or 0)

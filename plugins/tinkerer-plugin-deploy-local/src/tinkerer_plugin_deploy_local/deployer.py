@@ -1,0 +1,61 @@
+"""The `local` deployer: a solution as a local HTTP service (default) or called in-process."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import chz
+
+from tinkerer_core.components import Deployer
+from tinkerer_core.errors import ConfigError
+from tinkerer_core.secrets import scrubbed_environment
+from tinkerer_core.types import Software, Solution
+from tinkerer_plugin_deploy_local.entry import EntryError, find_entry
+from tinkerer_plugin_deploy_local.software import InProcessSoftware, LocalService
+
+MODES = ("service", "in_process")
+
+
+@chz.chz
+class LocalDeployer(Deployer):
+    """Serve the solution's entry function on 127.0.0.1 in its own process group, or call it in-process."""
+
+    mode: str = chz.field(default="service", doc="service (own process, HTTP on 127.0.0.1) or in_process")
+    host: str = chz.field(default="127.0.0.1", doc="the address the service binds")
+    port: int = chz.field(default=0, doc="the service's port; 0 picks a free one")
+    call_timeout_s: float = chz.field(default=600.0, doc="longest a call may run; the service restarts after")
+    startup_timeout_s: float = chz.field(default=60.0, doc="longest the service may take to become healthy")
+    pass_env: tuple[str, ...] = chz.field(default=(), doc="secret variables the solution may see (e.g. OPENAI_API_KEY)")
+    python: str = chz.field(default="", doc="the interpreter that runs the service; empty: Tinkerer's own")
+
+    @chz.validate
+    def _known_mode(self) -> None:
+        if self.mode not in MODES:
+            raise ConfigError(f"deployer local: unknown mode {self.mode!r}; choose one of: {', '.join(MODES)}")
+
+    def supports(self, solution: Solution) -> tuple[bool, str]:
+        try:
+            entry = find_entry(solution.path)
+        except EntryError as error:
+            return False, str(error)
+        return True, f"serves {entry.spec} from {solution.path} as a local {self.mode.replace('_', '-')} deployment"
+
+    def deploy(self, solution: Solution) -> Software:
+        entry = find_entry(solution.path)
+        software: Software
+        if self.mode == "in_process":
+            software = InProcessSoftware(solution.path, entry, self.call_timeout_s)
+        else:
+            software = LocalService(
+                solution.path,
+                entry,
+                env=scrubbed_environment(os.environ, keep=self.pass_env),
+                python=self.python or sys.executable,
+                host=self.host,
+                port=self.port,
+                call_timeout_s=self.call_timeout_s,
+                startup_timeout_s=self.startup_timeout_s,
+            )
+        software.start()
+        return software

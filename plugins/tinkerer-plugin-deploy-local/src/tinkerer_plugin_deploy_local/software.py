@@ -1,0 +1,267 @@
+"""Deployed solutions: a local HTTP service in its own process group, or the entry called in-process."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from tinkerer_core.errors import TinkererError
+from tinkerer_core.secrets import redact
+from tinkerer_core.types import Software
+from tinkerer_plugin_deploy_local import service
+from tinkerer_plugin_deploy_local.entry import Entry
+from tinkerer_plugin_deploy_local.service import error_result
+
+HEALTH_TIMEOUT_S = 2.0
+STOP_GRACE_S = 5.0
+LOG_TAIL_CHARS = 2000
+
+
+class DeployError(TinkererError):
+    """A deployment could not start; the message carries the service's log tail."""
+
+
+def _shape_error(inputs: Any) -> dict[str, Any] | None:
+    if isinstance(inputs, Mapping):
+        return None
+    return error_result(f"inputs must be a mapping (a JSON object), got {type(inputs).__name__}")
+
+
+class LocalService(Software):
+    """The solution behind ``tinkerer_plugin_deploy_local.service`` on 127.0.0.1, as its own process group.
+
+    A call that outlives ``call_timeout_s`` returns an error result and restarts the service; a service
+    that died is reported in the result and started again, so the next call works.
+    """
+
+    def __init__(
+        self,
+        solution_dir: Path,
+        entry: Entry,
+        *,
+        env: Mapping[str, str],
+        python: str = sys.executable,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        call_timeout_s: float = 600.0,
+        startup_timeout_s: float = 60.0,
+        log_dir: Path | None = None,
+    ) -> None:
+        self.solution_dir = Path(solution_dir).resolve()
+        self.entry = entry
+        self.env = dict(env)
+        self.python = python
+        self.host = host
+        self.port = port
+        self.call_timeout_s = call_timeout_s
+        self.startup_timeout_s = startup_timeout_s
+        self.log_dir = Path(log_dir or tempfile.mkdtemp(prefix="tinkerer-deploy-"))
+        self.log_path = self.log_dir / "service.log"
+        self._ready_file = self.log_dir / "ready.json"
+        self._process: subprocess.Popen[bytes] | None = None
+        self._bound_port: int | None = None
+
+    @property
+    def url(self) -> str:
+        """The service's base URL (``http://127.0.0.1:PORT``); empty while stopped."""
+        return f"http://{self.host}:{self._bound_port}" if self._bound_port else ""
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process else None
+
+    def start(self) -> None:
+        """Start the service and wait until it answers its health check; no-op when it is running."""
+        if self._running():
+            return
+        self._ready_file.unlink(missing_ok=True)
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        command = [
+            self.python,
+            service.__file__,
+            "--dir",
+            str(self.solution_dir),
+            "--entry",
+            self.entry.spec,
+            "--host",
+            self.host,
+            "--port",
+            str(self.port),
+            "--ready-file",
+            str(self._ready_file),
+            "--program-timeout",
+            str(self.call_timeout_s),
+        ]
+        with open(self.log_path, "ab") as log:
+            self._process = subprocess.Popen(
+                command,
+                cwd=self.solution_dir,
+                env={**self.env, "PYTHONUNBUFFERED": "1"},  # logs() shows prints as they happen
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        self._wait_until_ready()
+
+    def _wait_until_ready(self) -> None:
+        deadline = time.monotonic() + self.startup_timeout_s
+        while time.monotonic() < deadline:
+            if self._process is not None and self._process.poll() is not None:
+                code = self._process.returncode
+                self._process = None
+                raise DeployError(f"the service exited with code {code} while starting:\n{self._log_tail()}")
+            if self._ready_file.is_file():
+                self._bound_port = json.loads(self._ready_file.read_text())["port"]
+                if self.is_healthy():
+                    return
+            time.sleep(0.05)
+        self.stop()
+        raise DeployError(
+            f"the service did not become healthy within {self.startup_timeout_s:g} s:\n{self._log_tail()}"
+        )
+
+    def run(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        return _shape_error(inputs) or self._post("/run", dict(inputs))
+
+    def run_batch(self, batch: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+        problems = [_shape_error(inputs) for inputs in batch]
+        if any(problems):
+            return [problem or error_result("not run: another item of the batch is invalid") for problem in problems]
+        result = self._post("/run_batch", [dict(inputs) for inputs in batch])
+        return result if isinstance(result, list) else [result] * len(batch)
+
+    def _post(self, path: str, payload: Any) -> Any:
+        if not self._running():
+            return error_result("the service is not running: call start()")
+        request = urllib.request.Request(
+            self.url + path, data=json.dumps(payload).encode(), headers={"Content-Type": "application/json"}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=self.call_timeout_s) as response:
+                return json.loads(response.read())
+        except urllib.error.HTTPError as error:  # the service's own answer to a bad request
+            try:
+                return json.loads(error.read())
+            except ValueError:
+                return error_result(f"HTTP {error.code} from the service")
+        except TimeoutError:
+            self._restart()
+            return error_result(f"the call ran longer than {self.call_timeout_s:g} s; the service was restarted")
+        except (urllib.error.URLError, ConnectionError) as error:
+            code = self._exit_code(wait_s=1.0)
+            if code is None:
+                return error_result(f"the service did not answer: {error}")
+            tail = self._log_tail()
+            self._restart()
+            return error_result(f"the service died (exit code {code}) and was restarted", tail)
+
+    def _restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def stop(self) -> None:
+        """Stop the whole process group; nothing is left running."""
+        process, self._process, self._bound_port = self._process, None, None
+        if process is None:
+            return
+        for sig, grace in ((signal.SIGTERM, STOP_GRACE_S), (signal.SIGKILL, None)):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, sig)
+            try:
+                process.wait(timeout=grace)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+        with contextlib.suppress(ProcessLookupError):  # children the solution left behind
+            os.killpg(process.pid, signal.SIGKILL)
+
+    def is_healthy(self) -> bool:
+        if not self._running() or not self._bound_port:
+            return False
+        try:
+            with urllib.request.urlopen(self.url + "/health", timeout=HEALTH_TIMEOUT_S) as response:
+                return json.loads(response.read()).get("status") == "ok"
+        except (OSError, ValueError):
+            return False
+
+    def logs(self) -> str:
+        return redact(self.log_path.read_text(errors="replace")) if self.log_path.is_file() else ""
+
+    def _exit_code(self, wait_s: float) -> int | None:
+        """The service's exit code if it ends within ``wait_s``; None while it runs."""
+        if self._process is None:
+            return None
+        try:
+            return self._process.wait(timeout=wait_s)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def _running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    def _log_tail(self) -> str:
+        return self.logs()[-LOG_TAIL_CHARS:]
+
+
+class InProcessSoftware(Software):
+    """The entry called in the caller's process: no start-up cost, but no isolation either.
+
+    Program entries still run as a subprocess per call. What the solution prints is kept for ``logs()``.
+    """
+
+    def __init__(self, solution_dir: Path, entry: Entry, call_timeout_s: float = 600.0) -> None:
+        self.solution_dir = Path(solution_dir).resolve()
+        self.entry = entry
+        self.call_timeout_s = call_timeout_s
+        self._call: service.Call | None = None
+        self._log = io.StringIO()
+
+    def start(self) -> None:
+        if self._call is not None:
+            return
+        if self.entry.function is None:
+            self._call = service.program_call(self.solution_dir, self.entry.module, self.call_timeout_s)
+            return
+        path = self.solution_dir / self.entry.module_file
+        spec = importlib.util.spec_from_file_location(f"tinkerer_deployed_{id(self)}", path)
+        if spec is None or spec.loader is None:
+            raise DeployError(f"cannot import {path}")
+        module = importlib.util.module_from_spec(spec)
+        try:
+            with contextlib.redirect_stdout(self._log):
+                spec.loader.exec_module(module)
+        except Exception as error:
+            raise DeployError(f"importing {path} failed: {type(error).__name__}: {error}") from error
+        self._call = service.function_call(getattr(module, self.entry.function))
+
+    def run(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        problem = _shape_error(inputs)
+        if problem:
+            return problem
+        if self._call is None:
+            return error_result("the deployment is stopped: call start()")
+        with contextlib.redirect_stdout(self._log):
+            return self._call(dict(inputs))
+
+    def stop(self) -> None:
+        self._call = None
+
+    def is_healthy(self) -> bool:
+        return self._call is not None
+
+    def logs(self) -> str:
+        return redact(self._log.getvalue())
