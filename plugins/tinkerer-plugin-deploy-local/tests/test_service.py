@@ -135,7 +135,7 @@ def test_a_program_solution_is_called_with_its_inputs_as_arguments(tmp_path: Pat
 def test_a_solution_that_fails_to_import_fails_the_deploy_with_its_log(tmp_path: Path) -> None:
     (tmp_path / "main.py").write_text("import not_a_module_anywhere\n\ndef predict(inputs):\n    return 1\n")
     service = LocalService(tmp_path, find_entry(tmp_path), env=dict(os.environ), startup_timeout_s=30)
-    with pytest.raises(DeployError, match="exited with code 1 while starting(.|\n)*not_a_module_anywhere"):
+    with pytest.raises(DeployError, match=r"(?s)exited with code 1 while starting.*not_a_module_anywhere"):
         service.start()
     assert not service.is_healthy()
 
