@@ -14,7 +14,8 @@ import pytest
 from tinkerer_core.plugins import get_manager
 from tinkerer_core.types import Software
 from tinkerer_plugin_deploy_local.entry import find_entry
-from tinkerer_plugin_deploy_local.software import DeployError, LocalService
+from tinkerer_plugin_deploy_local.http_service import DeployError
+from tinkerer_plugin_deploy_local.software import LocalService
 
 
 def deploy(solution_dir: Path, **params: object) -> Software:

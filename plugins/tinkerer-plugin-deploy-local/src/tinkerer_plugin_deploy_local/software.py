@@ -11,41 +11,22 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.error
-import urllib.request
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from tinkerer_core.errors import TinkererError
 from tinkerer_core.secrets import redact
 from tinkerer_core.types import Software
 from tinkerer_plugin_deploy_local import service
 from tinkerer_plugin_deploy_local.entry import Entry
+from tinkerer_plugin_deploy_local.http_service import DeployError, HttpService, shape_error
 from tinkerer_plugin_deploy_local.service import error_result
 
-HEALTH_TIMEOUT_S = 2.0
 STOP_GRACE_S = 5.0
-LOG_TAIL_CHARS = 2000
 
 
-class DeployError(TinkererError):
-    """A deployment could not start; the message carries the service's log tail."""
-
-
-def _shape_error(inputs: Any) -> dict[str, Any] | None:
-    if isinstance(inputs, Mapping):
-        return None
-    return error_result(f"inputs must be a mapping (a JSON object), got {type(inputs).__name__}")
-
-
-class LocalService(Software):
-    """The solution behind ``tinkerer_plugin_deploy_local.service`` on 127.0.0.1, as its own process group.
-
-    A call that outlives ``call_timeout_s`` returns an error result and restarts the service; a service
-    that died is reported in the result and started again, so the next call works.
-    """
+class LocalService(HttpService):
+    """The solution behind ``service.py`` on 127.0.0.1, as its own process group."""
 
     def __init__(
         self,
@@ -60,14 +41,13 @@ class LocalService(Software):
         startup_timeout_s: float = 60.0,
         log_dir: Path | None = None,
     ) -> None:
+        super().__init__(call_timeout_s, startup_timeout_s)
         self.solution_dir = Path(solution_dir).resolve()
         self.entry = entry
         self.env = dict(env)
         self.python = python
         self.host = host
         self.port = port
-        self.call_timeout_s = call_timeout_s
-        self.startup_timeout_s = startup_timeout_s
         self.log_dir = Path(log_dir or tempfile.mkdtemp(prefix="tinkerer-deploy-"))
         self.log_path = self.log_dir / "service.log"
         self._ready_file = self.log_dir / "ready.json"
@@ -76,17 +56,15 @@ class LocalService(Software):
 
     @property
     def url(self) -> str:
-        """The service's base URL (``http://127.0.0.1:PORT``); empty while stopped."""
+        if self._bound_port is None and self._running() and self._ready_file.is_file():
+            self._bound_port = json.loads(self._ready_file.read_text())["port"]
         return f"http://{self.host}:{self._bound_port}" if self._bound_port else ""
 
     @property
     def pid(self) -> int | None:
         return self._process.pid if self._process else None
 
-    def start(self) -> None:
-        """Start the service and wait until it answers its health check; no-op when it is running."""
-        if self._running():
-            return
+    def _launch(self) -> None:
         self._ready_file.unlink(missing_ok=True)
         self.log_dir.mkdir(parents=True, exist_ok=True)
         command = [
@@ -115,66 +93,9 @@ class LocalService(Software):
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        self._wait_until_ready()
-
-    def _wait_until_ready(self) -> None:
-        deadline = time.monotonic() + self.startup_timeout_s
-        while time.monotonic() < deadline:
-            if self._process is not None and self._process.poll() is not None:
-                code = self._process.returncode
-                self._process = None
-                raise DeployError(f"the service exited with code {code} while starting:\n{self._log_tail()}")
-            if self._ready_file.is_file():
-                self._bound_port = json.loads(self._ready_file.read_text())["port"]
-                if self.is_healthy():
-                    return
-            time.sleep(0.05)
-        self.stop()
-        raise DeployError(
-            f"the service did not become healthy within {self.startup_timeout_s:g} s:\n{self._log_tail()}"
-        )
-
-    def run(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
-        return _shape_error(inputs) or self._post("/run", dict(inputs))
-
-    def run_batch(self, batch: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-        problems = [_shape_error(inputs) for inputs in batch]
-        if any(problems):
-            return [problem or error_result("not run: another item of the batch is invalid") for problem in problems]
-        result = self._post("/run_batch", [dict(inputs) for inputs in batch])
-        return result if isinstance(result, list) else [result] * len(batch)
-
-    def _post(self, path: str, payload: Any) -> Any:
-        if not self._running():
-            return error_result("the service is not running: call start()")
-        request = urllib.request.Request(
-            self.url + path, data=json.dumps(payload).encode(), headers={"Content-Type": "application/json"}
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=self.call_timeout_s) as response:
-                return json.loads(response.read())
-        except urllib.error.HTTPError as error:  # the service's own answer to a bad request
-            try:
-                return json.loads(error.read())
-            except ValueError:
-                return error_result(f"HTTP {error.code} from the service")
-        except TimeoutError:
-            self._restart()
-            return error_result(f"the call ran longer than {self.call_timeout_s:g} s; the service was restarted")
-        except (urllib.error.URLError, ConnectionError) as error:
-            code = self._exit_code(wait_s=1.0)
-            if code is None:
-                return error_result(f"the service did not answer: {error}")
-            tail = self._log_tail()
-            self._restart()
-            return error_result(f"the service died (exit code {code}) and was restarted", tail)
-
-    def _restart(self) -> None:
-        self.stop()
-        self.start()
 
     def stop(self) -> None:
-        """Stop the whole process group; nothing is left running."""
+        """Stop the whole process group (SIGTERM, then SIGKILL); nothing is left running."""
         process, self._process, self._bound_port = self._process, None, None
         if process is None:
             return
@@ -189,32 +110,19 @@ class LocalService(Software):
         with contextlib.suppress(ProcessLookupError):  # children the solution left behind
             os.killpg(process.pid, signal.SIGKILL)
 
-    def is_healthy(self) -> bool:
-        if not self._running() or not self._bound_port:
-            return False
-        try:
-            with urllib.request.urlopen(self.url + "/health", timeout=HEALTH_TIMEOUT_S) as response:
-                return json.loads(response.read()).get("status") == "ok"
-        except (OSError, ValueError):
-            return False
-
     def logs(self) -> str:
         return redact(self.log_path.read_text(errors="replace")) if self.log_path.is_file() else ""
 
+    def _running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
     def _exit_code(self, wait_s: float) -> int | None:
-        """The service's exit code if it ends within ``wait_s``; None while it runs."""
         if self._process is None:
             return None
         try:
             return self._process.wait(timeout=wait_s)
         except subprocess.TimeoutExpired:
             return None
-
-    def _running(self) -> bool:
-        return self._process is not None and self._process.poll() is None
-
-    def _log_tail(self) -> str:
-        return self.logs()[-LOG_TAIL_CHARS:]
 
 
 class InProcessSoftware(Software):
@@ -249,7 +157,7 @@ class InProcessSoftware(Software):
         self._call = service.function_call(getattr(module, self.entry.function))
 
     def run(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
-        problem = _shape_error(inputs)
+        problem = shape_error(inputs)
         if problem:
             return problem
         if self._call is None:
