@@ -1,0 +1,76 @@
+"""The `docker` deployer: build an image from the solution, serve it from a container through the Docker SDK."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import chz
+
+from tinkerer_core.components import Deployer
+from tinkerer_core.secrets import redact
+from tinkerer_core.types import Software, Solution
+from tinkerer_plugin_deploy_local.entry import EntryError, find_entry
+from tinkerer_plugin_deploy_local.http_service import DeployError
+from tinkerer_plugin_docker.build_context import context_digest, write_build_context
+from tinkerer_plugin_docker.software import LABEL, DockerService
+
+IMAGE_REPOSITORY = "tinkerer-solution"
+
+
+def docker_client() -> Any:
+    """A client of the Docker engine the environment points at (DOCKER_HOST or the local socket)."""
+    import docker
+
+    return docker.from_env()
+
+
+@chz.chz
+class DockerDeployer(Deployer):
+    """Build an image from the solution (its requirements.txt installed) and serve it from a container."""
+
+    base_image: str = chz.field(default="python:3.11-slim", doc="the image the solution's image starts from")
+    memory: str = chz.field(default="2g", doc="the container's memory limit (Docker syntax), empty for none")
+    call_timeout_s: float = chz.field(default=600.0, doc="longest a call may run; the container restarts after")
+    startup_timeout_s: float = chz.field(default=120.0, doc="longest the container may take to become healthy")
+    pass_env: tuple[str, ...] = chz.field(default=(), doc="secret variables the container may see")
+
+    def supports(self, solution: Solution) -> tuple[bool, str]:
+        try:
+            entry = find_entry(solution.path)
+        except EntryError as error:
+            return False, str(error)
+        try:
+            docker_client().ping()
+        except Exception as error:  # the SDK raises DockerException, requests' errors or ImportError
+            return False, f"no Docker engine answers ({redact(str(error))[:160]}); start one or use strategy local"
+        return True, f"builds an image serving {entry.spec} and runs it in a container"
+
+    def deploy(self, solution: Solution) -> Software:
+        entry = find_entry(solution.path)
+        client = docker_client()
+        with tempfile.TemporaryDirectory(prefix="tinkerer-docker-") as scratch:
+            context = write_build_context(Path(solution.path), entry, self.base_image, Path(scratch))
+            tag = f"{IMAGE_REPOSITORY}:{context_digest(context)}"
+            try:
+                client.images.build(path=str(context), tag=tag, rm=True, labels={LABEL: str(solution.path)})
+            except Exception as error:  # BuildError carries the build log
+                log = "".join(item.get("stream", "") for item in getattr(error, "build_log", []) or [])
+                raise DeployError(f"building {tag} failed: {redact(str(error))}\n{redact(log)[-2000:]}") from None
+        software = DockerService(
+            client,
+            tag,
+            env=_passed(self.pass_env),
+            memory=self.memory or None,
+            call_timeout_s=self.call_timeout_s,
+            startup_timeout_s=self.startup_timeout_s,
+        )
+        software.start()
+        return software
+
+
+def _passed(names: tuple[str, ...]) -> dict[str, str]:
+    """Only the variables asked for: a container does not inherit the host's environment."""
+    return {name: os.environ[name] for name in names if name in os.environ}
