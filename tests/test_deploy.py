@@ -13,7 +13,7 @@ import pytest
 from tinkerer_core import DeployStrategy, Tinkerer
 from tinkerer_core.errors import ConfigError, MissingPluginError
 
-PREDICT = "import sys\\ndef predict(inputs):\\n    return {'sum': inputs['a'] + inputs['b']}\\nprint('SCORE: 1')"
+PREDICT = "def predict(inputs):\n    return {'sum': inputs['a'] + inputs['b']}\n\nprint('SCORE: 1')"
 TINKERER = Path(sys.executable).with_name("tinkerer")
 
 
@@ -22,7 +22,7 @@ def test_an_evolved_solution_is_deployed_and_served(workdir: Path, scripted_agen
         goal="add two numbers",
         output_path="best",
         coding_agent=scripted_agent,
-        coding_agent_params={"steps": (PREDICT.replace("\\n", "\n"),)},
+        coding_agent_params={"steps": (PREDICT,)},
         evaluator="regex_pattern",
         search_strategy="linear_search",
         max_iterations=1,
@@ -60,7 +60,10 @@ def test_the_cli_deploys_calls_and_stops(tmp_path: Path) -> None:
     (tmp_path / "main.py").write_text("def predict(inputs):\n    return {'echo': inputs}\n")
     done = run_cli("deploy", str(tmp_path), "--input", '{"a": 1}', "--input", '{"b": [2]}', "call_timeout_s=30")
     assert done.returncode == 0, done.stderr
-    assert [json.loads(line)["output"] for line in done.stdout.splitlines()] == [{"echo": {"a": 1}}, {"echo": {"b": [2]}}]
+    assert [json.loads(line)["output"] for line in done.stdout.splitlines()] == [
+        {"echo": {"a": 1}},
+        {"echo": {"b": [2]}},
+    ]
     assert "deploying with local: serves main:predict" in done.stderr
 
 
