@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PLUGIN_DIRS := $(patsubst %/pyproject.toml,%,$(wildcard plugins/*/pyproject.toml))
 STAMP := $(VENV)/.installed
 
-.PHONY: install aider-venv demo test lint bench clean
+.PHONY: install aider-venv browser demo test lint bench clean
 
 $(STAMP): pyproject.toml $(wildcard plugins/*/pyproject.toml)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,10 +22,15 @@ install: $(STAMP)
 aider-venv: install
 	$(BIN)/tinkerer aider setup --quiet
 
+# report tests drive Debian's chromium (no browser download); without root they skip and say why
+browser:
+	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq --no-install-recommends chromium >/dev/null) || echo "chromium not installed: browser tests will skip"
+
 demo: install
 	$(BIN)/tinkerer evolve examples/demo.py
 
-test: install aider-venv
+test: install aider-venv browser
 	$(BIN)/pytest
 
 lint: install

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -104,16 +105,24 @@ def cmd_evolve(args: argparse.Namespace) -> int:
         target, overrides = None, [target, *overrides]
     config, config_file = _load_evolve_config(target, overrides)
     run = EvolveRun.start(config, config_file)
-    return _report(run.run(), quiet=args.quiet)
+    _quiet_progress(args.quiet)
+    return _report(run.run())
 
 
 def cmd_resume(args: argparse.Namespace) -> int:
     from tinkerer_core.engine.run import EvolveRun
 
-    return _report(EvolveRun.resume(Path(args.run_dir)).run(), quiet=args.quiet)
+    _quiet_progress(args.quiet)
+    return _report(EvolveRun.resume(Path(args.run_dir)).run())
 
 
-def _report(solution: Any, quiet: bool) -> int:
+def _quiet_progress(quiet: bool) -> None:
+    """``--quiet`` turns progress displays off (they read ``TINKERER_QUIET``)."""
+    if quiet:
+        os.environ["TINKERER_QUIET"] = "1"
+
+
+def _report(solution: Any) -> int:
     score = "none" if solution.score is None else f"{solution.score:.6g}"
     print(f"best score: {score} ({solution.direction.value}) from experiment {solution.experiment_id}")
     print(f"experiments: {solution.iterations}; stopped: {solution.stop_reason}")
