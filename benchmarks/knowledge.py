@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import re
 import statistics
 import tempfile
 import time
@@ -21,9 +22,12 @@ from tinkerer_core.plugins import get_manager
 TOPICS = ("lora", "learning", "rate", "tokenizer", "batch", "size", "gradient", "boosting", "features", "validation")
 TOPICS += ("docker", "deploy", "latency", "cache")
 WORDS = tuple(
-    "model data training loss metric adapter rank alpha layer optimizer schedule warmup tree split leaf depth "
-    "column pandas numpy query index vector graph edge node page workflow principle heuristic environment "
-    "python install version container image service request response timeout retry memory cpu gpu".split(" ")  # noqa: SIM905
+    re.findall(
+        r"\w+",
+        "model data training loss metric adapter rank alpha layer optimizer schedule warmup tree split leaf depth "
+        "column pandas numpy query index vector graph edge node page workflow principle heuristic environment "
+        "python install version container image service request response timeout retry memory cpu gpu",
+    )
 )
 
 
@@ -65,7 +69,9 @@ def main() -> None:
     rng = random.Random(1)
     with tempfile.TemporaryDirectory() as scratch:
         for embedder in ("none", "static"):
-            kg = manager.create("knowledge_backend", "kg_sqlite", {"path": f"{scratch}/{embedder}.sqlite", "embedder": embedder})
+            kg = manager.create(
+                "knowledge_backend", "kg_sqlite", {"path": f"{scratch}/{embedder}.sqlite", "embedder": embedder}
+            )
             if embedder == "static":
                 kg.search("warm up the embedder", top_k=1)  # loads (or builds) the model outside the timing
             started = time.perf_counter()
