@@ -14,7 +14,6 @@ import re
 import statistics
 import tempfile
 import time
-from pathlib import Path
 
 from tinkerer_core.components import PAGE_TYPES, KnowledgePage
 from tinkerer_core.plugins import get_manager
@@ -93,7 +92,6 @@ def main() -> None:
             index.reachable(page_id, depth=2)
             hops.append((time.perf_counter() - started) * 1000)
         print(f"2-hop expansion (page ids): {percentiles(hops)}")
-        print(f"file size: {Path(scratch, 'static.sqlite').stat().st_size / 1e6:.1f} MB")
 
 
 if __name__ == "__main__":
