@@ -52,6 +52,7 @@ def _request_record(request: AgentRequest) -> dict[str, object]:
         "parent_feedback": request.parent_feedback,
         "parent_output_tail": request.parent_output_tail,
         "errors": list(request.errors),
+        "knowledge_context": request.knowledge_context,
     }
 
 

@@ -37,11 +37,11 @@ OFFLINE_CONFIG = Path(__file__).parent / "fixtures" / "configs" / "offline.py"
 COMMANDS = ("plugins", "list", "install", "uninstall", "evolve", "resume", "runs")
 NEEDS_A_PLUGIN = {
     "learn": "knowledge backend",
-    "research": "knowledge backend",
     "index-kg": "knowledge backend",
     "train": "trainer",
     "deploy": "deployer",
 }
+ARGUMENTS = {"learn": ("README.md",), "index-kg": ("--wiki-dir", ".")}
 
 
 def tinkerer(*args: str, cwd: Path, allow: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -155,9 +155,10 @@ def test_list_of_an_unknown_kind_names_the_kinds(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("command", sorted(NEEDS_A_PLUGIN))
 def test_feature_without_its_plugin_names_the_missing_kind(tmp_path: Path, command: str) -> None:
-    completed = tinkerer(command, "anything", cwd=tmp_path, allow="")
+    (tmp_path / "README.md").write_text("# a project\n")
+    completed = tinkerer(command, *ARGUMENTS.get(command, ("anything",)), cwd=tmp_path, allow="")
     assert completed.returncode == 2
-    assert completed.stderr.startswith(f"error: `tinkerer {command}` needs a {NEEDS_A_PLUGIN[command]} plugin")
+    assert f"needs a {NEEDS_A_PLUGIN[command]} plugin" in completed.stderr
     assert "pip install tinkerer-plugin-" in completed.stderr
 
 

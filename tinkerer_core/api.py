@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from tinkerer_core.components import KnowledgeBackend
 from tinkerer_core.config import component_values, make_config
 from tinkerer_core.deploy import DeployPlan, as_solution, plan_deploy
-from tinkerer_core.errors import MissingPluginError
+from tinkerer_core.errors import ConfigError, MissingPluginError
+from tinkerer_core.llm import LLMConfig
 from tinkerer_core.plugins import get_manager
 from tinkerer_core.types import DeployStrategy, Software, Solution, Source
+
+if TYPE_CHECKING:
+    from tinkerer_core.knowledge.pipeline import PipelineResult
 
 
 def _require(kind: str, purpose: str, package: str) -> None:
@@ -26,8 +31,20 @@ class Tinkerer:
     def __init__(self, kg_index: str | None = None, config_path: str | None = None) -> None:
         self.kg_index = kg_index
         self.config_path = config_path
-        if kg_index is not None and not Path(kg_index).is_file():
-            raise MissingPluginError(f"kg_index {kg_index!r} does not exist; create it with Tinkerer().index_kg(...)")
+        self._knowledge: KnowledgeBackend | None = None
+        if kg_index is not None:
+            from tinkerer_core.knowledge.index_file import read_index
+
+            read_index(Path(kg_index))
+
+    @property
+    def knowledge(self) -> KnowledgeBackend | None:
+        """The knowledge backend of ``kg_index`` (opened on first use), or None without one."""
+        if self._knowledge is None and self.kg_index is not None:
+            from tinkerer_core.knowledge.index_file import open_index
+
+            self._knowledge = open_index(Path(self.kg_index))
+        return self._knowledge
 
     def evolve(
         self,
@@ -68,6 +85,8 @@ class Tinkerer:
         values.update(component_values("agent", coding_agent, coding_agent_params))
         for key, value in (options.pop("llm_params", None) or {}).items():
             values[f"llm.{key}"] = value
+        if self.kg_index is not None:
+            values["kg_index"] = self.kg_index
         values.update(options)
         config = make_config(EvolveConfig, [values])
         return EvolveRun.start(config).run()
@@ -102,15 +121,34 @@ class Tinkerer:
         """Which deployer ``deploy`` would use for ``solution`` and why, with the reasons others were passed over."""
         return plan_deploy(as_solution(solution), DeployStrategy(strategy))
 
-    def learn(self, *sources: Any, wiki_dir: str = "data/wikis") -> Any:
-        """Turn sources (``Source.Repo``, ``Source.File``, ...) into wiki pages and index them."""
-        _require("knowledge_backend", "learn", "tinkerer-plugin-knowledge-sqlite")
-        raise MissingPluginError("learn needs the knowledge pipeline, which is not installed yet")
+    def learn(
+        self,
+        *sources: Any,
+        wiki_dir: str = "data/wikis",
+        backend: str = "kg_sqlite",
+        backend_params: Mapping[str, Any] | None = None,
+        skip_merge: bool = False,
+    ) -> PipelineResult:
+        """Turn sources (``Source.Repo``, ``Source.File``, ``Source.Paper``, ``Source.Solution``, a research
+        result) into wiki pages under ``wiki_dir`` and merge them into the loaded ``kg_index``'s backend,
+        else into ``backend`` (the embedded ``kg_sqlite`` by default)."""
+        from tinkerer_core.knowledge.pipeline import KnowledgePipeline
 
-    def research(self, query: str, mode: str = "both", depth: str = "light") -> Source.Research:
-        """Research ``query`` and return a ``Source.Research`` report."""
-        _require("knowledge_backend", "research", "tinkerer-plugin-knowledge-sqlite")
-        raise MissingPluginError("research needs the knowledge pipeline, which is not installed yet")
+        target = None
+        if not skip_merge:
+            _require("knowledge_backend", "learn", "tinkerer-plugin-knowledge-sqlite")
+            target = self.knowledge or get_manager().create("knowledge_backend", backend, backend_params)
+        return KnowledgePipeline(wiki_dir, target).run(*sources, skip_merge=skip_merge)
+
+    def research(
+        self, query: str, mode: str = "both", depth: str = "light", llm_params: Mapping[str, Any] | None = None
+    ) -> Source.Research:
+        """Research ``query`` from web search (when a plugin provides it), the loaded knowledge and the model."""
+        from tinkerer_core.knowledge.research import research
+        from tinkerer_core.llm import LLMLedger, lazy_llm
+
+        llm_config = make_config(LLMConfig, [dict(llm_params or {})])
+        return research(query, mode, depth, self.knowledge, lazy_llm(llm_config, LLMLedger()))
 
     def index_kg(
         self,
@@ -119,10 +157,29 @@ class Tinkerer:
         save_to: str | None = None,
         search_type: str | None = None,
         force: bool = False,
+        backend_params: Mapping[str, Any] | None = None,
     ) -> Path:
-        """Index wiki pages or a JSON graph into the knowledge backend and write a ``.index`` file."""
+        """Index wiki pages (``wiki_dir``) or a JSON graph (``data_path``) into a knowledge backend
+        (``search_type``, default ``kg_sqlite``) and write the ``.index`` file that reopens it."""
+        from tinkerer_core.knowledge.graph_json import graph_pages
+        from tinkerer_core.knowledge.index_file import write_index
+        from tinkerer_core.knowledge.wiki import read_wiki
+
+        if (wiki_dir is None) == (data_path is None):
+            raise ConfigError("index_kg needs exactly one of wiki_dir (wiki pages) or data_path (a JSON graph)")
         _require("knowledge_backend", "index_kg", "tinkerer-plugin-knowledge-sqlite")
-        raise MissingPluginError("index_kg needs the knowledge pipeline, which is not installed yet")
+        name = search_type or "kg_sqlite"
+        pages = read_wiki(Path(wiki_dir)) if wiki_dir is not None else graph_pages(Path(data_path or ""))
+        backend = get_manager().create("knowledge_backend", name, backend_params)
+        if force:
+            backend.clear()
+        backend.index(pages)
+        source = str(Path(wiki_dir or data_path or "").resolve())
+        save_to = save_to or f"data/indexes/{Path(source).stem or 'knowledge'}.index"
+        path = write_index(Path(save_to), name, backend, source)
+        backend.close()
+        self.kg_index, self._knowledge = str(path), None
+        return path
 
     def train(self, trainer: str = "tinker", run_dir: str | None = None, **params: Any) -> Any:
         """Train with the named trainer plugin."""

@@ -155,6 +155,49 @@ def cmd_runs(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_learn(args: argparse.Namespace) -> int:
+    from tinkerer_core.api import Tinkerer
+
+    result = Tinkerer(kg_index=args.kg_index).learn(
+        *(_source(text) for text in args.sources), wiki_dir=args.wiki_dir, skip_merge=args.skip_merge
+    )
+    print(f"{result.total_pages_extracted} pages written under {args.wiki_dir}; {result.merged} merged")
+    return 0
+
+
+def _source(text: str) -> Any:
+    from tinkerer_core.types import Source
+
+    path = Path(text).expanduser()
+    if (
+        path.is_dir()
+        or text.endswith(".git")
+        or (text.startswith(("http://", "https://", "git@")) and not text.endswith(".pdf"))
+    ):
+        return Source.Repo(text)
+    if text.endswith(".pdf"):
+        return Source.Paper(text)
+    if path.is_file():
+        return Source.File(text)
+    raise ConfigError(f"cannot learn from {text!r}: give a repo directory or URL, a file, or a .pdf")
+
+
+def cmd_research(args: argparse.Namespace) -> int:
+    from tinkerer_core.api import Tinkerer
+
+    llm_params = {"model": args.model} if args.model else None
+    print(Tinkerer(kg_index=args.kg_index).research(args.query, args.mode, args.depth, llm_params).report_markdown)
+    return 0
+
+
+def cmd_index_kg(args: argparse.Namespace) -> int:
+    from tinkerer_core.api import Tinkerer
+
+    path = Tinkerer().index_kg(args.wiki_dir, args.data_path, args.save_to, args.search_type, args.force)
+    print(path)
+    return 0
+
+
 def cmd_deploy(args: argparse.Namespace) -> int:
     from tinkerer_core.api import Tinkerer
     from tinkerer_core.deploy import PACKAGES
@@ -253,15 +296,33 @@ def build_parser() -> argparse.ArgumentParser:
     runs.add_argument("--json", action="store_true")
     runs.set_defaults(handler=cmd_runs)
 
-    for name, kind, package, text in (
-        ("learn", "knowledge backend", "tinkerer-plugin-knowledge-sqlite", "learn from repos, files, papers"),
-        ("research", "knowledge backend", "tinkerer-plugin-knowledge-sqlite", "research a topic"),
-        ("index-kg", "knowledge backend", "tinkerer-plugin-knowledge-sqlite", "index wiki pages or a JSON graph"),
-        ("train", "trainer", "tinkerer-plugin-tinker", "train a model (LoRA SFT, RL)"),
-    ):
-        command = sub.add_parser(name, help=text)
-        command.add_argument("args", nargs=argparse.REMAINDER)
-        command.set_defaults(handler=_missing(kind, package))
+    learn = sub.add_parser("learn", help="learn wiki pages from repos, files and papers")
+    learn.add_argument("sources", nargs="+", metavar="SOURCE", help="a repo directory or URL, a file, a .pdf")
+    learn.add_argument("--wiki-dir", default="data/wikis")
+    learn.add_argument("--kg-index", help="merge into this index's backend (default: kg_sqlite)")
+    learn.add_argument("--skip-merge", action="store_true", help="only write the wiki pages")
+    learn.set_defaults(handler=cmd_learn)
+
+    research = sub.add_parser("research", help="research a topic into a Markdown report")
+    research.add_argument("query")
+    research.add_argument("--mode", default="both", choices=["idea", "implementation", "both"])
+    research.add_argument("--depth", default="light", choices=["light", "deep"])
+    research.add_argument("--kg-index", help="draw on this knowledge index")
+    research.add_argument("--model", help="a litellm model (default: the embedded local model)")
+    research.set_defaults(handler=cmd_research)
+
+    index = sub.add_parser("index-kg", help="index wiki pages or a JSON graph and write a .index file")
+    source = index.add_mutually_exclusive_group(required=True)
+    source.add_argument("--wiki-dir")
+    source.add_argument("--data-path")
+    index.add_argument("--save-to")
+    index.add_argument("--search-type", help="the knowledge backend (default: kg_sqlite)")
+    index.add_argument("--force", action="store_true", help="clear what this index holds first")
+    index.set_defaults(handler=cmd_index_kg)
+
+    train = sub.add_parser("train", help="train a model (LoRA SFT, RL)")
+    train.add_argument("args", nargs=argparse.REMAINDER)
+    train.set_defaults(handler=_missing("trainer", "tinkerer-plugin-tinker"))
 
     deploy = sub.add_parser(
         "deploy",

@@ -67,6 +67,11 @@ def tinkerer_open_llm(config: LLMConfig, ledger: LLMLedger) -> LLM | None:
     """Return an ``LLM`` gateway for ``config`` that records every call in ``ledger``; first result wins."""
 
 
+@hookspec(firstresult=True)
+def tinkerer_web_search(query: str, max_results: int) -> list[dict[str, Any]] | None:
+    """Search the web for ``query``: up to ``max_results`` dicts with title, url, snippet; first result wins."""
+
+
 # --- command line ----------------------------------------------------------------------------
 
 

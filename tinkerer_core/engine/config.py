@@ -33,6 +33,8 @@ class EvolveConfig:
     data_mode: str = chz.field(default="link", doc="link (read in place) or copy data_dir")
     main_file: str = chz.field(default="main.py", doc="the file the agent focuses on")
     additional_context: str = chz.field(default="", doc="extra context given to the agent")
+    kg_index: str | None = chz.field(default=None, doc="a .index file: knowledge retrieved for every experiment")
+    knowledge_top_k: int = chz.field(default=4, doc="knowledge pages retrieved per experiment")
     seed: int = chz.field(default=0, doc="seed of every random choice")
     evaluator: Evaluator = component_field("evaluator", "no_score", "how solutions are scored")
     stop: StopCondition = component_field("stop_condition", "never", "when the run ends early")

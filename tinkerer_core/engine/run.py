@@ -25,6 +25,8 @@ from tinkerer_core.engine.runner import kill_leftover
 from tinkerer_core.engine.store import RunStore, StoreLedger
 from tinkerer_core.engine.workspace import Workspaces
 from tinkerer_core.errors import ConfigError
+from tinkerer_core.knowledge.index_file import open_index, read_index
+from tinkerer_core.knowledge.retrieval import knowledge_context
 from tinkerer_core.llm import LLM, LLMLedger, lazy_llm
 from tinkerer_core.plugins import get_manager
 from tinkerer_core.types import Direction, Experiment, ExperimentStatus, Solution
@@ -93,6 +95,13 @@ class EvolveRun:
             for value in (config.debug_attempts, config.search.debug_attempts(), DEFAULT_DEBUG_ATTEMPTS)
             if value is not None
         )
+        self.knowledge = open_index(Path(config.kg_index)) if config.kg_index else None
+        self.goal_knowledge = self._knowledge_for(config.goal)
+
+    def _knowledge_for(self, query: str) -> str:
+        if self.knowledge is None:
+            return ""
+        return knowledge_context(self.knowledge, query, top_k=self.config.knowledge_top_k)
 
     @classmethod
     def start(cls, config: EvolveConfig, config_file: str | None = None) -> EvolveRun:
@@ -100,6 +109,8 @@ class EvolveRun:
         if RunStore.exists(run_dir):
             raise ConfigError(f"{run_dir} already holds a run: resume it with `tinkerer resume {run_dir}`")
         _check_output_path(config.output_path)
+        if config.kg_index:
+            read_index(Path(config.kg_index))  # a clear error before anything is created
         run_dir.mkdir(parents=True, exist_ok=True)
         workspaces = Workspaces(run_dir, config.data_dir, config.data_mode)
         base_commit = workspaces.create(config.starting_repo)
@@ -224,6 +235,7 @@ class EvolveRun:
             parent_files=self.workspaces.files(start_commit),
             branch_errors=self._branch_errors(parent),
             debug_attempts=self.debug_attempts,
+            knowledge_context=self._knowledge_for(f"{self.config.goal}\n{experiment.idea}"),
         )
 
     def _branch_errors(self, parent: Experiment | None) -> tuple[str, ...]:
@@ -307,6 +319,7 @@ class EvolveRun:
             max_iterations=self.config.max_iterations,
             seed=self.config.seed,
             llm=self.llm,
+            knowledge_context=self.goal_knowledge,
             log_event=self.store.log_event,
         )
 

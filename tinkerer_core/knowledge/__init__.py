@@ -1,0 +1,1 @@
+"""Knowledge: wiki pages learned from sources, indexed in a knowledge backend, retrieved for experiments."""
