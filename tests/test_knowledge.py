@@ -91,7 +91,7 @@ def test_learn_extracts_typed_pages_from_a_repo_and_a_file(repo: Path, tmp_path:
     assert "`def with_backoff`: Call, backing off exponentially between attempts." in retry.content
     assert retry.edges == (("uses", "Implementation/ratelimit.bucket"),)
     assert "httpx>=0.27" in by_id["Environment/ratelimit"].content
-    assert by_id["Principle/notes"].overview.startswith("Add random jitter")
+    assert by_id["Principle/Jitter"].overview.startswith("Add random jitter")
     assert {page.id for page in read_wiki(tmp_path / "wiki")} == set(by_id)
     assert subprocess.run(["git", "status", "--porcelain"], cwd=repo, capture_output=True, text=True).stdout == ""
 

@@ -140,7 +140,8 @@ def file_pages(path: Path) -> list[KnowledgePage]:
     if path.suffix == ".py":
         return [_module_page(path.parent, path, {path: path.stem}, str(path))]
     text = path.read_text(encoding="utf-8", errors="replace")
-    return [_text_page("Principle", path.stem, text, str(path))]
+    heading = HEADING.search(text)
+    return [_text_page("Principle", heading.group(1) if heading else path.stem, text, str(path))]
 
 
 def paper_pages(location: str) -> list[KnowledgePage]:
