@@ -245,3 +245,42 @@ def test_a_paper_becomes_a_principle_page(tmp_path: Path) -> None:
     assert "Exponential backoff with jitter halves retry storms." in page.content
     with pytest.raises(ConfigError, match="no such file"):
         Tinkerer().learn(Source.Paper(str(tmp_path / "missing.pdf")), skip_merge=True)
+
+
+def test_a_solution_is_learned_with_its_scored_ideas_and_the_model_s_lessons(
+    workdir: Path, scripted_agent: str
+) -> None:
+    solution = Tinkerer().evolve(
+        goal="print a good score",
+        output_path="best",
+        coding_agent=scripted_agent,
+        coding_agent_params={"steps": ("print('SCORE: 0.2')", "def predict(x):\n    return x\nprint('SCORE: 0.9')")},
+        evaluator="regex_pattern",
+        search_strategy="linear_search",
+        max_iterations=2,
+        run_dir="run",
+        llm_params={"model": "openai/gpt-4o-mini", "mock_responses": ('{"ideas": ["print a higher score"]}',)},
+    )
+    lessons = '{"lessons": ["Printing the score line last keeps the evaluator happy."]}'
+    result = Tinkerer().learn(
+        Source.Solution(solution),
+        wiki_dir="wiki",
+        skip_merge=True,
+        llm_params={"model": "openai/gpt-4o-mini", "mock_responses": (lessons,)},
+    )
+    heuristic = next(page for page in result.pages if page.page_type == "Heuristic")
+    assert heuristic.overview == "Best score 0.9 (maximize) after 2 experiments."
+    assert heuristic.content.index("- 0.9: ") < heuristic.content.index("- 0.2: ")
+    assert (
+        "## Lessons (drawn by the model)\n- Printing the score line last keeps the evaluator happy."
+        in heuristic.content
+    )
+    assert any(page.id.startswith("Implementation/") and "`def predict`" in page.content for page in result.pages)
+
+    junk = Tinkerer().learn(
+        Source.Solution(solution),
+        wiki_dir="wiki2",
+        skip_merge=True,
+        llm_params={"model": "openai/gpt-4o-mini", "mock_responses": ("I think it went well!",)},
+    )
+    assert "## Lessons" not in next(page for page in junk.pages if page.page_type == "Heuristic").content

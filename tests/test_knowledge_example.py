@@ -25,5 +25,7 @@ def test_knowledge_evolve_example_learns_indexes_and_evolves(tmp_path: Path) -> 
     lines = done.stdout.splitlines()
     assert lines[0] == "learned 2 pages into work/wiki"
     assert lines[1].startswith("knowledge for the goal: ")
-    assert {"Model the log of the price", "Encode neighborhoods"} == set(lines[1].removeprefix("knowledge for the goal: ").split(", "))
+    assert {"Model the log of the price", "Encode neighborhoods"} == set(
+        lines[1].removeprefix("knowledge for the goal: ").split(", ")
+    )
     assert lines[2].startswith("score: 0.082; stopped: score 0.082 reached threshold 0.12 (minimize)")

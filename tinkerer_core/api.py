@@ -10,7 +10,7 @@ from tinkerer_core.components import KnowledgeBackend
 from tinkerer_core.config import component_values, make_config
 from tinkerer_core.deploy import DeployPlan, as_solution, plan_deploy
 from tinkerer_core.errors import ConfigError, MissingPluginError
-from tinkerer_core.llm import LLMConfig
+from tinkerer_core.llm import LLMConfig, LLMLedger, lazy_llm
 from tinkerer_core.plugins import get_manager
 from tinkerer_core.types import DeployStrategy, Software, Solution, Source
 
@@ -128,6 +128,7 @@ class Tinkerer:
         backend: str = "kg_sqlite",
         backend_params: Mapping[str, Any] | None = None,
         skip_merge: bool = False,
+        llm_params: Mapping[str, Any] | None = None,
     ) -> PipelineResult:
         """Turn sources (``Source.Repo``, ``Source.File``, ``Source.Paper``, ``Source.Solution``, a research
         result) into wiki pages under ``wiki_dir`` and merge them into the loaded ``kg_index``'s backend,
@@ -138,14 +139,14 @@ class Tinkerer:
         if not skip_merge:
             _require("knowledge_backend", "learn", "tinkerer-plugin-knowledge-sqlite")
             target = self.knowledge or get_manager().create("knowledge_backend", backend, backend_params)
-        return KnowledgePipeline(wiki_dir, target).run(*sources, skip_merge=skip_merge)
+        llm = lazy_llm(make_config(LLMConfig, [dict(llm_params or {})]), LLMLedger())
+        return KnowledgePipeline(wiki_dir, target, llm).run(*sources, skip_merge=skip_merge)
 
     def research(
         self, query: str, mode: str = "both", depth: str = "light", llm_params: Mapping[str, Any] | None = None
     ) -> Source.Research:
         """Research ``query`` from web search (when a plugin provides it), the loaded knowledge and the model."""
         from tinkerer_core.knowledge.research import research
-        from tinkerer_core.llm import LLMLedger, lazy_llm
 
         llm_config = make_config(LLMConfig, [dict(llm_params or {})])
         return research(query, mode, depth, self.knowledge, lazy_llm(llm_config, LLMLedger()))

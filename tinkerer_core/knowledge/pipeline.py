@@ -11,6 +11,7 @@ from tinkerer_core.components import KnowledgeBackend, KnowledgePage
 from tinkerer_core.errors import ConfigError
 from tinkerer_core.knowledge import sources
 from tinkerer_core.knowledge.wiki import links, slug, write_pages
+from tinkerer_core.llm import LLM
 from tinkerer_core.types import Solution, Source
 
 
@@ -36,21 +37,24 @@ class PipelineResult:
 class KnowledgePipeline:
     """Extracts wiki pages from sources into ``wiki_dir`` and merges them into ``backend``."""
 
-    def __init__(self, wiki_dir: str | Path = "data/wikis", backend: KnowledgeBackend | None = None) -> None:
+    def __init__(
+        self, wiki_dir: str | Path = "data/wikis", backend: KnowledgeBackend | None = None, llm: LLM | None = None
+    ) -> None:
         self.wiki_dir = Path(wiki_dir)
         self.backend = backend
+        self.llm = llm  # used where parsing cannot say it: the lessons of a solution
 
     def run(self, *items: Any, skip_merge: bool = False) -> PipelineResult:
         """Extract pages from every source; merge them unless ``skip_merge`` (or no backend is given)."""
         pages: list[KnowledgePage] = []
         for item in items:
-            pages += [_with_linked_edges(page) for page in extract(item)]
+            pages += [_with_linked_edges(page) for page in extract(item, self.llm)]
         paths = write_pages(pages, self.wiki_dir)
         merged = 0 if skip_merge or self.backend is None else self.backend.index(pages)
         return PipelineResult(pages, paths, merged, [describe(item) for item in items])
 
 
-def extract(item: Any) -> list[KnowledgePage]:
+def extract(item: Any, llm: LLM | None = None) -> list[KnowledgePage]:
     """The pages one source yields; a clear error for something that is not a source."""
     if isinstance(item, Source.Repo):
         root = sources.repo_checkout(item, repo_cache_dir())
@@ -63,7 +67,7 @@ def extract(item: Any) -> list[KnowledgePage]:
     if isinstance(item, Source.Research):
         return sources.research_pages(item)
     if isinstance(item, Source.Solution | Solution):
-        return sources.solution_pages(item.solution if isinstance(item, Source.Solution) else item)
+        return sources.solution_pages(item.solution if isinstance(item, Source.Solution) else item, llm)
     raise ConfigError(
         f"cannot learn from {type(item).__name__}: pass Source.Repo, Source.File, Source.Paper, "
         "Source.Solution or a research result"

@@ -5,18 +5,23 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import logging
 import os
 import re
 import subprocess
 from pathlib import Path
+from typing import Any
 
 from tinkerer_core.components import KnowledgePage
 from tinkerer_core.errors import ConfigError, MissingPluginError
 from tinkerer_core.knowledge.wiki import link, page_id, slug
+from tinkerer_core.llm import LLM, LLMError
 from tinkerer_core.prompts import bounded
 from tinkerer_core.types import Solution, Source
 
+logger = logging.getLogger(__name__)
 CONTENT_CHARS = 6000
+MAX_LESSONS = 3
 SKIPPED_DIRS = {".git", "__pycache__", ".venv", "venv", "node_modules", "build", "dist", ".tox"}
 MAX_MODULES = 200
 HEADING = re.compile(r"^#{1,6}\s+(.+)$", re.MULTILINE)
@@ -171,22 +176,51 @@ def research_pages(research: Source.Research) -> list[KnowledgePage]:
     return [_text_page(page_type, research.objective, research.report_markdown, f"research: {research.objective}")]
 
 
-def solution_pages(solution: Solution) -> list[KnowledgePage]:
-    """What a Tinkerer run built: its code as Implementation pages and a Heuristic page of what worked."""
-    pages = repo_pages(
-        solution.path, f"solution_{slug(solution.goal)[:40] or solution.path.name}", str(solution.run_dir)
-    )
+def solution_pages(solution: Solution, llm: LLM | None = None) -> list[KnowledgePage]:
+    """What a Tinkerer run built: its code as Implementation pages and a Heuristic page of what worked
+    (with lessons the model draws from the scored ideas, when it answers with usable ones)."""
+    name = f"solution_{slug(solution.goal)[:40] or solution.path.name}"
+    pages = repo_pages(solution.path, name, str(solution.run_dir))
     ideas = _scored_ideas(solution)
+    lessons = _lessons(solution.goal, ideas, llm) if llm is not None else []
     score = "none" if solution.score is None else f"{solution.score:g}"
     heuristic = KnowledgePage(
         id=page_id("Heuristic", f"lessons_{slug(solution.goal)[:60]}"),
         title=f"What worked for: {solution.goal[:80]}",
         page_type="Heuristic",
         overview=f"Best score {score} ({solution.direction.value}) after {solution.iterations} experiments.",
-        content="## Ideas by score\n" + "\n".join(ideas) + f"\n\n{link('learned_from', pages[0].id)}",
+        content="## Ideas by score\n"
+        + "\n".join(ideas)
+        + ("\n\n## Lessons (drawn by the model)\n" + "\n".join(f"- {lesson}" for lesson in lessons) if lessons else "")
+        + f"\n\n{link('learned_from', pages[0].id)}",
         source=str(solution.run_dir),
     )
     return [*pages, heuristic]
+
+
+def _lessons(goal: str, ideas: list[str], llm: LLM) -> list[str]:
+    """Up to MAX_LESSONS short lessons from the scored ideas; none when the model's answer is not usable."""
+    prompt = (
+        f"A search for: {goal}\nIts ideas, best first, with their scores:\n" + "\n".join(ideas[:12]) + "\n\n"
+        f"State up to {MAX_LESSONS} general lessons for similar tasks, one sentence each. "
+        'Answer JSON: {"lessons": ["...", ...]}'
+    )
+
+    def validate(answer: Any) -> list[str]:
+        lessons = answer.get("lessons") if isinstance(answer, dict) else None
+        if (
+            not isinstance(lessons, list)
+            or not lessons
+            or not all(isinstance(x, str) and 10 <= len(x) <= 300 for x in lessons)
+        ):
+            raise ValueError("lessons must be a list of sentences (10-300 characters)")
+        return [" ".join(x.split()) for x in lessons[:MAX_LESSONS]]
+
+    try:
+        return llm.complete_json([{"role": "user", "content": prompt}], validate, purpose="learn: lessons")
+    except LLMError as error:
+        logger.warning("learn: no lessons from the model (%s)", error)
+        return []
 
 
 def _scored_ideas(solution: Solution) -> list[str]:
