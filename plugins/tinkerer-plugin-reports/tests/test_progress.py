@@ -13,18 +13,22 @@ from tinkerer_plugin_reports.progress import ProgressReporter
 from .conftest import evolve
 
 
+@pytest.fixture
+def loud(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Runs from ``tmp_path`` with progress on (the suite may run with TINKERER_QUIET set)."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("TINKERER_QUIET", raising=False)
+    return tmp_path
+
+
 def run_with(console: Console, agent: str, run_dir: Path) -> None:
     with get_manager().registered(ProgressReporter(console), "recorded-progress"):
         evolve(run_dir, agent)
 
 
-def test_a_terminal_gets_a_live_display_with_best_score_cost_and_workers(
-    step_agent: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("TINKERER_QUIET", raising=False)
+def test_a_terminal_gets_a_live_display_with_best_score_cost_and_workers(step_agent: str, loud: Path) -> None:
     console = Console(record=True, width=120, force_terminal=True)
-    run_with(console, step_agent, tmp_path / "run")
+    run_with(console, step_agent, loud / "run")
     text = console.export_text()
     assert "tinkerer evolve · print a good score" in text
     assert "best 0.7 (#2) (maximize) · 4/4 done · cost $" in text
@@ -32,13 +36,9 @@ def test_a_terminal_gets_a_live_display_with_best_score_cost_and_workers(
     assert "#1" in text and "draft" in text  # a worker row was drawn while experiment 1 ran
 
 
-def test_elsewhere_it_prints_one_line_per_experiment(
-    step_agent: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("TINKERER_QUIET", raising=False)
+def test_elsewhere_it_prints_one_line_per_experiment(step_agent: str, loud: Path) -> None:
     console = Console(record=True, width=200, force_terminal=False)
-    run_with(console, step_agent, tmp_path / "run")
+    run_with(console, step_agent, loud / "run")
     lines = console.export_text().splitlines()
     assert lines[0].startswith("[tinkerer] run ") and lines[0].endswith(": print a good score")
     assert lines[1].startswith("[tinkerer] experiment 1 (draft) succeeded: score 0.2 · best 0.2 · 1/4 done")
@@ -57,8 +57,7 @@ def test_quiet_mode_prints_nothing(step_agent: str, tmp_path: Path, monkeypatch:
     assert console.export_text() == ""
 
 
-def test_training_steps_are_printed(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("TINKERER_QUIET", raising=False)
+def test_training_steps_are_printed(loud: Path) -> None:
     console = Console(record=True, width=120, force_terminal=False)
     with get_manager().registered(ProgressReporter(console), "recorded-train"):
         get_manager().hooks.hook.tinkerer_train_metrics(
