@@ -284,3 +284,28 @@ def test_a_solution_is_learned_with_its_scored_ideas_and_the_model_s_lessons(
         llm_params={"model": "openai/gpt-4o-mini", "mock_responses": ("I think it went well!",)},
     )
     assert "## Lessons" not in next(page for page in junk.pages if page.page_type == "Heuristic").content
+
+
+def test_the_seed_s_navigation_graph_json_is_indexed(workdir: Path) -> None:
+    graph = workdir / "kg_data.json"
+    graph.write_text(
+        json.dumps(
+            {
+                "nodes": {
+                    "spec": {"name": "Specialization", "type": "specialization", "content": "Tune models.\nMore."},
+                    "lr": {"name": "Learning rate", "type": "technique", "content": "Warm up the LR."},
+                },
+                "edges": [{"source": "spec", "target": "lr", "relationship": "uses"}],
+            }
+        )
+    )
+    index = Tinkerer().index_kg(data_path=str(graph), backend_params={"path": "kg.sqlite", **KEYWORDS_ONLY})
+    kg = Tinkerer(kg_index=str(index)).knowledge
+    spec = kg.get("Principle/Specialization")
+    assert (spec.title, spec.overview, spec.domains, spec.edges) == (
+        "Specialization",
+        "Tune models.",
+        ("specialization",),
+        (("uses", "Principle/Learning_rate"),),
+    )
+    assert kg.search("warm up", top_k=1)[0].page.title == "Learning rate"

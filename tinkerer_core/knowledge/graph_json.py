@@ -1,4 +1,5 @@
-"""A JSON graph (``{"nodes": [...], "edges": [...]}``, the kg_llm_navigation format) as wiki pages."""
+"""A JSON graph as wiki pages: the seed's kg_llm_navigation format, ``{"nodes": {id: {name, type, content}},
+"edges": [{source, target, relationship}]}``, or ``nodes`` as a list of objects with an ``id``."""
 
 from __future__ import annotations
 
@@ -21,12 +22,15 @@ def graph_pages(path: Path) -> list[KnowledgePage]:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as error:
         raise ConfigError(f"data_path {str(path)!r} is not a readable JSON graph: {error}") from None
-    if not isinstance(data, dict) or not isinstance(data.get("nodes"), list):
-        raise ConfigError(f'data_path {str(path)!r}: expected {{"nodes": [...], "edges": [...]}}')
-    ids = {str(node.get("id")): _node_id(node) for node in data["nodes"] if isinstance(node, dict) and "id" in node}
+    nodes = data.get("nodes") if isinstance(data, dict) else None
+    if isinstance(nodes, dict):  # the seed's form: nodes keyed by id
+        nodes = [{"id": key, **value} for key, value in nodes.items() if isinstance(value, dict)]
+    if not isinstance(nodes, list):
+        raise ConfigError(f'data_path {str(path)!r}: expected {{"nodes": {{id: {{...}}}} or [...], "edges": [...]}}')
+    ids = {str(node.get("id")): _node_id(node) for node in nodes if isinstance(node, dict) and "id" in node}
     edges: dict[str, list[tuple[str, str]]] = {}
     for edge in data.get("edges", []):
-        kind = str(edge.get("type") or edge.get("relation") or "related_to")
+        kind = str(edge.get("relationship") or edge.get("type") or edge.get("relation") or "related_to")
         if not EDGE_TYPE.match(kind):
             raise ConfigError(f"edge type {kind!r} in {path} is not an identifier (letters, digits, '_')")
         source, target = ids.get(str(edge.get("source"))), ids.get(str(edge.get("target")))
@@ -34,7 +38,7 @@ def graph_pages(path: Path) -> list[KnowledgePage]:
             edges.setdefault(source, []).append((kind, target))
     return [
         _page(node, ids[str(node["id"])], edges.get(ids[str(node["id"])], []), str(path))
-        for node in data["nodes"]
+        for node in nodes
         if str(node.get("id")) in ids
     ]
 
@@ -49,14 +53,17 @@ def _page_type(node: dict[str, Any]) -> str:
 
 
 def _page(node: dict[str, Any], node_id: str, edges: list[tuple[str, str]], source: str) -> KnowledgePage:
-    description = str(node.get("description") or node.get("overview") or "")
-    content = str(node.get("content") or node.get("text") or description)
-    domains = node.get("domains") or ([node["domain"]] if node.get("domain") else [])
+    content = str(node.get("content") or node.get("text") or node.get("description") or "")
+    description = str(node.get("description") or node.get("overview") or content.split("\n", 1)[0])
+    domains = list(node.get("domains") or ([node["domain"]] if node.get("domain") else []))
+    kind = str(node.get("type") or "")
+    if kind and kind not in PAGE_TYPES:  # the seed's own node types (technique, specialization ...) stay findable
+        domains.append(kind)
     return KnowledgePage(
         id=node_id,
         title=str(node.get("name") or node.get("title") or node["id"]),
         page_type=_page_type(node),
-        overview=description or content[:300],
+        overview=description[:300],
         content=content,
         domains=tuple(str(d) for d in domains),
         edges=tuple(edges),

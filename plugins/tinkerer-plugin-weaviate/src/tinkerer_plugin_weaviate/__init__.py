@@ -1,0 +1,1 @@
+"""Weaviate + Neo4j knowledge backend for Tinkerer."""
