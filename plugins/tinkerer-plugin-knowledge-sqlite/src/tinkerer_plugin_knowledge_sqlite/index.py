@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -53,6 +53,7 @@ class _Catalog:
     page_types: list[str]
     domains: list[frozenset[str]]
     matrix_ND: Any | None  # float32 [N, D], None without vectors
+    document_frequency: dict[str, int] = field(default_factory=dict)  # query word -> pages holding it
 
 
 class SqliteIndex:
@@ -248,14 +249,20 @@ class SqliteIndex:
         their idf to ~0) but whose doclists cost the most to scan; the rarest term stays regardless."""
         if len(terms) < 2:
             return terms
-        db = self.db
-        db.execute("DELETE FROM temp.query_words")
-        db.executemany("INSERT INTO temp.query_words(rowid, word) VALUES (?, ?)", list(enumerate(terms)))
-        stems = dict(db.execute("SELECT doc, term FROM temp.query_stems"))  # the tokenizer's own stemming
-        marks = ",".join("?" * len(stems))
-        frequency = dict(db.execute(f"SELECT term, doc FROM pages_vocab WHERE term IN ({marks})", list(stems.values())))
-        df = {term: frequency.get(stems.get(i, ""), 0) for i, term in enumerate(terms)}
-        half = len(self._current_catalog().rowids) / 2
+        catalog = self._current_catalog()
+        df = catalog.document_frequency  # per generation: counts change only when the index does
+        unknown = [term for term in terms if term not in df]
+        if unknown:
+            db = self.db
+            db.execute("DELETE FROM temp.query_words")
+            db.executemany("INSERT INTO temp.query_words(rowid, word) VALUES (?, ?)", list(enumerate(unknown)))
+            stems = dict(db.execute("SELECT doc, term FROM temp.query_stems"))  # the tokenizer's own stemming
+            marks = ",".join("?" * len(stems))
+            counts = dict(
+                db.execute(f"SELECT term, doc FROM pages_vocab WHERE term IN ({marks})", list(stems.values()))
+            )
+            df.update({term: counts.get(stems.get(i, ""), 0) for i, term in enumerate(unknown)})
+        half = len(catalog.rowids) / 2
         kept = [term for term in terms if df[term] <= half]
         return kept or [min(terms, key=lambda term: df[term])]
 
