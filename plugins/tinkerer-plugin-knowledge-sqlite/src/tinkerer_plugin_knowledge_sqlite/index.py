@@ -219,10 +219,12 @@ class SqliteIndex:
         allowed = _allowed(catalog, filters)
         keyword_weight, vector_weight = weights
         fused: dict[int, float] = {}
-        for weight, ranked in (
-            (keyword_weight, self._keyword_ranks(query, allowed, limit)),
-            (vector_weight, self._vector_ranks(query, catalog, allowed, limit)),
-        ):
+        rankings = []
+        if keyword_weight > 0:
+            rankings.append((keyword_weight, self._keyword_ranks(query, allowed, limit)))
+        if vector_weight > 0:
+            rankings.append((vector_weight, self._vector_ranks(query, catalog, allowed, limit)))
+        for weight, ranked in rankings:
             for rank, rowid in enumerate(ranked, start=1):
                 fused[rowid] = fused.get(rowid, 0.0) + weight / (RRF_K + rank)
         best = sorted(fused.items(), key=lambda item: -item[1])[:limit]
