@@ -2,6 +2,7 @@
 
 Overhead = wall time of the run / experiments - the solution's own run time - the agent's time,
 with a trivial solution and a scripted agent (no LLM). Throughput uses a CPU-bound solution.
+Progress displays are off (TINKERER_QUIET=1): this measures the engine.
 
     python benchmarks/engine.py [--experiments 30]
 """
@@ -9,6 +10,7 @@ with a trivial solution and a scripted agent (no LLM). Throughput uses a CPU-bou
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import tempfile
 import time
@@ -23,6 +25,8 @@ from tinkerer_core.engine.run import EvolveRun
 from tinkerer_core.engine.store import RunStore
 from tinkerer_core.hookspecs import hookimpl
 from tinkerer_core.plugins import get_manager
+
+os.environ["TINKERER_QUIET"] = "1"
 
 TRIVIAL = "print('SCORE: 1')"
 CPU_BOUND = "total = sum(i * i for i in range(15_000_000))\nprint('SCORE:', total % 7)"

@@ -83,7 +83,7 @@ class ProgressReporter:
             run.live = Live(self._render(run), console=self.console, auto_refresh=False, transient=False)
             run.live.start()
         else:
-            self.console.print(f"[tinkerer] run {run_dir}: {_short(run.goal)}", highlight=False, markup=False)
+            self._line(f"[tinkerer] run {run_dir}: {_short(run.goal)}")
 
     @hookimpl
     def tinkerer_experiment_started(self, run_dir: str, experiment: Experiment) -> None:
@@ -104,11 +104,9 @@ class ProgressReporter:
         if run.direction.is_better(experiment.score, run.best):
             run.best, run.best_id = experiment.score, experiment.id
         if run.live is None:
-            self.console.print(
+            self._line(
                 f"[tinkerer] experiment {experiment.id} ({experiment.kind}) {experiment.status.value}: "
                 f"score {_score(experiment.score)} · best {_score(run.best)} · {self._totals(run)}",
-                highlight=False,
-                markup=False,
             )
         self._refresh(run)
 
@@ -122,9 +120,7 @@ class ProgressReporter:
             run.live.update(self._render(run, reason), refresh=True)
             run.live.stop()
         else:
-            self.console.print(
-                f"[tinkerer] run finished: {reason} · best {_score(run.best)}", highlight=False, markup=False
-            )
+            self._line(f"[tinkerer] run finished: {reason} · best {_score(run.best)}")
 
     # --- training --------------------------------------------------------------------------
 
@@ -133,9 +129,13 @@ class ProgressReporter:
         if self._mode() == "quiet":
             return
         values = " · ".join(f"{name} {value:.4g}" for name, value in sorted(metrics.items()))
-        self.console.print(f"[tinkerer] train step {step}: {values}", highlight=False, markup=False)
+        self._line(f"[tinkerer] train step {step}: {values}")
 
     # --- drawing ---------------------------------------------------------------------------
+
+    def _line(self, text: str) -> None:
+        """One plain log line: no markup, no highlighting, never wrapped."""
+        self.console.print(text, highlight=False, markup=False, soft_wrap=True)
 
     def _refresh(self, run: _RunProgress) -> None:
         if run.live is not None:
