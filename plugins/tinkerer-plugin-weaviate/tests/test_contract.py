@@ -111,3 +111,15 @@ def test_listing_plugins_imports_no_driver_or_sdk() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_client_side_vectors_come_from_the_static_model_unless_hashed_is_chosen() -> None:
+    from tinkerer_plugin_weaviate.graph_search import GraphSearch
+
+    static = GraphSearch()._embed(["learning rate for LoRA adapters", "choosing the LoRA rank", "baking bread"])
+    assert [len(vector) for vector in static] == [256, 256, 256]
+    similarity = [sum(a * b for a, b in zip(static[0], other, strict=True)) for other in static[1:]]
+    assert similarity[0] > similarity[1] + 0.2  # related texts are nearer than unrelated ones
+    assert GraphSearch(embedder="hashed", dimensions=32)._embed(["x"]) == [hashed_vector("x", 32)]
+    with pytest.raises(ValueError, match="unknown embedder 'bert'; choose static or hashed"):
+        GraphSearch(embedder="bert")

@@ -1,4 +1,4 @@
-"""Client-side vectors that need no model: hashed word and word-pair features, L2-normalised."""
+"""Client-side vectors: kg_sqlite's static MiniLM distillate, or hashed word features that need no model."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import hashlib
 import itertools
 import math
 import re
+from typing import Any
 
 
 def hashed_vector(text: str, dimensions: int) -> list[float]:
@@ -18,3 +19,21 @@ def hashed_vector(text: str, dimensions: int) -> list[float]:
         vector[bucket] += 1.0 if digest[4] & 1 else -1.0
     norm = math.sqrt(sum(value * value for value in vector))
     return [value / norm for value in vector] if norm else vector
+
+
+def hashed_vectors(texts: list[str], dimensions: int) -> list[list[float]]:
+    return [hashed_vector(text, dimensions) for text in texts]
+
+
+class StaticVectors:
+    """Embeds with kg_sqlite's static model, loaded (or built, once per machine) on the first call."""
+
+    def __init__(self) -> None:
+        self._model: Any = None
+
+    def __call__(self, texts: list[str]) -> list[list[float]]:
+        if self._model is None:
+            from tinkerer_plugin_knowledge_sqlite.static_embedder import StaticEmbedder
+
+            self._model = StaticEmbedder()
+        return self._model.embed(texts).tolist()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from typing import Any
 
@@ -16,7 +16,7 @@ from tinkerer_core.prompts import bounded
 from tinkerer_plugin_neo4j.settings import Neo4jSettings
 from tinkerer_plugin_weaviate.collection import WeaviateCollection
 from tinkerer_plugin_weaviate.connection import connect
-from tinkerer_plugin_weaviate.embedder import hashed_vector
+from tinkerer_plugin_weaviate.embedder import StaticVectors, hashed_vectors
 
 COLLECTION_NAME = re.compile(r"[A-Z][A-Za-z0-9_]{0,127}")
 OVERVIEW_CHARS = 300
@@ -39,7 +39,10 @@ class GraphSearch(Neo4jSettings, KnowledgeBackend):
     grpc_port: int = chz.field(default=50051, doc="Weaviate gRPC port")
     api_key_env: str = chz.field(default="WEAVIATE_API_KEY", doc="the environment variable holding the API key")
     vectorizer: str = chz.field(default="", doc="a Weaviate vectorizer (text2vec-openai ...); '' embeds here")
-    dimensions: int = chz.field(default=256, doc="size of the client-side hashed vectors")
+    embedder: str = chz.field(
+        default="static", doc="client-side vectors: static (kg_sqlite's MiniLM distillate) or hashed"
+    )
+    dimensions: int = chz.field(default=256, doc="size of the hashed vectors")
     candidate_factor: int = chz.field(default=2, doc="vector candidates fetched per result, for reranking")
     connected: int = chz.field(default=5, doc="linked pages attached to each hit")
     rerank: LLMConfig | None = chz.field(default=None, doc="the model reranking candidates; None keeps vector order")
@@ -63,11 +66,21 @@ class GraphSearch(Neo4jSettings, KnowledgeBackend):
     def reranker(self) -> LLM | None:
         return lazy_llm(self.rerank, LLMLedger()) if self.rerank is not None else None
 
+    @chz.validate
+    def _known_embedder(self) -> None:
+        if self.embedder not in ("static", "hashed"):
+            raise ValueError(f"unknown embedder {self.embedder!r}; choose static or hashed")
+
+    @chz.init_property
+    def _embed(self) -> Callable[[list[str]], list[list[float]]]:
+        """Texts -> client-side vectors."""
+        return StaticVectors() if self.embedder == "static" else partial(hashed_vectors, dimensions=self.dimensions)
+
     def _vector(self, text: str) -> list[float] | None:
-        return None if self.vectorizer else hashed_vector(text, self.dimensions)
+        return None if self.vectorizer else self._embed([text])[0]
 
     def index(self, pages: Sequence[KnowledgePage]) -> int:
-        vectors = None if self.vectorizer else [self._vector(f"{p.title}\n{p.overview}") for p in pages]
+        vectors = None if self.vectorizer else self._embed([f"{p.title}\n{p.overview}" for p in pages])
         self.store.upsert(pages)
         return self.collection.upsert(pages, vectors)
 
