@@ -5,7 +5,6 @@ Run by ``test_bolt.py`` (which makes the namespace); collected directly it skips
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 
@@ -15,22 +14,17 @@ from tinkerer_core.components import KnowledgePage
 from tinkerer_core.llm import LLMConfig
 from tinkerer_plugin_neo4j.graph_store import GraphStoreError
 from tinkerer_plugin_neo4j.navigation import LLMNavigation
-from tinkerer_plugin_neo4j.testing import PRIVATE_NETNS, falkordb_bolt
+from tinkerer_plugin_neo4j.testing import graph_server
 
 SCRIPTED = "openai/gpt-4o-mini"  # litellm answers with mock_responses, never calling the provider
 
 
 @pytest.fixture
 def server() -> Iterator[tuple[str, str]]:
-    """(uri, dialect) of the server under test: a fresh falkordb per test (it can hang a new connection after
-    another one closed), or NEO4J_URI."""
-    if os.environ.get("NEO4J_URI"):
-        yield os.environ["NEO4J_URI"], "neo4j"
-    elif os.environ.get(PRIVATE_NETNS) == "1":
-        with falkordb_bolt() as uri:
-            yield uri, "falkordb"
-    else:
-        pytest.skip("needs a private network namespace (run via test_bolt.py) or NEO4J_URI")
+    with graph_server() as found:
+        if found is None:
+            pytest.skip("needs a private network namespace (run via test_bolt.py) or NEO4J_URI")
+        yield found
 
 
 @pytest.fixture

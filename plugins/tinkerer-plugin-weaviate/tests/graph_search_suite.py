@@ -6,7 +6,6 @@ The graph half runs against falkordb's Bolt endpoint in a private network namesp
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 
@@ -14,7 +13,7 @@ import pytest
 
 from tinkerer_core.components import KnowledgePage
 from tinkerer_core.llm import LLMConfig
-from tinkerer_plugin_neo4j.testing import PRIVATE_NETNS, falkordb_bolt
+from tinkerer_plugin_neo4j.testing import graph_server
 from tinkerer_plugin_weaviate.graph_search import GraphSearch
 
 SCRIPTED = "openai/gpt-4o-mini"  # litellm answers with mock_responses, never calling the provider
@@ -32,13 +31,10 @@ CORPUS = [
 
 @pytest.fixture
 def graph() -> Iterator[tuple[str, str]]:
-    if os.environ.get("NEO4J_URI"):
-        yield os.environ["NEO4J_URI"], "neo4j"
-    elif os.environ.get(PRIVATE_NETNS) == "1":
-        with falkordb_bolt() as uri:
-            yield uri, "falkordb"
-    else:
-        pytest.skip("needs a private network namespace (run via test_graph_search.py) or NEO4J_URI")
+    with graph_server() as found:
+        if found is None:
+            pytest.skip("needs a private network namespace (run via test_graph_search.py) or NEO4J_URI")
+        yield found
 
 
 @pytest.fixture

