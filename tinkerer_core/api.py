@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tinkerer_core.components import KnowledgeBackend
+from tinkerer_core.components import KnowledgeBackend, TrainResult
 from tinkerer_core.config import component_values, make_config
 from tinkerer_core.deploy import DeployPlan, as_solution, plan_deploy
 from tinkerer_core.errors import ConfigError, MissingPluginError
@@ -182,8 +182,13 @@ class Tinkerer:
         self.kg_index, self._knowledge = str(path), None
         return path
 
-    def train(self, trainer: str = "tinker", run_dir: str | None = None, **params: Any) -> Any:
-        """Train with the named trainer plugin."""
+    def train(self, trainer: str = "tinker_sft", run_dir: str | None = None, **params: Any) -> TrainResult:
+        """Train with the named trainer (``tinker_sft``, ``tinker_grpo``, ``eval_driven`` ...) and its parameters.
+
+        An existing ``run_dir`` resumes from its last checkpoint.
+        """
+        from tinkerer_core.training import TrainConfig
+
         _require("trainer", "train", "tinkerer-plugin-tinker")
-        component = get_manager().create("trainer", trainer, params)
-        return component.train(Path(run_dir or "runs/train"))
+        config = make_config(TrainConfig, [{"run_dir": run_dir, **component_values("trainer", trainer, params)}])
+        return config.run()

@@ -80,11 +80,11 @@ def cmd_pip(args: argparse.Namespace) -> int:
 # --- runs ------------------------------------------------------------------------------------
 
 
-def _load_evolve_config(target: str | None, overrides: Sequence[str]) -> tuple[Any, str | None]:
+def _load_config(cls: type, target: str | None, overrides: Sequence[str]) -> Any:
+    """``cls`` built from a config file's ``config`` (a ``cls`` instance or a dict of fields) and overrides."""
     import chz
 
     from tinkerer_core.config import make_config
-    from tinkerer_core.engine.config import EvolveConfig
     from tinkerer_core.engine.persist import import_config_file
 
     layers: list[dict[str, Any]] = []
@@ -92,18 +92,25 @@ def _load_evolve_config(target: str | None, overrides: Sequence[str]) -> tuple[A
         module = import_config_file(target)
         config = getattr(module, "config", None)
         if config is None:
-            raise ConfigError(f"{target} defines no `config`: set `config = EvolveConfig(...)` or a dict of fields")
+            raise ConfigError(f"{target} defines no `config`: set `config = {cls.__name__}(...)` or a dict of fields")
         layers.append(config if isinstance(config, dict) else chz.beta_to_blueprint_values(config, skip_defaults=True))
-    return make_config(EvolveConfig, layers, overrides), target
+    return make_config(cls, layers, overrides)
 
 
-def cmd_evolve(args: argparse.Namespace) -> int:
-    from tinkerer_core.engine.run import EvolveRun
-
+def _config_and_overrides(args: argparse.Namespace) -> tuple[str | None, list[str]]:
+    """The config file and overrides; a first argument like ``a=b`` is an override, not a file."""
     target, overrides = args.config, list(args.overrides)
     if target is not None and ("=" in target or target.startswith("-")):
         target, overrides = None, [target, *overrides]
-    config, config_file = _load_evolve_config(target, overrides)
+    return target, overrides
+
+
+def cmd_evolve(args: argparse.Namespace) -> int:
+    from tinkerer_core.engine.config import EvolveConfig
+    from tinkerer_core.engine.run import EvolveRun
+
+    target, overrides = _config_and_overrides(args)
+    config, config_file = _load_config(EvolveConfig, target, overrides), target
     run = EvolveRun.start(config, config_file)
     _quiet_progress(args.quiet)
     return _report(run.run())
@@ -241,6 +248,23 @@ def _key_value(item: str) -> tuple[str, str]:
     return key, value
 
 
+def cmd_train(args: argparse.Namespace) -> int:
+    from tinkerer_core.training import TrainConfig
+
+    if not get_manager().names("trainer"):
+        raise MissingPluginError(
+            "`tinkerer train` needs a trainer plugin; install one: pip install tinkerer-plugin-tinker"
+        )
+    _quiet_progress(args.quiet)
+    result = _load_config(TrainConfig, *_config_and_overrides(args)).run()
+    for checkpoint in result.checkpoints:
+        print(f"checkpoint {checkpoint.name} (step {checkpoint.step}): {checkpoint.uri}")
+    for name, value in sorted(result.metrics.items()):
+        print(f"{name}: {value:.6g}")
+    print(f"run directory: {result.run_dir}")
+    return 0
+
+
 def _missing(kind: str, package: str) -> Any:
     def handler(args: argparse.Namespace) -> int:
         raise MissingPluginError(f"`tinkerer {args.command}` needs a {kind} plugin; install one: pip install {package}")
@@ -320,9 +344,17 @@ def build_parser() -> argparse.ArgumentParser:
     index.add_argument("--force", action="store_true", help="clear what this index holds first")
     index.set_defaults(handler=cmd_index_kg)
 
-    train = sub.add_parser("train", help="train a model (LoRA SFT, RL)")
-    train.add_argument("args", nargs=argparse.REMAINDER)
-    train.set_defaults(handler=_missing("trainer", "tinkerer-plugin-tinker"))
+    train = sub.add_parser(
+        "train",
+        help="train a model (LoRA SFT, GRPO, evaluation-driven)",
+        description="CONFIG is a Python file defining `config` (a TrainConfig or a dict); key=value pairs override "
+        "fields (trainer=tinker_grpo trainer.steps=50 run_dir=runs/rl). An existing run_dir resumes.",
+        add_help=False,
+    )
+    train.add_argument("config", nargs="?")
+    train.add_argument("overrides", nargs=argparse.REMAINDER)
+    train.add_argument("--quiet", action="store_true")
+    train.set_defaults(handler=cmd_train)
 
     deploy = sub.add_parser(
         "deploy",
@@ -353,10 +385,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command is None:
             parser.print_help()
             return 0
-        if args.command == "evolve":
+        if args.command in ("evolve", "train"):  # config-file commands: options may follow the overrides
             args.overrides = [*args.overrides, *extra]
             if args.config in ("-h", "--help") and not args.overrides:
-                parser.parse_args(["evolve", "--help"])
+                parser.parse_args([args.command, "--help"])
             args.quiet = "--quiet" in args.overrides or args.quiet
             args.overrides = [item for item in args.overrides if item != "--quiet"]
         elif args.command == "deploy":

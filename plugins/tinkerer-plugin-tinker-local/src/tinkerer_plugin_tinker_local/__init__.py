@@ -1,0 +1,1 @@
+"""A local Tinker-compatible training and sampling server (torch + peft LoRA)."""

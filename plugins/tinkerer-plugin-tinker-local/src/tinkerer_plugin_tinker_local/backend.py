@@ -1,0 +1,387 @@
+"""The model work behind the protocol: LoRA adapters on shared base models, their optimizers and samplers.
+
+One ``Backend`` serves every session. Each base model is loaded once and wrapped by peft; each training
+model is a named adapter on it with its own AdamW optimizer; each sampling session is a frozen copy of
+some adapter's weights (or none, for the base model). All calls come from one worker thread, in order.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+import uuid
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tinkerer_core.errors import TinkererError
+from tinkerer_plugin_tinker_local import catalog, losses, wire
+from tinkerer_plugin_tinker_local.checkpoints import CheckpointStore
+from tinkerer_plugin_tinker_local.sampling import SamplingRequest, Stops, sample
+
+LORA_ALPHA = 32
+MAX_SAMPLER_ADAPTERS = 8  # sampler snapshots kept in memory; older ones reload from disk when used again
+_ATTENTION = ("q_proj", "k_proj", "v_proj", "o_proj")
+_MLP = ("gate_proj", "up_proj", "down_proj")
+
+
+class BackendError(TinkererError):
+    """A request the backend cannot serve (unknown model, bad input)."""
+
+
+@dataclass
+class _Host:
+    """A loaded base model and its tokenizer; adapters are added to ``model`` by name."""
+
+    name: str
+    directory: Path
+    model: Any
+    tokenizer: Any
+    adapters: set[str] = field(default_factory=set)
+
+
+@dataclass
+class _TrainingModel:
+    model_id: str
+    base_model: str
+    adapter: str
+    lora: dict[str, Any]
+    optimizer: Any = None
+    steps: int = 0
+    tokens_since_step: int = 0
+
+
+@dataclass
+class _SamplingSession:
+    base_model: str
+    weights: Path | None  # the frozen adapter weights (a safetensors file); None samples the base model
+    lora: dict[str, Any] | None
+    adapter: str | None = None  # the peft adapter holding ``weights`` while it is loaded
+
+
+class Backend:
+    """Training and sampling for every session of one server."""
+
+    def __init__(self, store: CheckpointStore, snapshots: Path, device: str | None = None) -> None:
+        import torch
+
+        self.store = store
+        self.snapshots = snapshots  # frozen weights of sampling sessions that have no checkpoint
+        self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        self._hosts: dict[str, _Host] = {}
+        self._models: dict[str, _TrainingModel] = {}
+        self._samplers: dict[str, _SamplingSession] = {}
+        self._loaded_samplers: OrderedDict[str, None] = OrderedDict()
+        self._ids = itertools.count(1)
+
+    # --- models -----------------------------------------------------------------------------
+
+    def _host(self, base_model: str) -> _Host:
+        name = catalog.get_model(base_model).name
+        if name not in self._hosts:
+            import torch
+            from transformers import AutoModelForCausalLM, AutoTokenizer
+
+            directory = catalog.model_dir(name)
+            model = AutoModelForCausalLM.from_pretrained(directory, dtype=torch.float32).to(self.device)
+            model.requires_grad_(False)
+            self._hosts[name] = _Host(name, directory, model, AutoTokenizer.from_pretrained(directory))
+        return self._hosts[name]
+
+    def _add_adapter(self, host: _Host, adapter: str, lora: dict[str, Any]) -> None:
+        import torch
+        from peft import LoraConfig, get_peft_model
+
+        targets = [*(_ATTENTION if lora["train_attn"] else ()), *(_MLP if lora["train_mlp"] else ())]
+        if lora["train_unembed"]:
+            targets.append("lm_head")
+        if not targets:
+            raise BackendError("a LoRA adapter must train something: enable train_attn, train_mlp or train_unembed")
+        config = LoraConfig(r=lora["rank"], lora_alpha=LORA_ALPHA, lora_dropout=0.0, target_modules=targets)
+        if lora.get("seed") is not None:
+            torch.manual_seed(lora["seed"])
+        if not host.adapters:
+            host.model = get_peft_model(host.model, config, adapter_name=adapter)
+        else:
+            host.model.add_adapter(adapter, config)
+        host.adapters.add(adapter)
+
+    def create_model(self, session_id: str, model_seq_id: int, base_model: str, lora: dict[str, Any] | None) -> str:
+        """A new LoRA training model on ``base_model``; its id (also its training run id) is the SDK's own."""
+        lora = {"rank": 32, "seed": None, "train_unembed": True, "train_mlp": True, "train_attn": True, **(lora or {})}
+        host = self._host(base_model)
+        model_id = f"{session_id}:train:{model_seq_id}"
+        if model_id in self._models:
+            raise BackendError(f"model {model_id} already exists in this session")
+        adapter = f"train{next(self._ids)}"
+        self._add_adapter(host, adapter, lora)
+        self._models[model_id] = _TrainingModel(model_id, host.name, adapter, lora)
+        self.store.create_run(
+            model_id, {"base_model": host.name, "lora_config": lora, "session_id": session_id, "is_lora": True}
+        )
+        return model_id
+
+    def model(self, model_id: str) -> _TrainingModel:
+        """A live training model; unknown ids list the live ones."""
+        try:
+            return self._models[model_id]
+        except KeyError:
+            raise BackendError(
+                f"no training model {model_id!r}; live models: {', '.join(self._models) or 'none'}"
+            ) from None
+
+    def info(self, model_id: str) -> dict[str, Any]:
+        """``GetInfoResponse`` fields; ``tokenizer_id`` is a local directory, so the SDK never reaches a hub."""
+        model = self.model(model_id)
+        host = self._hosts[model.base_model]
+        return {
+            "model_id": model_id,
+            "model_name": model.base_model,
+            "is_lora": True,
+            "lora_rank": model.lora["rank"],
+            "model_data": {
+                "arch": host.model.config.model_type,
+                "model_name": model.base_model,
+                "tokenizer_id": str(host.directory),
+            },
+        }
+
+    def unload(self, model_id: str) -> None:
+        """Free a training model's adapter (its checkpoints stay on disk)."""
+        model = self._models.pop(model_id, None)
+        if model is not None:
+            self._drop_adapter(self._hosts[model.base_model], model.adapter)
+
+    def _drop_adapter(self, host: _Host, adapter: str) -> None:
+        if len(host.adapters) > 1:
+            host.model.delete_adapter(adapter)
+            host.adapters.discard(adapter)
+
+    # --- training ---------------------------------------------------------------------------
+
+    def forward_backward(self, request: wire.ForwardBackward) -> bytes:
+        """Per-token logprobs of each datum's targets, the loss summed over data, and gradients unless forward-only."""
+        import torch
+
+        model = self.model(request.model_id)
+        host = self._activate(model)
+        loss_fn = losses.get_loss(request.loss_fn)
+        outputs: list[dict[str, Any]] = []
+        total = torch.zeros((), device=self.device)
+        host.model.train(not request.forward_only)
+        with torch.set_grad_enabled(not request.forward_only):
+            for example in request.examples:
+                inputs = {name: torch.tensor(array, device=self.device) for name, array in example.inputs.items()}
+                if "target_tokens" not in inputs:
+                    raise BackendError("every datum needs loss_fn_inputs['target_tokens']")
+                tokens = torch.tensor(example.tokens, device=self.device)
+                logits = host.model(input_ids=tokens.unsqueeze(0)).logits[0].float()
+                targets = inputs["target_tokens"].long()
+                if targets.shape[0] != tokens.shape[0]:
+                    raise BackendError(
+                        f"target_tokens has {targets.shape[0]} entries for {tokens.shape[0]} input tokens; they must match"
+                    )
+                logprobs = torch.log_softmax(logits, dim=-1).gather(1, targets.unsqueeze(1)).squeeze(1)
+                loss = loss_fn(logprobs, inputs, request.loss_config)
+                total = total + loss
+                outputs.append({"logprobs": logprobs.detach().cpu().numpy()})
+            if not request.forward_only:
+                total.backward()
+                model.tokens_since_step += sum(len(example.tokens) for example in request.examples)
+        return wire.encode_forward_backward_output(outputs, {"loss:sum": float(total.detach())})
+
+    def optim_step(self, model_id: str, params: dict[str, Any]) -> dict[str, float]:
+        """One AdamW step with the request's hyperparameters; gradients are then cleared."""
+        import torch
+
+        model = self.model(model_id)
+        host = self._activate(model)
+        trainable = [parameter for name, parameter in host.model.named_parameters() if f".{model.adapter}." in name]
+        if model.optimizer is None:
+            model.optimizer = torch.optim.AdamW(trainable, lr=params.get("learning_rate", 1e-4))
+        for group in model.optimizer.param_groups:
+            group.update(
+                lr=params.get("learning_rate", 1e-4),
+                betas=(params.get("beta1", 0.9), params.get("beta2", 0.95)),
+                eps=params.get("eps", 1e-12),
+                weight_decay=params.get("weight_decay", 0.0),
+            )
+        norm = torch.nn.utils.clip_grad_norm_(trainable, params.get("grad_clip_norm") or float("inf"))
+        model.optimizer.step()
+        model.optimizer.zero_grad(set_to_none=True)
+        model.steps += 1
+        tokens, model.tokens_since_step = model.tokens_since_step, 0
+        return {"grad_norm:mean": float(norm), "tokens:sum": float(tokens)}
+
+    def _activate(self, model: _TrainingModel) -> _Host:
+        host = self._hosts[model.base_model]
+        host.model.set_adapter(model.adapter)
+        return host
+
+    # --- checkpoints ------------------------------------------------------------------------
+
+    def save(
+        self, model_id: str, name: str | None, kind: str, user_metadata: dict[str, str] | None, overwrite: bool = False
+    ) -> str:
+        """Write the adapter (and, for training checkpoints, the optimizer) to disk; returns the Tinker path."""
+        import torch
+        from safetensors.torch import save_file
+
+        model = self.model(model_id)
+        path = self.store.new(model_id, kind, name or f"{kind}-{model.steps:06d}-{int(time.time() * 1000)}", overwrite)
+        directory = self.store.directory(path)
+        save_file(self._adapter_weights(model), directory / "adapter.safetensors")
+        if kind == "training" and model.optimizer is not None:
+            torch.save(model.optimizer.state_dict(), directory / "optimizer.pt")
+        (directory / "steps").write_text(str(model.steps))
+        self.store.finish(path, user_metadata)
+        return str(path)
+
+    def load(self, model_id: str, tinker_path: str, with_optimizer: bool) -> None:
+        """Load a checkpoint's adapter (and optimizer state if asked) into a live model of the same base."""
+        import torch
+        from peft import set_peft_model_state_dict
+        from safetensors.torch import load_file
+
+        model = self.model(model_id)
+        path, directory = self.store.existing(tinker_path)
+        source = self.store.run(path.run_id)
+        if source["base_model"] != model.base_model or source["lora_config"]["rank"] != model.lora["rank"]:
+            raise BackendError(
+                f"{tinker_path} holds a rank-{source['lora_config']['rank']} adapter of {source['base_model']}; "
+                f"model {model_id} is rank {model.lora['rank']} on {model.base_model}"
+            )
+        host = self._activate(model)
+        set_peft_model_state_dict(host.model, load_file(directory / "adapter.safetensors"), adapter_name=model.adapter)
+        model.steps = int((directory / "steps").read_text())
+        optimizer_file = directory / "optimizer.pt"
+        if with_optimizer and optimizer_file.exists():
+            self._restore_optimizer(model, torch.load(optimizer_file, weights_only=True))
+
+    def _restore_optimizer(self, model: _TrainingModel, state: dict[str, Any]) -> None:
+        """Restore an optimizer's state onto a model's trainable parameters."""
+        import torch
+
+        host = self._hosts[model.base_model]
+        trainable = [parameter for name, parameter in host.model.named_parameters() if f".{model.adapter}." in name]
+        model.optimizer = torch.optim.AdamW(trainable)
+        model.optimizer.load_state_dict(state)
+
+    def create_model_from_checkpoint(
+        self, session_id: str, model_seq_id: int, tinker_path: str, with_optimizer: bool
+    ) -> str:
+        """A new training model initialised from a checkpoint (its base model and rank come from the run)."""
+        path, _ = self.store.existing(tinker_path)
+        source = self.store.run(path.run_id)
+        model_id = self.create_model(session_id, model_seq_id, source["base_model"], source["lora_config"])
+        self.load(model_id, tinker_path, with_optimizer)
+        return model_id
+
+    def _adapter_weights(self, model: _TrainingModel) -> dict[str, Any]:
+        from peft import get_peft_model_state_dict
+
+        host = self._hosts[model.base_model]
+        state = get_peft_model_state_dict(host.model, adapter_name=model.adapter)
+        return {name: tensor.detach().cpu().clone().contiguous() for name, tensor in state.items()}
+
+    # --- sampling ---------------------------------------------------------------------------
+
+    def create_sampler(self, base_model: str | None, model_path: str | None) -> str:
+        """A sampling session on a base model, or on a sampler/training checkpoint's frozen weights."""
+        if model_path:
+            path, directory = self.store.existing(model_path)
+            base = self.store.run(path.run_id)["base_model"]
+            lora = self.store.run(path.run_id)["lora_config"]
+            return self._register_sampler(_SamplingSession(base, directory / "adapter.safetensors", lora))
+        if base_model:
+            return self._register_sampler(_SamplingSession(catalog.get_model(base_model).name, None, None))
+        raise BackendError("a sampling session needs a base_model or a model_path")
+
+    def sampler_from_model(self, model_id: str) -> str:
+        """A sampling session frozen at a training model's current weights (``save_weights_and_get_sampling_client``)."""
+        from safetensors.torch import save_file
+
+        model = self.model(model_id)
+        self.snapshots.mkdir(parents=True, exist_ok=True)
+        weights = self.snapshots / f"{uuid.uuid4().hex}.safetensors"
+        save_file(self._adapter_weights(model), weights)
+        return self._register_sampler(_SamplingSession(model.base_model, weights, model.lora))
+
+    def _register_sampler(self, session: _SamplingSession) -> str:
+        sampler_id = f"sampler-{uuid.uuid4().hex[:12]}"
+        self._samplers[sampler_id] = session
+        return sampler_id
+
+    def sample(self, sampler_id: str, body: dict[str, Any]) -> bytes:
+        """Answer a ``SampleRequest`` from a session's frozen weights."""
+        host, adapter = self._sampling_model(sampler_id)
+        request = _sampling_request(body, host.tokenizer.eos_token_id)
+        if adapter is None:
+            if host.adapters:
+                with host.model.disable_adapter():
+                    sequences, prompt_logprobs = sample(host.model, host.tokenizer, request)
+            else:
+                sequences, prompt_logprobs = sample(host.model, host.tokenizer, request)
+        else:
+            host.model.set_adapter(adapter)
+            host.model.eval()
+            sequences, prompt_logprobs = sample(host.model, host.tokenizer, request)
+        return wire.encode_sample_response(sequences, prompt_logprobs)
+
+    def _sampler(self, sampler_id: str) -> _SamplingSession:
+        try:
+            return self._samplers[sampler_id]
+        except KeyError:
+            raise BackendError(f"no sampling session {sampler_id!r} on this server") from None
+
+    def _sampling_model(self, sampler_id: str) -> tuple[_Host, str | None]:
+        from peft import set_peft_model_state_dict
+        from safetensors.torch import load_file
+
+        session = self._sampler(sampler_id)
+        host = self._host(session.base_model)
+        if session.weights is None:
+            return host, None
+        if session.adapter is None or session.adapter not in host.adapters:
+            session.adapter = f"sampler{next(self._ids)}"
+            self._add_adapter(host, session.adapter, session.lora)
+            set_peft_model_state_dict(host.model, load_file(session.weights), adapter_name=session.adapter)
+            self._loaded_samplers[sampler_id] = None
+            while len(self._loaded_samplers) > MAX_SAMPLER_ADAPTERS:
+                evicted, _ = self._loaded_samplers.popitem(last=False)
+                old = self._samplers[evicted]
+                self._drop_adapter(host, old.adapter)
+                old.adapter = None
+        self._loaded_samplers.move_to_end(sampler_id)
+        return host, session.adapter
+
+    def samplers_for(self, sampler_id: str) -> dict[str, Any]:
+        """``GetSamplerResponse`` fields of a sampling session."""
+        session = self._sampler(sampler_id)
+        return {"sampler_id": sampler_id, "base_model": session.base_model}
+
+
+def _sampling_request(body: dict[str, Any], eos_token_id: int | None) -> SamplingRequest:
+    """A ``SampleRequest``'s prompt and sampling params."""
+    params = body.get("sampling_params") or {}
+    prompt = [token for chunk in body["prompt"]["chunks"] for token in _chunk_tokens(chunk)]
+    if not prompt:
+        raise BackendError("the prompt is empty")
+    return SamplingRequest(
+        prompt=prompt,
+        num_samples=int(body.get("num_samples", 1)),
+        max_tokens=int(params.get("max_tokens") or 256),
+        temperature=float(params.get("temperature", 1.0)),
+        top_k=int(params.get("top_k", -1)),
+        top_p=float(params.get("top_p", 1.0)),
+        seed=params.get("seed"),
+        stops=Stops.parse(params.get("stop"), eos_token_id),
+        prompt_logprobs=bool(body.get("prompt_logprobs")),
+    )
+
+
+def _chunk_tokens(chunk: dict[str, Any]) -> list[int]:
+    if chunk.get("type", "encoded_text") != "encoded_text":
+        raise BackendError(f"prompt chunks of type {chunk.get('type')!r} are not supported locally; send encoded_text")
+    return [int(token) for token in chunk["tokens"]]

@@ -1,0 +1,45 @@
+"""Adds ``tinkerer tinker-local serve`` and ``tinkerer tinker-local models``."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+from pathlib import Path
+
+from tinkerer_core.hookspecs import hookimpl
+
+
+@hookimpl
+def tinkerer_register_commands(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``tinker-local`` command group."""
+    command = subparsers.add_parser("tinker-local", help="the local Tinker-compatible training server")
+    actions = command.add_subparsers(dest="tinker_local_command", required=True, metavar="ACTION")
+    serve = actions.add_parser("serve", help="serve the Tinker API on 127.0.0.1 (set TINKER_BASE_URL to its URL)")
+    serve.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (0 picks a free one)")
+    serve.add_argument("--data-dir", type=Path, default=None, help="where runs and checkpoints are kept")
+    serve.add_argument("--device", default=None, help="torch device (default: cuda when present, else cpu)")
+    serve.set_defaults(handler=_serve)
+    models = actions.add_parser("models", help="list the base models this server trains")
+    models.set_defaults(handler=_models)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from tinkerer_plugin_tinker_local.catalog import cache_root
+    from tinkerer_plugin_tinker_local.server import TinkerLocalServer
+
+    server = TinkerLocalServer(args.data_dir or cache_root() / "data", port=args.port, device=args.device)
+    print(
+        f"Tinker API on {server.base_url} (export TINKER_BASE_URL={server.base_url} TINKER_API_KEY=tml-local)",
+        flush=True,
+    )
+    with contextlib.suppress(KeyboardInterrupt):
+        server.serve_forever()
+    return 0
+
+
+def _models(args: argparse.Namespace) -> int:
+    from tinkerer_plugin_tinker_local.catalog import MODELS
+
+    for model in MODELS.values():
+        print(f"{model.name}\t{model.description}")
+    return 0

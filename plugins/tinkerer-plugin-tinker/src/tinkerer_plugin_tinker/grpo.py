@@ -1,0 +1,109 @@
+"""``tinker_grpo``: reinforcement learning from a reward function, with group-relative advantages (GRPO)."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Any
+
+import chz
+
+from tinkerer_core.components import Trainer, TrainResult
+from tinkerer_plugin_tinker import data
+from tinkerer_plugin_tinker.endpoint import renderer_for, tinker_endpoint
+from tinkerer_plugin_tinker.rewards import load_reward, validate_reward
+from tinkerer_plugin_tinker.runlog import TrainingLog
+from tinkerer_plugin_tinker.session import GRPOSettings, TrainingSession
+from tinkerer_plugin_tinker.sft import DEFAULT_BASE_MODEL
+
+
+@chz.chz
+class TinkerGRPO(Trainer):
+    """GRPO on prompts scored by your reward function; auto-checkpoints once the reward passes a threshold."""
+
+    prompts: str = chz.field(doc="JSONL of {'prompt': ..., 'answer': ...} rows; every field reaches the reward")
+    reward: str = chz.field(doc="the reward function, 'rewards.py:score' or 'package.module:score'")
+    base_model: str = chz.field(default=DEFAULT_BASE_MODEL, doc="the model to adapt")
+    renderer: str | None = chz.field(default=None, doc="tinker-cookbook renderer (default: the model's own)")
+    system_prompt: str | None = chz.field(default=None, doc="a system message before every prompt")
+    steps: int = chz.field(default=20, doc="training steps (a resumed run continues up to this total)")
+    batch_size: int = chz.field(default=4, doc="prompts per step")
+    group_size: int = chz.field(default=4, doc="completions sampled per prompt")
+    max_tokens: int = chz.field(default=128, doc="tokens per completion")
+    temperature: float = chz.field(default=1.0, doc="sampling temperature")
+    learning_rate: float = chz.field(default=4e-5, doc="Adam learning rate")
+    lora_rank: int = chz.field(default=16, doc="LoRA rank")
+    loss_fn: str = chz.field(default="importance_sampling", doc="importance_sampling, ppo, cispo or dro")
+    save_every: int = chz.field(default=10, doc="checkpoint every N steps (0: only the final one)")
+    checkpoint_reward_threshold: float | None = chz.field(
+        default=0.3, doc="auto-checkpoint when mean reward reaches this"
+    )
+    checkpoint_min_steps: int = chz.field(default=3, doc="steps before an auto-checkpoint may happen")
+    samples_per_step: int = chz.field(default=4, doc="sampled completions written to samples.jsonl each step")
+    seed: int = chz.field(default=0, doc="order of the prompts")
+    base_url: str | None = chz.field(default=None, doc="a Tinker API URL (default: service with a key, else local)")
+    wandb_project: str | None = chz.field(default=None, doc="W&B project (used only when WANDB_API_KEY is set)")
+
+    def train(self, run_dir: Path) -> TrainResult:
+        """Train for ``steps`` steps, resuming after the last checkpoint in ``run_dir``."""
+        from tinker_cookbook import checkpoint_utils
+
+        run_dir = Path(run_dir)
+        rows = data.prompts(self.prompts)
+        reward = load_reward(self.reward)
+        validate_reward(reward, rows)
+        log = TrainingLog(run_dir, f"GRPO of {self.base_model} on {self.prompts}", chz.asdict(self), self.wandb_project)
+        settings = GRPOSettings(
+            self.group_size, self.max_tokens, self.temperature, self.learning_rate, self.loss_fn, self.system_prompt
+        )
+        order = list(range(len(rows)))
+        random.Random(self.seed).shuffle(order)
+        last: dict[str, float] = {}
+        with log.status(), tinker_endpoint(self.base_url, run_dir / "tinker-local") as endpoint:
+            resume = checkpoint_utils.get_last_checkpoint(str(run_dir))
+            session = TrainingSession(
+                endpoint.base_url,
+                self.base_model,
+                renderer_for(self.base_model, self.renderer),
+                self.lora_rank,
+                checkpoint=resume.state_path if resume else None,
+            )
+            start = resume.batch if resume else 0
+            best_saved = max(
+                (c.metrics.get("reward_mean", float("-inf")) for c in log.checkpoints()), default=float("-inf")
+            )
+            saved_step = start
+            for step in range(start, self.steps):
+                batch = [rows[order[(step * self.batch_size + i) % len(rows)]] for i in range(self.batch_size)]
+                last, samples = session.grpo_step(batch, reward, settings)
+                log.metrics(step + 1, last)
+                log.samples(step + 1, samples[: self.samples_per_step])
+                if self._auto_checkpoint(step + 1, last["reward_mean"], best_saved):
+                    best_saved = last["reward_mean"]
+                    saved_step = self._save(session, run_dir, f"auto-{step + 1:06d}", step + 1, last)
+                elif self.save_every and (step + 1) % self.save_every == 0:
+                    saved_step = self._save(session, run_dir, f"{step + 1:06d}", step + 1, last)
+            if saved_step < self.steps:
+                self._save(session, run_dir, f"{self.steps:06d}", self.steps, last)
+        return TrainResult(log.checkpoints(), last, run_dir)
+
+    def _auto_checkpoint(self, step: int, reward_mean: float, best_saved: float) -> bool:
+        threshold = self.checkpoint_reward_threshold
+        return (
+            threshold is not None
+            and step >= self.checkpoint_min_steps
+            and reward_mean >= threshold
+            and reward_mean > best_saved
+        )
+
+    @staticmethod
+    def _save(session: TrainingSession, run_dir: Path, name: str, step: int, metrics: dict[str, Any]) -> int:
+        """Save both checkpoint kinds, append a cookbook record (with the step's metrics) to checkpoints.jsonl."""
+        import json
+        import time
+
+        paths = session.save(name)
+        record = {"name": name, "batch": step, **paths, "metrics": metrics, "time": time.time()}
+        with open(run_dir / "checkpoints.jsonl", "a") as file:
+            file.write(json.dumps(record) + "\n")
+        return step

@@ -1,0 +1,39 @@
+"""Registers the Tinker trainers and the ``tinkerer mcp`` command."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from tinkerer_core.hookspecs import hookimpl
+
+
+@hookimpl
+def tinkerer_register_trainers(register: Any) -> None:
+    """Register ``tinker_sft``, ``tinker_grpo`` and ``eval_driven``."""
+    from tinkerer_plugin_tinker.eval_loop import EvalDrivenTrainer
+    from tinkerer_plugin_tinker.grpo import TinkerGRPO
+    from tinkerer_plugin_tinker.sft import TinkerSFT
+
+    register("tinker_sft", TinkerSFT)
+    register("tinker_grpo", TinkerGRPO)
+    register("eval_driven", EvalDrivenTrainer)
+
+
+@hookimpl
+def tinkerer_register_commands(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``tinkerer mcp serve``: the training session as MCP tools over stdio."""
+    command = subparsers.add_parser("mcp", help="training tools for agents (Model Context Protocol)")
+    actions = command.add_subparsers(dest="mcp_command", required=True, metavar="ACTION")
+    serve = actions.add_parser("serve", help="serve the training tools over stdio")
+    serve.add_argument("--log-dir", default="runs/mcp", help="where each training session keeps its logs")
+    serve.add_argument("--kg-index", default=None, help="a knowledge .index file for the knowledge_search tool")
+    serve.add_argument("--lock-timeout", type=float, default=10.0, help="seconds a tool waits for a busy session")
+    serve.set_defaults(handler=_serve)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from tinkerer_plugin_tinker.mcp_server import serve
+
+    serve(args.log_dir, args.kg_index, args.lock_timeout)
+    return 0
