@@ -46,11 +46,11 @@ def bare_steps(model_name: str, batch: list[list[int]], steps: int) -> list[floa
     times = []
     for _ in range(steps + 1):
         started = time.perf_counter()
-        for tokens in batch:  # one sequence at a time, as the server does
-            ids = torch.tensor(tokens)
-            logits = model(input_ids=ids[:-1].unsqueeze(0)).logits[0]
-            loss = -torch.log_softmax(logits, -1).gather(1, ids[1:].unsqueeze(1)).sum()
-            loss.backward()
+        ids = torch.tensor(batch)  # the batch in one forward, as the server runs it
+        logits = model(input_ids=ids[:, :-1]).logits.float()
+        targets = ids[:, 1:].unsqueeze(-1)
+        loss = -(logits.gather(-1, targets) - torch.logsumexp(logits, -1, keepdim=True)).sum()
+        loss.backward()
         optimizer.step()
         optimizer.zero_grad()
         times.append(time.perf_counter() - started)
@@ -92,7 +92,7 @@ def sampling_rates(server, base_url: str, model_name: str, prompt: list[int], to
     host = server.backend._host(model_name)
     request = SamplingRequest(prompt, 1, tokens, 0.0, -1, 1.0, None, Stops(frozenset(), ()), False)
     started = time.perf_counter()
-    sample(host.model, host.tokenizer, request)
+    sample(host.model, host.tokenizer, [request])
     direct = tokens / (time.perf_counter() - started)
     return through_sdk, direct
 

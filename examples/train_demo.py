@@ -14,8 +14,6 @@ from pathlib import Path
 
 from tinkerer_core.api import Tinkerer
 
-HERE = Path(__file__).parent / "train_demo"
-
 
 def write_data(directory: Path, seed: int = 7) -> tuple[Path, Path]:
     """Training conversations and held-out tasks, disjoint, deterministic."""
@@ -40,7 +38,7 @@ def write_data(directory: Path, seed: int = 7) -> tuple[Path, Path]:
 
 def main(run_dir: str = "runs/train-demo", steps: int = 24) -> float:
     """Train one round and print each held-out task's reply before and after, then both scores."""
-    train, held_out = write_data(HERE)
+    train, held_out = write_data(Path(run_dir) / "data")
     result = Tinkerer().train(
         "eval_driven",
         run_dir=run_dir,

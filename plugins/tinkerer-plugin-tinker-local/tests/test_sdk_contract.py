@@ -107,6 +107,9 @@ def test_sampling_stops_seeds_and_logprobs(service) -> None:
     stop_token = first.sequences[0].tokens[2]
     stopped = sampler.sample(prompt, 3, types.SamplingParams(max_tokens=6, seed=7, stop=[stop_token])).result()
     assert stopped.sequences[0].stop_reason == "stop" and stopped.sequences[0].tokens == first.sequences[0].tokens[:3]
+    text = training.get_tokenizer().decode(first.sequences[0].tokens[:3])
+    by_string = sampler.sample(prompt, 3, types.SamplingParams(max_tokens=6, seed=7, stop=[text[-2:]])).result()
+    assert by_string.sequences[0].stop_reason == "stop" and len(by_string.sequences[0].tokens) <= 3
     scored = sampler.sample(prompt, 1, types.SamplingParams(max_tokens=1), include_prompt_logprobs=True).result()
     assert scored.prompt_logprobs[0] is None and len(scored.prompt_logprobs) == prompt.length
 
@@ -258,3 +261,31 @@ def test_serve_command_answers_health_checks(tmp_path: Path) -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_concurrent_samples_match_serial_ones(service) -> None:
+    """Queued sample requests decode as one left-padded batch; each request's answer is what it gets alone."""
+    training = service.create_lora_training_client(base_model=TINY_MODEL, rank=4, seed=5).result()
+    sampler = training.save_weights_and_get_sampling_client().result()
+    prompts = [types.ModelInput.from_ints(_tokens(training, text)) for text in ("a", "a longer prompt to pad against")]
+    params = [types.SamplingParams(max_tokens=n, temperature=1.0, seed=n, stop=[]) for n in (3, 6)]
+    alone = [
+        sampler.sample(p, 2, s, include_prompt_logprobs=True).result() for p, s in zip(prompts, params, strict=True)
+    ]
+    busy = training.forward_backward([_datum(_tokens(training, "keep the worker busy"))], "cross_entropy")
+    queued = [sampler.sample(p, 2, s, include_prompt_logprobs=True) for p, s in zip(prompts, params, strict=True)]
+    busy.result()
+    for single, batched in zip(alone, [future.result() for future in queued], strict=True):
+        assert [s.tokens for s in batched.sequences] == [s.tokens for s in single.sequences]
+        for one, other in zip(batched.sequences, single.sequences, strict=True):
+            assert one.logprobs == pytest.approx(other.logprobs, abs=1e-4)
+        assert batched.prompt_logprobs[1:] == pytest.approx(single.prompt_logprobs[1:], abs=1e-4)
+
+
+def test_data_of_different_lengths_score_as_they_would_alone(service) -> None:
+    training = service.create_lora_training_client(base_model=TINY_MODEL, rank=4, seed=6).result()
+    data = [_datum(_tokens(training, text)) for text in ("short one", "a much longer datum than the first", "mid size")]
+    together = training.forward(data, "cross_entropy").result()
+    for datum, output in zip(data, together.loss_fn_outputs, strict=True):
+        alone = training.forward([datum], "cross_entropy").result().loss_fn_outputs[0]["logprobs"].tolist()
+        assert output["logprobs"].tolist() == pytest.approx(alone, abs=1e-4)

@@ -53,7 +53,10 @@ def _index(tmp_path: Path) -> Path:
 
 
 @pytest.mark.slow
-def test_every_tool_over_stdio(tmp_path: Path, prompts: Path, reward: str, chats: Path) -> None:
+def test_every_tool_over_stdio(
+    tmp_path: Path, prompts: Path, reward: str, chats: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # the knowledge store lands under ./data
     index = _index(tmp_path)
 
     async def body(session: ClientSession, call: Client) -> None:

@@ -8,6 +8,7 @@ import logging
 from pathlib import Path
 
 import pytest
+
 from tinkerer_core.engine.store import RunStore
 from tinkerer_plugin_tinker.runlog import TrainingLog, wandb_project
 

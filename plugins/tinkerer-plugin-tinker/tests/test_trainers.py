@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -62,7 +63,9 @@ def test_grpo_from_a_config_file_checkpoints_and_resumes(prompts: Path, reward: 
     )
     first = _tinkerer("train", str(config), "trainer.steps=3", cwd=tmp_path)
     assert first.returncode == 0, first.stderr
-    assert "checkpoint auto-000002 (step 2)" in first.stdout and "checkpoint 000003 (step 3)" in first.stdout
+    # step 2 passes the threshold; step 3 is either a better auto-checkpoint or the final one
+    assert "checkpoint auto-000002 (step 2)" in first.stdout
+    assert re.search(r"checkpoint (auto-)?000003 \(step 3\)", first.stdout), first.stdout
     run = tmp_path / "run"
     metrics = _lines(run / "metrics.jsonl")
     assert [row["step"] for row in metrics] == [1, 2, 3]
@@ -72,7 +75,7 @@ def test_grpo_from_a_config_file_checkpoints_and_resumes(prompts: Path, reward: 
     resumed = _tinkerer("train", str(config), "trainer.steps=4", cwd=tmp_path)
     assert resumed.returncode == 0, resumed.stderr
     assert [row["step"] for row in _lines(run / "metrics.jsonl")] == [1, 2, 3, 4]
-    assert [c["name"] for c in _lines(run / "checkpoints.jsonl")][-1] == "000004"
+    assert _lines(run / "checkpoints.jsonl")[-1]["batch"] == 4
 
 
 def test_a_broken_reward_is_caught_before_training(prompts: Path, tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ from tinkerer_plugin_tinker_local.checkpoints import CheckpointStore
 from tinkerer_plugin_tinker_local.sampling import SamplingRequest, Stops, sample
 
 LORA_ALPHA = 32
+MICROBATCH_TOKENS = 1024  # padded tokens per forward: bounds the logits (tokens x vocabulary floats)
 MAX_SAMPLER_ADAPTERS = 8  # sampler snapshots kept in memory; older ones reload from disk when used again
 _ATTENTION = ("q_proj", "k_proj", "v_proj", "o_proj")
 _MLP = ("gate_proj", "up_proj", "down_proj")
@@ -161,35 +162,60 @@ class Backend:
     # --- training ---------------------------------------------------------------------------
 
     def forward_backward(self, request: wire.ForwardBackward) -> bytes:
-        """Per-token logprobs of each datum's targets, the loss summed over data, and gradients unless forward-only."""
+        """Per-token logprobs of each datum's targets, the loss summed over data, and gradients unless forward-only.
+
+        Data run as right-padded micro-batches of at most ``MICROBATCH_TOKENS`` padded tokens; gradients
+        accumulate across them, so the result is the same as one datum at a time.
+        """
         import torch
 
         model = self.model(request.model_id)
         host = self._activate(model)
         loss_fn = losses.get_loss(request.loss_fn)
+        for example in request.examples:
+            _check_targets(example)
         outputs: list[dict[str, Any]] = []
-        total = torch.zeros((), device=self.device)
+        total = 0.0
         host.model.train(not request.forward_only)
         with torch.set_grad_enabled(not request.forward_only):
-            for example in request.examples:
-                inputs = {name: torch.tensor(array, device=self.device) for name, array in example.inputs.items()}
-                if "target_tokens" not in inputs:
-                    raise BackendError("every datum needs loss_fn_inputs['target_tokens']")
-                tokens = torch.tensor(example.tokens, device=self.device)
-                logits = host.model(input_ids=tokens.unsqueeze(0)).logits[0].float()
-                targets = inputs["target_tokens"].long()
-                if targets.shape[0] != tokens.shape[0]:
-                    raise BackendError(
-                        f"target_tokens has {targets.shape[0]} entries for {tokens.shape[0]} input tokens; they must match"
-                    )
-                logprobs = torch.log_softmax(logits, dim=-1).gather(1, targets.unsqueeze(1)).squeeze(1)
-                loss = loss_fn(logprobs, inputs, request.loss_config)
-                total = total + loss
-                outputs.append({"logprobs": logprobs.detach().cpu().numpy()})
-            if not request.forward_only:
-                total.backward()
-                model.tokens_since_step += sum(len(example.tokens) for example in request.examples)
-        return wire.encode_forward_backward_output(outputs, {"loss:sum": float(total.detach())})
+            for batch in _microbatches(request.examples):
+                loss, logprobs = self._microbatch(host, batch, loss_fn, request.loss_config)
+                if not request.forward_only:
+                    loss.backward()
+                total += float(loss.detach())
+                outputs += [{"logprobs": row.detach().cpu().numpy()} for row in logprobs]
+        if not request.forward_only:
+            model.tokens_since_step += sum(len(example.tokens) for example in request.examples)
+        return wire.encode_forward_backward_output(outputs, {"loss:sum": total})
+
+    def _microbatch(
+        self, host: _Host, batch: list[wire.Example], loss_fn: losses.Loss, config: dict[str, Any]
+    ) -> tuple[Any, list[Any]]:
+        """One padded forward: the batch's summed loss and each datum's target logprobs."""
+        import torch
+
+        width = max(len(example.tokens) for example in batch)
+        ids = torch.zeros(len(batch), width, dtype=torch.long, device=self.device)
+        targets = torch.zeros(len(batch), width, dtype=torch.long, device=self.device)
+        mask = torch.zeros(len(batch), width, dtype=torch.long, device=self.device)
+        for row, example in enumerate(batch):
+            length = len(example.tokens)
+            ids[row, :length] = torch.tensor(example.tokens)
+            targets[row, :length] = torch.tensor(example.inputs["target_tokens"])
+            mask[row, :length] = 1
+        padded = any(len(example.tokens) < width for example in batch)
+        logits = host.model(input_ids=ids, attention_mask=mask if padded else None).logits.float()  # None: fast path
+        # one gather and logsumexp over the whole batch: slicing the logits per datum would make backward
+        # allocate a batch-sized gradient per datum
+        scored_all = logits.gather(-1, targets.unsqueeze(-1)).squeeze(-1) - torch.logsumexp(logits, dim=-1)
+        loss = torch.zeros((), device=self.device)
+        logprobs = []
+        for row, example in enumerate(batch):
+            inputs = {name: torch.tensor(array, device=self.device) for name, array in example.inputs.items()}
+            scored = scored_all[row, : len(example.tokens)]
+            loss = loss + loss_fn(scored, inputs, config)
+            logprobs.append(scored)
+        return loss, logprobs
 
     def optim_step(self, model_id: str, params: dict[str, Any]) -> dict[str, float]:
         """One AdamW step with the request's hyperparameters; gradients are then cleared."""
@@ -313,21 +339,44 @@ class Backend:
         self._samplers[sampler_id] = session
         return sampler_id
 
-    def sample(self, sampler_id: str, body: dict[str, Any]) -> bytes:
-        """Answer a ``SampleRequest`` from a session's frozen weights."""
-        host, adapter = self._sampling_model(sampler_id)
-        request = _sampling_request(body, host.tokenizer.eos_token_id)
-        if adapter is None:
-            if host.adapters:
-                with host.model.disable_adapter():
-                    sequences, prompt_logprobs = sample(host.model, host.tokenizer, request)
-            else:
-                sequences, prompt_logprobs = sample(host.model, host.tokenizer, request)
-        else:
+    def sample(self, jobs: list[tuple[str, dict[str, Any]]]) -> list[bytes | TinkererError]:
+        """Answer ``SampleRequest`` bodies, each on its session's frozen weights, batching those of one session.
+
+        One answer per job, in order: the encoded response, or the error that request alone caused.
+        """
+        answers: list[bytes | TinkererError | None] = [None] * len(jobs)
+        by_session: dict[str, list[int]] = {}
+        for index, (sampler_id, _) in enumerate(jobs):
+            by_session.setdefault(sampler_id, []).append(index)
+        for sampler_id, indexes in by_session.items():
+            try:
+                host, adapter = self._sampling_model(sampler_id)
+            except TinkererError as error:
+                for index in indexes:
+                    answers[index] = error
+                continue
+            requests: dict[int, SamplingRequest] = {}
+            for index in indexes:
+                try:
+                    requests[index] = _sampling_request(jobs[index][1], host.tokenizer.eos_token_id)
+                except TinkererError as error:
+                    answers[index] = error
+            for index, result in zip(requests, self._decode(host, adapter, list(requests.values())), strict=True):
+                answers[index] = wire.encode_sample_response(*result)
+        return answers  # type: ignore[return-value] - every slot is filled
+
+    def _decode(self, host: _Host, adapter: str | None, requests: list[SamplingRequest]) -> list[Any]:
+        if not requests:
+            return []
+        pad = host.tokenizer.pad_token_id or 0
+        if adapter is not None:
             host.model.set_adapter(adapter)
             host.model.eval()
-            sequences, prompt_logprobs = sample(host.model, host.tokenizer, request)
-        return wire.encode_sample_response(sequences, prompt_logprobs)
+            return sample(host.model, host.tokenizer, requests, pad)
+        if not host.adapters:
+            return sample(host.model, host.tokenizer, requests, pad)
+        with host.model.disable_adapter():
+            return sample(host.model, host.tokenizer, requests, pad)
 
     def _sampler(self, sampler_id: str) -> _SamplingSession:
         try:
@@ -360,6 +409,28 @@ class Backend:
         """``GetSamplerResponse`` fields of a sampling session."""
         session = self._sampler(sampler_id)
         return {"sampler_id": sampler_id, "base_model": session.base_model}
+
+
+def _check_targets(example: wire.Example) -> None:
+    targets = example.inputs.get("target_tokens")
+    if targets is None:
+        raise BackendError("every datum needs loss_fn_inputs['target_tokens']")
+    if len(targets) != len(example.tokens):
+        raise BackendError(
+            f"target_tokens has {len(targets)} entries for {len(example.tokens)} input tokens; they must match"
+        )
+
+
+def _microbatches(examples: list[wire.Example]) -> list[list[wire.Example]]:
+    """Consecutive data grouped so each group's padded size stays within ``MICROBATCH_TOKENS``."""
+    groups: list[list[wire.Example]] = []
+    for example in examples:
+        group = groups[-1] if groups else None
+        if group is not None and max(len(e.tokens) for e in [*group, example]) * (len(group) + 1) <= MICROBATCH_TOKENS:
+            group.append(example)
+        else:
+            groups.append([example])
+    return groups
 
 
 def _sampling_request(body: dict[str, Any], eos_token_id: int | None) -> SamplingRequest:

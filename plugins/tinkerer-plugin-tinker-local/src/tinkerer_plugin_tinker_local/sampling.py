@@ -1,7 +1,9 @@
-"""Token sampling with a KV cache: temperature, top-k, top-p, seeds, stop tokens and stop strings, logprobs.
+"""Batched token sampling with a KV cache: temperature, top-k, top-p, seeds, stop tokens and strings, logprobs.
 
-The returned logprobs are the model's own (temperature 1) log-probabilities of the sampled tokens, the
-quantity a trainer compares with its forward pass for importance sampling.
+Several requests decode together (prompts left-padded), each with its own parameters and its own random
+generator, so a request's samples do not depend on what else shared the batch. The returned logprobs are
+the model's own (temperature 1) log-probabilities of the sampled tokens, the quantity a trainer compares
+with its forward pass for importance sampling.
 """
 
 from __future__ import annotations
@@ -51,38 +53,85 @@ class SamplingRequest:
     prompt_logprobs: bool
 
 
-def sample(model: Any, tokenizer: Any, request: SamplingRequest) -> tuple[list[Sequence], list[float] | None]:
-    """Sample ``num_samples`` continuations of the prompt in one batch, reusing the prompt's KV cache."""
+Result = tuple[list[Sequence], list[float] | None]
+
+
+class _Rows:
+    """The batch's rows (one per sample) and, per request, which rows are its own."""
+
+    def __init__(self, requests: list[SamplingRequest]) -> None:
+        self.owner = [index for index, request in enumerate(requests) for _ in range(request.num_samples)]
+        self.of_request = [
+            [row for row, owner in enumerate(self.owner) if owner == index] for index in range(len(requests))
+        ]
+        self.tokens: list[list[int]] = [[] for _ in self.owner]
+        self.logprobs: list[list[float]] = [[] for _ in self.owner]
+        self.reasons: list[str | None] = [None] * len(self.owner)
+
+
+def sample(model: Any, tokenizer: Any, requests: list[SamplingRequest], pad_token_id: int = 0) -> list[Result]:
+    """Decode every request's samples in one batch; one (sequences, prompt logprobs) result per request."""
     import torch
 
-    generator = torch.Generator().manual_seed(request.seed if request.seed is not None else torch.seed())
-    prompt = torch.tensor([request.prompt], dtype=torch.long)
+    rows = _Rows(requests)
+    generators = [torch.Generator().manual_seed(r.seed if r.seed is not None else torch.seed()) for r in requests]
+    prompts = [requests[owner].prompt for owner in rows.owner]
+    width = max(len(prompt) for prompt in prompts)
+    input_ids = torch.tensor([[pad_token_id] * (width - len(p)) + p for p in prompts], dtype=torch.long)
+    mask = torch.tensor([[0] * (width - len(p)) + [1] * len(p) for p in prompts], dtype=torch.long)
+    positions = (mask.cumsum(-1) - 1).clamp(min=0)
+    longest = max(request.max_tokens for request in requests)
     with torch.no_grad():
-        prefill = model(input_ids=prompt, use_cache=True)
-        prompt_logprobs = _prompt_logprobs(prefill.logits[0], request.prompt) if request.prompt_logprobs else None
-        cache = prefill.past_key_values
-        if request.num_samples > 1:
-            cache.batch_repeat_interleave(request.num_samples)
-        logits = prefill.logits[:, -1, :].expand(request.num_samples, -1)
-        tokens: list[list[int]] = [[] for _ in range(request.num_samples)]
-        logprobs: list[list[float]] = [[] for _ in range(request.num_samples)]
-        reasons: list[str | None] = [None] * request.num_samples
-        for _ in range(request.max_tokens):
+        step = model(input_ids=input_ids, attention_mask=mask, position_ids=positions, use_cache=True)
+        scored = [
+            _prompt_logprobs(step.logits[rows.of_request[i][0]], request.prompt) if request.prompt_logprobs else None
+            for i, request in enumerate(requests)
+        ]
+        cache, logits, position = step.past_key_values, step.logits[:, -1, :], positions[:, -1]
+        for produced in range(longest):
             log_distribution = torch.log_softmax(logits.float(), dim=-1)
-            chosen = _choose(logits, request, generator)
-            for row, token in enumerate(chosen.tolist()):
-                if reasons[row] is not None:
-                    continue
-                tokens[row].append(token)
-                logprobs[row].append(float(log_distribution[row, token]))
-                if _stopped(tokens[row], token, request.stops, tokenizer):
-                    reasons[row] = "stop"
-            if all(reason is not None for reason in reasons):
+            chosen = torch.zeros(len(rows.owner), dtype=torch.long)
+            for index, request in enumerate(requests):
+                if produced < request.max_tokens:
+                    own = rows.of_request[index]
+                    chosen[own] = _choose(logits[own], request, generators[index])
+            _record(rows, requests, chosen, log_distribution, produced, tokenizer)
+            if all(reason is not None for reason in rows.reasons):
                 break
-            step = model(input_ids=chosen.unsqueeze(1), past_key_values=cache, use_cache=True)
+            mask = torch.cat([mask, torch.ones(len(rows.owner), 1, dtype=torch.long)], dim=1)
+            position = position + 1
+            step = model(
+                input_ids=chosen.unsqueeze(1),
+                attention_mask=mask,
+                position_ids=position.unsqueeze(1),
+                past_key_values=cache,
+                use_cache=True,
+            )
             cache, logits = step.past_key_values, step.logits[:, -1, :]
-    sequences = [Sequence(tokens[row], logprobs[row], reasons[row] or "length") for row in range(request.num_samples)]
-    return sequences, prompt_logprobs
+    return [
+        ([Sequence(rows.tokens[row], rows.logprobs[row], rows.reasons[row] or "length") for row in own], scored[index])
+        for index, own in enumerate(rows.of_request)
+    ]
+
+
+def _record(
+    rows: _Rows,
+    requests: list[SamplingRequest],
+    chosen: torch.Tensor,
+    log_distribution: torch.Tensor,
+    produced: int,
+    tokenizer: Any,
+) -> None:
+    for row, token in enumerate(chosen.tolist()):
+        if rows.reasons[row] is not None:
+            continue
+        request = requests[rows.owner[row]]
+        rows.tokens[row].append(token)
+        rows.logprobs[row].append(float(log_distribution[row, token]))
+        if _stopped(rows.tokens[row], token, request.stops, tokenizer):
+            rows.reasons[row] = "stop"
+        elif produced + 1 >= request.max_tokens:
+            rows.reasons[row] = "length"
 
 
 def _choose(logits: torch.Tensor, request: SamplingRequest, generator: torch.Generator) -> torch.Tensor:
@@ -96,8 +145,8 @@ def _choose(logits: torch.Tensor, request: SamplingRequest, generator: torch.Gen
         scaled = scaled.masked_fill(scaled < kth, float("-inf"))
     if request.top_p < 1:
         ordered, order = torch.sort(scaled, descending=True, dim=-1)
-        cumulative = torch.softmax(ordered, dim=-1).cumsum(dim=-1)
-        drop = cumulative - torch.softmax(ordered, dim=-1) > request.top_p
+        probabilities = torch.softmax(ordered, dim=-1)
+        drop = probabilities.cumsum(dim=-1) - probabilities > request.top_p
         scaled = scaled.scatter(-1, order, ordered.masked_fill(drop, float("-inf")))
     return torch.multinomial(torch.softmax(scaled, dim=-1), 1, generator=generator).squeeze(1)
 
@@ -112,8 +161,9 @@ def _stopped(tokens: list[int], token: int, stops: Stops, tokenizer: Any) -> boo
 
 
 def _prompt_logprobs(logits: torch.Tensor, prompt: list[int]) -> list[float]:
+    """Logprobs of each prompt token after the first, from a (left-padded) row's prefill logits."""
     import torch
 
-    log_distribution = torch.log_softmax(logits[:-1].float(), dim=-1)
-    scored = log_distribution.gather(1, torch.tensor(prompt[1:]).unsqueeze(1)).squeeze(1)
+    own = logits[-len(prompt) : -1].float()
+    scored = torch.log_softmax(own, dim=-1).gather(1, torch.tensor(prompt[1:]).unsqueeze(1)).squeeze(1)
     return [float("nan"), *scored.tolist()]

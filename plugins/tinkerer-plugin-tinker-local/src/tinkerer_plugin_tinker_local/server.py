@@ -10,16 +10,13 @@ from __future__ import annotations
 
 import json
 import logging
-import queue
 import re
 import shutil
 import tempfile
 import threading
 import time
-import traceback
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -30,6 +27,7 @@ from tinkerer_core.errors import TinkererError
 from tinkerer_plugin_tinker_local import catalog, wire
 from tinkerer_plugin_tinker_local.backend import Backend
 from tinkerer_plugin_tinker_local.checkpoints import CheckpointStore
+from tinkerer_plugin_tinker_local.work_queue import Future, WorkQueue, run
 
 log = logging.getLogger(__name__)
 
@@ -46,18 +44,6 @@ CLIENT_CONFIG = {
 }
 
 
-@dataclass
-class _Future:
-    """A queued piece of model work and, once done, its result or error."""
-
-    work: Callable[[], bytes | dict[str, Any]]
-    done: threading.Event = field(default_factory=threading.Event)
-    finished_at: float = 0.0
-    result: bytes | dict[str, Any] | None = None
-    error: str | None = None
-    user_error: bool = False
-
-
 class _Reply(Exception):
     """Raised by a handler to answer with a status and JSON body."""
 
@@ -72,8 +58,8 @@ class TinkerLocalServer:
         self.store = CheckpointStore(data_dir / "runs")
         self._snapshots = Path(tempfile.mkdtemp(prefix="snapshots-", dir=data_dir))  # this server's alone
         self.backend = Backend(self.store, self._snapshots, device)
-        self._futures: dict[str, _Future] = {}
-        self._queue: queue.Queue[_Future | None] = queue.Queue()
+        self._futures: dict[str, Future] = {}
+        self._queue = WorkQueue()
         self._sessions: dict[str, dict[str, Any]] = {}
         self._http = ThreadingHTTPServer(("127.0.0.1", port), _handler_for(self))
         self._http.daemon_threads = True
@@ -104,7 +90,7 @@ class TinkerLocalServer:
 
     def stop(self) -> None:
         """Stop serving; queued work that has not started is dropped."""
-        self._queue.put(None)
+        self._queue.close()
         self._http.shutdown()
         self._http.server_close()
         shutil.rmtree(self._snapshots, ignore_errors=True)
@@ -118,23 +104,14 @@ class TinkerLocalServer:
     # --- the worker ---------------------------------------------------------------------------
 
     def _work(self) -> None:
-        while (future := self._queue.get()) is not None:
-            try:
-                future.result = future.work()
-            except TinkererError as error:
-                future.error, future.user_error = str(error), True
-            except Exception as error:  # a bug here must not kill the worker: report it to the caller
-                log.error("tinker-local request failed:\n%s", traceback.format_exc())
-                future.error = f"{type(error).__name__}: {error}"
-            future.finished_at = time.monotonic()
-            future.done.set()
+        run(self._queue, self.backend.sample, log)
 
-    def submit(self, work: Callable[[], bytes | dict[str, Any]], **extra: Any) -> dict[str, Any]:
+    def submit(self, future: Future, **extra: Any) -> dict[str, Any]:
         """Queue model work; the reply is an ``UntypedAPIFuture``."""
         self._forget_old_results()
         request_id = f"req-{uuid.uuid4().hex}"
-        self._futures[request_id] = _Future(work)
-        self._queue.put(self._futures[request_id])
+        self._futures[request_id] = future
+        self._queue.put(future)
         return {"request_id": request_id, **extra}
 
     def _forget_old_results(self) -> None:
@@ -290,7 +267,7 @@ def _create_model(server, body, params, query):
         session["training_run_ids"].append(model_id)
         return {"type": "create_model", "model_id": model_id}
 
-    return server.submit(work)
+    return server.submit(Future(work))
 
 
 @route("POST", "get_info")
@@ -301,14 +278,14 @@ def _get_info(server, body, params, query):
 @route("POST", "forward_backward")
 def _forward_backward(server, body, params, query):
     request = wire.decode_forward_backward(body)
-    return server.submit(lambda: server.backend.forward_backward(request), model_id=request.model_id)
+    return server.submit(Future(lambda: server.backend.forward_backward(request)), model_id=request.model_id)
 
 
 @route("POST", "optim_step")
 def _optim_step(server, body, params, query):
     optim = body.get("adam_params") or body.get("optim_params") or body.get("optimizer_params") or {}
     return server.submit(
-        lambda: {"metrics": server.backend.optim_step(body["model_id"], optim)}, model_id=body["model_id"]
+        Future(lambda: {"metrics": server.backend.optim_step(body["model_id"], optim)}), model_id=body["model_id"]
     )
 
 
@@ -320,7 +297,7 @@ def _save_weights(server, body, params, query):
         )
         return {"type": "save_weights", "path": path}
 
-    return server.submit(work, model_id=body["model_id"])
+    return server.submit(Future(work), model_id=body["model_id"])
 
 
 @route("POST", "save_weights_for_sampler")
@@ -334,7 +311,7 @@ def _save_weights_for_sampler(server, body, params, query):
             "sampling_session_id": server.backend.sampler_from_model(body["model_id"]),
         }
 
-    return server.submit(work, model_id=body["model_id"])
+    return server.submit(Future(work), model_id=body["model_id"])
 
 
 @route("POST", "load_weights")
@@ -351,7 +328,7 @@ def _load_weights(server, body, params, query):
             session["training_run_ids"].append(model_id)
         return {"type": "load_weights", "path": body["path"], "model_id": model_id}
 
-    return server.submit(work, model_id=body.get("model_id"))
+    return server.submit(Future(work), model_id=body.get("model_id"))
 
 
 @route("POST", "create_sampling_session")
@@ -368,7 +345,7 @@ def _asample(server, body, params, query):
         body.get("base_model"), body.get("model_path")
     )
     sequence_ids = [f"seq-{uuid.uuid4().hex[:12]}" for _ in range(int(body.get("num_samples", 1)))]
-    return server.submit(lambda: server.backend.sample(sampler_id, body), sample_sequence_ids=sequence_ids)
+    return server.submit(Future(sample=(sampler_id, body)), sample_sequence_ids=sequence_ids)
 
 
 @route("POST", "retrieve_future")

@@ -85,10 +85,12 @@ class EvalDrivenTrainer(Trainer):
             best = baseline = _mean(results)
             best_path: dict[str, str] | None = None
             best_rank = session_rank
-            self._record(log, 0, {"score": best, "action": "baseline"}, results)
+            trained = 0  # SFT steps so far: the step axis of the run's metrics
+            self._record(log, 0, trained, {"score": best, "action": "baseline"}, results)
             stale, adjustments, reason = 0, iter(ADJUSTMENTS), "budget"
             for round_number in range(1, self.max_rounds + 1):
-                loss = self._train_round(session, plan, round_number)
+                loss = self._train_round(session, plan, round_number, log, trained)
+                trained += plan.steps
                 results = self._evaluate(session, tasks)
                 score = _mean(results)
                 record: dict[str, Any] = {
@@ -113,7 +115,7 @@ class EvalDrivenTrainer(Trainer):
                     if plan.lora_rank != session_rank:
                         session = TrainingSession(endpoint.base_url, self.base_model, renderer, plan.lora_rank)
                         session_rank = plan.lora_rank
-                self._record(log, round_number, record, results)
+                self._record(log, round_number, trained, record, results)
                 if best >= self.threshold:
                     reason = "threshold"
                     break
@@ -124,13 +126,18 @@ class EvalDrivenTrainer(Trainer):
         (run_dir / "summary.json").write_text(json.dumps({**summary, "stop_reason": reason}, indent=2))
         return TrainResult(log.checkpoints(), summary, run_dir)
 
-    def _train_round(self, session: TrainingSession, plan: _Plan, round_number: int) -> float:
+    def _train_round(
+        self, session: TrainingSession, plan: _Plan, round_number: int, log: TrainingLog, trained: int
+    ) -> float:
+        """``plan.steps`` SFT steps over the training set (each round starts elsewhere in it); the last loss."""
         loss = 0.0
         count = len(plan.conversations)
         for step in range(plan.steps):
             start = (round_number * 7919 + step * self.batch_size) % count
             batch = [plan.conversations[(start + i) % count] for i in range(min(self.batch_size, count))]
-            loss = session.sft_step(batch, plan.learning_rate)["loss"]
+            metrics = session.sft_step(batch, plan.learning_rate)
+            log.metrics(trained + step + 1, metrics)
+            loss = metrics["loss"]
         return loss
 
     def _evaluate(self, session: TrainingSession, tasks: list[dict[str, Any]]) -> list[TaskResult]:
@@ -160,7 +167,9 @@ class EvalDrivenTrainer(Trainer):
         return "no adjustment left"
 
     @staticmethod
-    def _record(log: TrainingLog, round_number: int, record: dict[str, Any], results: list[TaskResult]) -> None:
+    def _record(
+        log: TrainingLog, round_number: int, step: int, record: dict[str, Any], results: list[TaskResult]
+    ) -> None:
         record = {"round": round_number, **record, "failures": [r.prompt for r in results if r.score < 1.0]}
         with open(log.run_dir / "rounds.jsonl", "a") as file:
             file.write(json.dumps(record) + "\n")
@@ -169,7 +178,8 @@ class EvalDrivenTrainer(Trainer):
         (evals / f"round-{round_number}.jsonl").write_text(
             "".join(json.dumps(result.__dict__) + "\n" for result in results)
         )
-        log.metrics(round_number, {k: v for k, v in record.items() if isinstance(v, int | float)})
+        numbers = {k: v for k, v in record.items() if isinstance(v, int | float) and k not in ("steps", "train_loss")}
+        log.metrics(step, {f"eval_{k}" if k in ("score", "delta") else k: v for k, v in numbers.items()})
 
     @staticmethod
     def _checkpoint(run_dir: Path, round_number: int, paths: dict[str, str], score: float) -> None:

@@ -40,7 +40,7 @@ class TinkerGRPO(Trainer):
     )
     checkpoint_min_steps: int = chz.field(default=3, doc="steps before an auto-checkpoint may happen")
     samples_per_step: int = chz.field(default=4, doc="sampled completions written to samples.jsonl each step")
-    seed: int = chz.field(default=0, doc="order of the prompts")
+    seed: int | None = chz.field(default=0, doc="prompt order, LoRA initialisation and sampling seeds (None: random)")
     base_url: str | None = chz.field(default=None, doc="a Tinker API URL (default: service with a key, else local)")
     wandb_project: str | None = chz.field(default=None, doc="W&B project (used only when WANDB_API_KEY is set)")
 
@@ -54,7 +54,13 @@ class TinkerGRPO(Trainer):
         validate_reward(reward, rows)
         log = TrainingLog(run_dir, f"GRPO of {self.base_model} on {self.prompts}", chz.asdict(self), self.wandb_project)
         settings = GRPOSettings(
-            self.group_size, self.max_tokens, self.temperature, self.learning_rate, self.loss_fn, self.system_prompt
+            self.group_size,
+            self.max_tokens,
+            self.temperature,
+            self.learning_rate,
+            self.loss_fn,
+            self.system_prompt,
+            self.seed,
         )
         order = list(range(len(rows)))
         random.Random(self.seed).shuffle(order)
@@ -67,8 +73,9 @@ class TinkerGRPO(Trainer):
                 renderer_for(self.base_model, self.renderer),
                 self.lora_rank,
                 checkpoint=resume.state_path if resume else None,
+                seed=self.seed,
             )
-            start = resume.batch if resume else 0
+            start = session.steps = resume.batch if resume else 0
             best_saved = max(
                 (c.metrics.get("reward_mean", float("-inf")) for c in log.checkpoints()), default=float("-inf")
             )

@@ -25,6 +25,7 @@ class GRPOSettings:
     learning_rate: float = 4e-5
     loss_fn: str = "importance_sampling"
     system_prompt: str | None = None
+    seed: int | None = None  # makes sampling reproducible (each step and prompt gets its own seed)
 
 
 class TrainingSession:
@@ -37,6 +38,7 @@ class TrainingSession:
         renderer: str,
         lora_rank: int = 16,
         checkpoint: str | None = None,
+        seed: int | None = None,
     ) -> None:
         import tinker
         from tinker_cookbook import renderers
@@ -46,7 +48,9 @@ class TrainingSession:
         if checkpoint:
             self.training = self.service.create_training_client_from_state_with_optimizer(checkpoint).result()
         else:
-            self.training = self.service.create_lora_training_client(base_model=base_model, rank=lora_rank).result()
+            self.training = self.service.create_lora_training_client(
+                base_model=base_model, rank=lora_rank, seed=seed
+            ).result()
         self.base_model = base_model
         self.tokenizer = get_tokenizer(base_model)
         self.renderer = renderers.get_renderer(renderer, self.tokenizer)
@@ -133,6 +137,17 @@ class TrainingSession:
             "time_s": elapsed,
         }
         return metrics, samples
+
+    def _params(self, settings: GRPOSettings, prompt_index: int) -> Any:
+        import tinker
+
+        seed = None if settings.seed is None else (settings.seed * 100_003 + self.steps) * 1_009 + prompt_index
+        return tinker.SamplingParams(
+            max_tokens=settings.max_tokens,
+            temperature=settings.temperature,
+            stop=self.renderer.get_stop_sequences(),
+            seed=seed,
+        )
 
     # --- sampling ---------------------------------------------------------------------------
 

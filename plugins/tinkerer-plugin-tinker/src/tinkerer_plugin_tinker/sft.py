@@ -36,16 +36,17 @@ class TinkerSFT(Trainer):
 
     def train(self, run_dir: Path) -> TrainResult:
         """Run tinker-cookbook's ``supervised.train`` loop; metrics and checkpoints land in ``run_dir``."""
-        from tinker_cookbook.supervised import train as supervised
-        from tinker_cookbook.supervised.data import FromConversationFileBuilder
-        from tinker_cookbook.supervised.types import ChatDatasetBuilderCommonConfig
-
         run_dir = Path(run_dir)
         conversations = data.conversations(self.data)
         train_file = data.write_conversations(conversations, run_dir / "data" / "train.jsonl")
         log = TrainingLog(run_dir, f"SFT of {self.base_model} on {self.data}", chz.asdict(self))
         renderer = renderer_for(self.base_model, self.renderer)
         with log.status(), tinker_endpoint(self.base_url, run_dir / "tinker-local") as endpoint:
+            # imported once the endpoint is up: a local server sets torch's threading up before torch loads
+            from tinker_cookbook.supervised import train as supervised
+            from tinker_cookbook.supervised.data import FromConversationFileBuilder
+            from tinker_cookbook.supervised.types import ChatDatasetBuilderCommonConfig
+
             common = ChatDatasetBuilderCommonConfig(
                 model_name_for_tokenizer=self.base_model,
                 renderer_name=renderer,
