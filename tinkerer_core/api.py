@@ -59,6 +59,8 @@ class Tinkerer:
         search_strategy_params: Mapping[str, Any] | None = None,
         coding_agent: str | None = None,
         coding_agent_params: Mapping[str, Any] | None = None,
+        executor: str | None = None,
+        executor_params: Mapping[str, Any] | None = None,
         max_iterations: int = 10,
         data_dir: str | None = None,
         additional_context: str = "",
@@ -68,6 +70,7 @@ class Tinkerer:
 
         ``options`` are any other ``EvolveConfig`` fields (``direction="minimize"``, ``workers=2``,
         ``command=...``); ``llm_params={"model": ...}`` sets fields of the LLM config.
+        ``executor="ray", executor_params={"address": "ray://head:10001"}`` runs experiments on a cluster.
         """
         from tinkerer_core.engine.config import EvolveConfig
         from tinkerer_core.engine.run import EvolveRun
@@ -83,6 +86,7 @@ class Tinkerer:
         values.update(component_values("stop", stop_condition, stop_condition_params))
         values.update(component_values("search", search_strategy, search_strategy_params))
         values.update(component_values("agent", coding_agent, coding_agent_params))
+        values.update(component_values("executor", executor, executor_params))
         for key, value in (options.pop("llm_params", None) or {}).items():
             values[f"llm.{key}"] = value
         if self.kg_index is not None:

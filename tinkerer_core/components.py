@@ -24,6 +24,11 @@ from tinkerer_core.types import (
 )
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
+    from tinkerer_core.engine.config import EvolveConfig
+    from tinkerer_core.engine.experiment import ExperimentOutcome, ExperimentTask
+    from tinkerer_core.engine.workspace import Workspaces
     from tinkerer_core.llm import LLM
 
 
@@ -185,6 +190,11 @@ class CodingAgent(ABC):
     def implement(self, request: AgentRequest) -> AgentResult:
         """Edit ``request.workspace`` in place and report what changed."""
 
+    def can_run_remotely(self) -> bool:
+        """Whether ``implement`` may run on another machine (a cluster executor's worker), needing only this
+        object, the request and the workspace's files there; False keeps the agent step on the engine's machine."""
+        return False
+
 
 # --- knowledge -------------------------------------------------------------------------------
 
@@ -286,3 +296,45 @@ class Deployer(ABC):
     @abstractmethod
     def deploy(self, solution: Solution) -> Software:
         """Deploy ``solution`` and return it started."""
+
+
+# --- executors -------------------------------------------------------------------------------
+
+
+class WorkerLost(Exception):
+    """An experiment's worker died before it finished: the engine marks it interrupted and runs it again."""
+
+
+@dataclass(frozen=True)
+class ExecutorContext:
+    """What an executor is started with: the run's config, its workspaces and its directory."""
+
+    config: EvolveConfig
+    workspaces: Workspaces
+    run_dir: Path
+
+
+class ExecutorSession(ABC):
+    """An executor started for one run: takes experiments and hands their outcomes back to the engine.
+
+    The engine stays the single writer of the run store: a session only runs experiments (and
+    writes their worktrees); everything to store comes back in the ``ExperimentOutcome``.
+    """
+
+    capacity: int = 1  # experiments the engine keeps in flight at once
+
+    @abstractmethod
+    def submit(self, task: ExperimentTask) -> Future[ExperimentOutcome]:
+        """Start one experiment; its future fails with ``WorkerLost`` when the worker running it died."""
+
+    @abstractmethod
+    def close(self, cancel: bool = False) -> None:
+        """Release the session's workers; with ``cancel``, stop the experiments still running first."""
+
+
+class Executor(ABC):
+    """Decides where experiments run: local processes, or the workers of a cluster."""
+
+    @abstractmethod
+    def start(self, ctx: ExecutorContext) -> ExecutorSession:
+        """Open a session for one run (connect, start workers); the engine closes it when the run ends."""

@@ -59,6 +59,11 @@ def tinkerer_register_deployers(register: Any) -> None:
     """Register deployers: ``register(name, cls)`` with a ``Deployer`` subclass."""
 
 
+@hookspec
+def tinkerer_register_executors(register: Any) -> None:
+    """Register executors (where experiments run): ``register(name, cls)`` with an ``Executor`` subclass."""
+
+
 # --- services --------------------------------------------------------------------------------
 
 

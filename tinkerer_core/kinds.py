@@ -35,6 +35,7 @@ KINDS: dict[str, Kind] = {
         Kind("stop_condition", "stop_conditions", "tinkerer_register_stop_conditions", components.StopCondition),
         Kind("trainer", "trainers", "tinkerer_register_trainers", components.Trainer),
         Kind("deployer", "deployers", "tinkerer_register_deployers", components.Deployer),
+        Kind("executor", "executors", "tinkerer_register_executors", components.Executor),
     )
 }
 

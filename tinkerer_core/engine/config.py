@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import chz
 
-from tinkerer_core.components import CodingAgent, Evaluator, SearchStrategy, StopCondition
+from tinkerer_core.components import CodingAgent, Evaluator, Executor, SearchStrategy, StopCondition
 from tinkerer_core.config import component_field
 from tinkerer_core.llm import LLMConfig
 from tinkerer_core.types import Direction
@@ -19,7 +19,7 @@ class EvolveConfig:
     run_dir: str | None = chz.field(default=None, doc="the run directory (default: runs/<time>-<goal>)")
     direction: Direction = chz.field(default=Direction.MAXIMIZE, doc="maximize or minimize the score")
     max_iterations: int = chz.field(default=10, doc="experiments to run at most")
-    workers: int = chz.field(default=1, doc="experiments run at once, each in its own process")
+    workers: int = chz.field(default=1, doc="experiments run at once by the local executor, each in its own process")
     command: str = chz.field(default="python main.py", doc="how a solution is run in its workspace")
     timeout_s: float = chz.field(default=600.0, doc="wall-clock limit of one run; the process group is killed")
     memory_mb: int | None = chz.field(default=4096, doc="address-space cap of one run (None: no cap)")
@@ -40,6 +40,7 @@ class EvolveConfig:
     stop: StopCondition = component_field("stop_condition", "never", "when the run ends early")
     search: SearchStrategy = component_field("search_strategy", "linear_search", "what to try next")
     agent: CodingAgent = component_field("coding_agent", "llm_edit", "who writes the code")
+    executor: Executor = component_field("executor", "local", "where experiments run (local processes, ray)")
     llm: LLMConfig = chz.field(default_factory=LLMConfig, doc="the model used by every LLM-driven component")
 
     @chz.validate

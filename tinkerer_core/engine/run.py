@@ -1,25 +1,26 @@
 """The evolve loop: propose, implement, run, score, store, decide whether to stop.
 
-The engine is the single writer of the run store. Experiments run in-process (workers=1) or
-in forked worker processes (workers>1); either way an experiment only touches its worktree.
+The engine is the single writer of the run store. Where experiments run is the executor's
+business (``executor=local``: in-process for workers=1, forked processes for workers>1;
+``executor=ray``: a cluster); either way an experiment only touches its worktree, and what it
+produced comes back to the engine as an ``ExperimentOutcome``.
 """
 
 from __future__ import annotations
 
 import json
-import multiprocessing
 import re
 import time
-from collections import deque
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import dataclass, replace
+from collections import Counter, deque
+from concurrent.futures import FIRST_COMPLETED, Future, wait
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from tinkerer_core.components import Proposal, RunState, SearchState
+from tinkerer_core.components import ExecutorContext, ExecutorSession, Proposal, RunState, SearchState, WorkerLost
 from tinkerer_core.engine.config import EvolveConfig
-from tinkerer_core.engine.experiment import ExperimentOutcome, ExperimentTask, execute
+from tinkerer_core.engine.experiment import ExperimentOutcome, ExperimentTask
 from tinkerer_core.engine.persist import load_config, save_config
 from tinkerer_core.engine.runner import kill_leftover
 from tinkerer_core.engine.store import RunStore, StoreLedger
@@ -27,13 +28,14 @@ from tinkerer_core.engine.workspace import Workspaces
 from tinkerer_core.errors import ConfigError
 from tinkerer_core.knowledge.index_file import open_index, read_index
 from tinkerer_core.knowledge.retrieval import knowledge_context
-from tinkerer_core.llm import LLM, LLMLedger, lazy_llm
+from tinkerer_core.llm import lazy_llm
 from tinkerer_core.plugins import get_manager
 from tinkerer_core.types import Direction, Experiment, ExperimentStatus, Solution
 
 SOLUTION_MARKER = ".tinkerer-solution.json"
 MAX_BRANCH_ERRORS = 3
 DEFAULT_DEBUG_ATTEMPTS = 2
+MAX_WORKER_LOSSES = 3  # an experiment whose worker died this often fails instead of running again
 
 
 def default_run_dir(goal: str) -> Path:
@@ -59,21 +61,6 @@ def best_experiment(experiments: list[Experiment], direction: Direction) -> Expe
     return succeeded[-1] if succeeded else None
 
 
-@dataclass
-class _WorkerContext:
-    config: EvolveConfig
-    workspaces: Workspaces
-
-
-_worker_context: _WorkerContext | None = None
-
-
-def _execute_in_worker(task: ExperimentTask) -> ExperimentOutcome:
-    assert _worker_context is not None, "worker started without context"
-    config = _worker_context.config
-    return execute(task, config, _worker_context.workspaces, lambda ledger: lazy_llm(config.llm, ledger))
-
-
 class EvolveRun:
     """One evolve run in its run directory; ``start`` a new one or ``resume`` a killed one."""
 
@@ -96,6 +83,7 @@ class EvolveRun:
             if value is not None
         )
         self.knowledge = open_index(Path(config.kg_index)) if config.kg_index else None
+        self.worker_losses: Counter[int] = Counter()
         self.goal_knowledge = self._knowledge_for(config.goal)
 
     def _knowledge_for(self, query: str) -> str:
@@ -145,40 +133,62 @@ class EvolveRun:
 
     def run(self) -> Solution:
         """Run experiments until a stop condition, the budget or the strategy ends the run."""
-        global _worker_context
         self.hooks.tinkerer_run_start(run_dir=str(self.run_dir), config=self.config)
         redo = deque(e for e in self.experiments.values() if e.status is ExperimentStatus.INTERRUPTED)
         reason = self._check_stop() or ""
-        pool: ProcessPoolExecutor | None = None
-        if self.config.workers > 1:
-            _worker_context = _WorkerContext(self.config, self.workspaces)
-            pool = ProcessPoolExecutor(self.config.workers, mp_context=multiprocessing.get_context("fork"))
         running: dict[Future[ExperimentOutcome], int] = {}
+        session: ExecutorSession | None = None
+        cancel = True
         try:
+            session = self.config.executor.start(ExecutorContext(self.config, self.workspaces, self.run_dir))
             while True:
-                if not reason:
-                    reason = self._fill(pool, running, redo)
+                reason = self._fill(session, running, redo, reason)
                 if not running:
                     break
                 done, _ = wait(running, return_when=FIRST_COMPLETED)
                 for future in done:
                     experiment_id = running.pop(future)
-                    self._finish(experiment_id, future.result())
+                    try:
+                        outcome = future.result()
+                    except WorkerLost as lost:
+                        self._lost(experiment_id, str(lost), redo)
+                        continue
+                    self._finish(experiment_id, outcome)
                     reason = reason or self._check_stop()
+            cancel = False
         except BaseException:
             self.store.set_meta(status="interrupted", elapsed_s=self._elapsed())
             raise
         finally:
-            if pool is not None:
-                pool.shutdown(cancel_futures=True)
-                _worker_context = None
+            if session is not None:
+                session.close(cancel=cancel)
         return self._conclude(reason or "search exhausted")
 
+    def _lost(self, experiment_id: int, why: str, redo: deque[Experiment]) -> None:
+        """A worker died under an experiment: mark it interrupted and run it again, as resume would."""
+        self.worker_losses[experiment_id] += 1
+        losses = self.worker_losses[experiment_id]
+        self.store.log_event("worker_lost", experiment_id, error=why, losses=losses)
+        if losses >= MAX_WORKER_LOSSES:
+            self._finish(experiment_id, ExperimentOutcome(error=f"its worker died {losses} times; last: {why}"))
+            return
+        self.store.interrupt_experiment(experiment_id)
+        self.experiments[experiment_id] = replace(self.experiments[experiment_id], status=ExperimentStatus.INTERRUPTED)
+        redo.append(self.experiments[experiment_id])
+
     def _fill(
-        self, pool: ProcessPoolExecutor | None, running: dict[Future[ExperimentOutcome], int], redo: deque[Experiment]
+        self,
+        session: ExecutorSession,
+        running: dict[Future[ExperimentOutcome], int],
+        redo: deque[Experiment],
+        reason: str = "",
     ) -> str:
-        """Start experiments until every worker is busy; return a stop reason when the budget is spent."""
-        while len(running) < self.config.workers:
+        """Start experiments until every worker is busy; return a stop reason when the budget is spent.
+
+        Interrupted experiments are run again first, even once the run has a stop ``reason``: they
+        were started, so they finish.
+        """
+        while len(running) < session.capacity:
             if redo:
                 experiment = redo.popleft()
                 if kill_leftover(self.workspaces.pid_file(experiment.id), self.workspaces.path(experiment.id)):
@@ -186,17 +196,19 @@ class EvolveRun:
                 self.store.restart_experiment(experiment.id)
                 self.experiments[experiment.id] = replace(experiment, status=ExperimentStatus.RUNNING)
                 self.store.log_event("experiment_redone", experiment.id)
-                self._submit(pool, running, experiment)
+                self._submit(session, running, experiment)
                 continue
+            if reason:
+                return reason
             started = len(self.experiments)
             if started >= self.config.max_iterations:
                 return f"max_iterations ({self.config.max_iterations}) reached"
-            free = min(self.config.workers - len(running), self.config.max_iterations - started)
+            free = min(session.capacity - len(running), self.config.max_iterations - started)
             proposals = self.config.search.propose(self._search_state(), free)[:free]
             if not proposals:
                 return "" if running else "search exhausted"
             for proposal in proposals:
-                self._submit(pool, running, self._add(proposal))
+                self._submit(session, running, self._add(proposal))
         return ""
 
     def _add(self, proposal: Proposal) -> Experiment:
@@ -207,19 +219,11 @@ class EvolveRun:
         return self.experiments[experiment_id]
 
     def _submit(
-        self, pool: ProcessPoolExecutor | None, running: dict[Future[ExperimentOutcome], int], experiment: Experiment
+        self, session: ExecutorSession, running: dict[Future[ExperimentOutcome], int], experiment: Experiment
     ) -> None:
         task = self._task(experiment)
         self.hooks.tinkerer_experiment_started(run_dir=str(self.run_dir), experiment=experiment)
-        if pool is None:
-            future: Future[ExperimentOutcome] = Future()
-            future.set_result(execute(task, self.config, self.workspaces, self._experiment_llm))
-            running[future] = experiment.id
-        else:
-            running[pool.submit(_execute_in_worker, task)] = experiment.id
-
-    def _experiment_llm(self, ledger: LLMLedger) -> LLM | None:
-        return lazy_llm(self.config.llm, ledger)
+        running[session.submit(task)] = experiment.id
 
     def _task(self, experiment: Experiment) -> ExperimentTask:
         parent = self.experiments.get(experiment.parent_id) if experiment.parent_id is not None else None

@@ -1,12 +1,15 @@
 """Run a solution's command in its workspace: own process group, hard timeout, memory and output caps.
 
 Callers pass an environment scrubbed of secrets (``tinkerer_core.secrets.scrubbed_environment``)
-unless the config passes them explicitly.
+unless the config passes them explicitly. An executor that runs commands elsewhere (a cluster
+worker) installs itself for the calling thread with ``commands_run_by``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import contextvars
+import ctypes
 import os
 import resource
 import shlex
@@ -15,7 +18,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,6 +73,21 @@ def _snapshot(root: Path) -> dict[str, float]:
     return files
 
 
+CommandRunner = Callable[[str, Path, Limits, Mapping[str, str], "Path | None"], RunResult]
+_delegate: contextvars.ContextVar[CommandRunner | None] = contextvars.ContextVar("tinkerer_runner", default=None)
+PR_SET_PDEATHSIG = 1
+
+
+@contextlib.contextmanager
+def commands_run_by(runner: CommandRunner) -> Iterator[None]:
+    """Within the block, ``run_command`` in this thread hands every command to ``runner`` (a remote executor)."""
+    token = _delegate.set(runner)
+    try:
+        yield
+    finally:
+        _delegate.reset(token)
+
+
 def run_command(
     command: str,
     workspace: Path,
@@ -81,17 +99,41 @@ def run_command(
 
     A leading ``python`` means the interpreter Tinkerer itself runs in. While the program runs,
     ``pid_file`` holds its process-group id, so a resumed run can kill what a killed run left.
+    Inside ``commands_run_by(runner)``, ``runner`` runs the command instead.
     """
+    delegate = _delegate.get()
+    if delegate is not None:
+        return delegate(command, workspace, limits, env, pid_file)
+    return run_here(command, workspace, limits, env, pid_file)
+
+
+def run_here(
+    command: str,
+    workspace: Path,
+    limits: Limits,
+    env: Mapping[str, str],
+    pid_file: Path | None = None,
+    die_with_parent: bool = False,
+) -> RunResult:
+    """``run_command`` on this machine; with ``die_with_parent`` the program is killed when its caller dies
+    (a cluster worker that is killed takes its experiment's processes with it)."""
     argv = shlex.split(command)
     if argv and argv[0] in ("python", "python3"):
         argv[0] = sys.executable  # the interpreter Tinkerer runs in, whatever PATH says
     before = _snapshot(workspace)
     memory_bytes = limits.memory_mb * 1024 * 1024 if limits.memory_mb else None
 
+    parent = os.getpid()
+    prctl = ctypes.CDLL(None).prctl if die_with_parent else None  # looked up before the fork, not in the child
+
     def limit_child() -> None:
         if memory_bytes:
             resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        if prctl is not None:
+            prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+            if os.getppid() != parent:  # the caller died before the signal was armed
+                os._exit(137)
 
     started = time.monotonic()
     try:

@@ -1,0 +1,311 @@
+"""The ``ray`` executor: every experiment's run (and, when the agent allows, the whole experiment) is a Ray task.
+
+The engine keeps the run store and the run's git repository. For each experiment a thread here
+runs the agent step on this machine (unless the agent runs remotely), ships the workspace to a
+Ray task for each run of the solution, and writes what comes back into the worktree. A task whose
+worker died fails with ``WorkerLost``, which the engine answers by running the experiment again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import chz
+
+from tinkerer_core.components import Executor, ExecutorContext, ExecutorSession, WorkerLost
+from tinkerer_core.errors import ConfigError, TinkererError
+
+if TYPE_CHECKING:
+    from tinkerer_core.engine.experiment import ExperimentOutcome, ExperimentTask
+    from tinkerer_core.engine.runner import Limits
+    from tinkerer_core.types import RunResult
+
+MB = 1024 * 1024
+
+
+class RayConnectionError(TinkererError):
+    """The Ray cluster could not be reached."""
+
+
+class RunCancelled(TinkererError):
+    """The run was cancelled while this experiment waited to start a Ray task."""
+
+
+@chz.chz
+class RayExecutor(Executor):
+    """Runs experiments as Ray tasks on an existing cluster; the engine stays the single writer of the run."""
+
+    address: str | None = chz.field(
+        default=None, doc="the cluster: ray://HEAD:10001 (Ray Client) or HEAD:6379; None: the RAY_ADDRESS variable"
+    )
+    max_concurrent: int | None = chz.field(default=None, doc="experiments in flight at once (None: the run's workers)")
+    num_cpus: float = chz.field(default=1.0, doc="CPUs Ray reserves for each experiment's task")
+    num_gpus: float = chz.field(default=0.0, doc="GPUs Ray reserves for each experiment's task")
+    memory_mb: int | None = chz.field(
+        default=None, doc="memory Ray reserves per task (None: the run's memory_mb cap; 0: no reservation)"
+    )
+    agent_on_worker: bool = chz.field(
+        default=True, doc="run the agent step and evaluator on the worker too when the agent allows it"
+    )
+    ship_data: bool = chz.field(
+        default=True, doc="send data_dir's files to the workers (False: they see data_dir at the same path)"
+    )
+    send_env: tuple[str, ...] = chz.field(
+        default=(), doc="variables of this machine given to solutions on the workers (they travel in the task)"
+    )
+    return_mb: float = chz.field(default=256.0, doc="changed files brought back per run, at most (MB)")
+    autoscaling: bool = chz.field(
+        default=False, doc="the cluster grows on demand: do not refuse requests larger than what it has now"
+    )
+    runtime_env: str | None = chz.field(
+        default=None, doc='a Ray runtime_env for the run, as JSON: {"pip": ["tinkerer-plugin-ray"], "env_vars": {...}}'
+    )
+
+    @chz.validate
+    def _check(self) -> None:
+        if self.max_concurrent is not None and self.max_concurrent < 1:
+            raise ValueError(f"max_concurrent must be at least 1 (or None), got {self.max_concurrent}")
+        if self.num_cpus < 0 or self.num_gpus < 0:
+            raise ValueError("num_cpus and num_gpus must be 0 or more")
+        if self.return_mb <= 0:
+            raise ValueError(f"return_mb must be positive, got {self.return_mb}")
+        self.runtime_env_dict()
+
+    def runtime_env_dict(self) -> dict[str, Any] | None:
+        """``runtime_env`` parsed; a value that is not a JSON object is a ValueError naming the field."""
+        if not self.runtime_env:
+            return None
+        try:
+            value = json.loads(self.runtime_env)
+        except json.JSONDecodeError as error:
+            raise ValueError(f"runtime_env must be a JSON object, got {self.runtime_env!r}: {error}") from None
+        if not isinstance(value, dict):
+            raise ValueError(f"runtime_env must be a JSON object, got {self.runtime_env!r}")
+        return value
+
+    def cluster_address(self) -> str:
+        """The address to connect to; a missing one is a ConfigError (a local cluster is never started implicitly)."""
+        address = self.address or os.environ.get("RAY_ADDRESS")
+        if not address:
+            raise ConfigError(
+                "executor=ray needs a cluster: set executor.address=ray://HEAD:10001 (or HEAD:6379), "
+                "or the RAY_ADDRESS variable; start one with `ray start --head` (see docs/executors.md)"
+            )
+        return address
+
+    def task_options(self, run_memory_mb: int | None) -> dict[str, Any]:
+        """The Ray options of every experiment task: resources, and no retries (the engine retries)."""
+        memory_mb = self.memory_mb if self.memory_mb is not None else run_memory_mb
+        options: dict[str, Any] = {"num_cpus": self.num_cpus, "max_retries": 0, "retry_exceptions": False}
+        if self.num_gpus:
+            options["num_gpus"] = self.num_gpus
+        if memory_mb:
+            options["memory"] = memory_mb * MB
+        return options
+
+    def start(self, ctx: ExecutorContext) -> ExecutorSession:
+        return RaySession(self, ctx)
+
+
+def check_reachable(address: str, timeout_s: float = 5.0) -> None:
+    """Fail fast when nothing listens at ``address`` (Ray itself retries for minutes); ``auto`` is not checked."""
+    import socket
+
+    host_port = address.removeprefix("ray://").split("/", 1)[0]
+    host, _, port = host_port.rpartition(":")
+    if not host or not port.isdigit():
+        return
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout_s).close()
+    except OSError as error:
+        raise RayConnectionError(
+            f"nothing answers at {address!r} ({error}): is the Ray cluster running, and is executor.address "
+            "its Ray Client address (ray://HEAD:10001) or its GCS address (HEAD:6379)?"
+        ) from None
+
+
+def lost_errors() -> tuple[type[BaseException], ...]:
+    """Ray's errors that mean the worker, its node or the task's data is gone: the experiment runs again."""
+    from ray import exceptions
+
+    names = ("WorkerCrashedError", "NodeDiedError", "ObjectLostError", "LocalRayletDiedError")
+    return tuple(getattr(exceptions, name) for name in names if hasattr(exceptions, name))
+
+
+class RaySession(ExecutorSession):
+    """One run's connection to the cluster, its in-flight tasks and the threads that wait on them."""
+
+    def __init__(self, executor: RayExecutor, ctx: ExecutorContext) -> None:
+        import ray
+
+        from tinkerer_plugin_ray import worker
+
+        self.executor = executor
+        self.ctx = ctx
+        self.capacity = executor.max_concurrent or ctx.config.workers
+        address = executor.cluster_address()
+        self._owns_connection = not ray.is_initialized()
+        if self._owns_connection:
+            check_reachable(address)
+            try:
+                ray.init(
+                    address=address,
+                    logging_level="ERROR",
+                    log_to_driver=False,
+                    namespace="tinkerer",
+                    runtime_env=executor.runtime_env_dict(),
+                )
+            except Exception as error:
+                raise RayConnectionError(
+                    f"could not connect to the Ray cluster at {address!r}: {type(error).__name__}: {error}. "
+                    "Check executor.address (ray://HEAD:10001 or HEAD:6379) and that the cluster runs"
+                ) from None
+        try:
+            self._check_resources(ray.cluster_resources())
+        except BaseException:
+            self._disconnect()
+            raise
+        options = executor.task_options(ctx.config.memory_mb)
+        self._run_task = ray.remote(worker.run_command_shipped).options(**options)
+        self._experiment_task = ray.remote(worker.run_experiment_shipped).options(**options)
+        self._agent_remote = executor.agent_on_worker and ctx.config.agent.can_run_remotely()
+        self._lost_errors = lost_errors()
+        self._data = self._data_shipment()
+        self._threads = ThreadPoolExecutor(self.capacity, thread_name_prefix="tinkerer-ray")
+        self._in_flight: dict[int, Any] = {}  # experiment id -> its running ObjectRef
+        self._lock = threading.Lock()
+        self._closing = False
+
+    def _check_resources(self, available: dict[str, float]) -> None:
+        if self.executor.autoscaling:
+            return
+        options = self.executor.task_options(self.ctx.config.memory_mb)
+        wanted = {"CPU": options["num_cpus"], "GPU": options.get("num_gpus", 0), "memory": options.get("memory", 0)}
+        for resource, amount in wanted.items():
+            if amount and available.get(resource, 0) < amount:
+                have = available.get(resource, 0)
+                shown = (
+                    f"{amount / MB:.0f} MB (the cluster has {have / MB:.0f})"
+                    if resource == "memory"
+                    else f"{amount:g} (the cluster has {have:g})"
+                )
+                field = {"CPU": "num_cpus", "GPU": "num_gpus", "memory": "memory_mb"}[resource]
+                raise ConfigError(
+                    f"every experiment asks Ray for {resource} {shown}: no node could run it. Lower "
+                    f"executor.{field}, or set executor.autoscaling=true if the cluster grows on demand"
+                )
+
+    def _data_shipment(self) -> Any:
+        """data_dir once in the object store (a task argument: Ray resolves it on the worker), or its path, or None."""
+        data_dir = self.ctx.workspaces.data_dir
+        if data_dir is None:
+            return None
+        if not self.executor.ship_data:
+            return str(data_dir)
+        import ray
+
+        from tinkerer_core.engine.shipping import pack_directory
+
+        return ray.put(pack_directory(data_dir))
+
+    # --- experiments -----------------------------------------------------------------------
+
+    def submit(self, task: ExperimentTask) -> Future[ExperimentOutcome]:
+        run = self._whole_experiment if self._agent_remote else self._experiment_here
+        return self._threads.submit(self._lost_as_worker_lost, run, task)
+
+    def _lost_as_worker_lost(self, run: Any, task: ExperimentTask) -> ExperimentOutcome:
+        try:
+            return run(task)
+        except self._lost_errors as error:
+            raise WorkerLost(f"experiment {task.experiment_id}'s Ray worker died: {error}") from error
+        finally:
+            with self._lock:
+                self._in_flight.pop(task.experiment_id, None)
+
+    def _shipment(self, workspace: Path) -> Any:
+        from tinkerer_core.engine.shipping import pack
+        from tinkerer_plugin_ray.worker import Shipment
+
+        sent = {name: os.environ[name] for name in self.executor.send_env if name in os.environ}
+        return Shipment(pack(workspace), sent, int(self.executor.return_mb * MB))
+
+    def _wait(self, experiment_id: int, submit: Any) -> Any:
+        """Start a task (unless the run is being cancelled) and wait for its result."""
+        import ray
+
+        with self._lock:
+            if self._closing:
+                raise RunCancelled(f"experiment {experiment_id} was not started: the run is being cancelled")
+            ref = submit()
+            self._in_flight[experiment_id] = ref
+        return ray.get(ref)
+
+    def _experiment_here(self, task: ExperimentTask) -> ExperimentOutcome:
+        """The agent step and the evaluator here, every run of the solution as a Ray task."""
+        from tinkerer_core.engine.local import execute_here
+        from tinkerer_core.engine.runner import commands_run_by
+
+        with commands_run_by(partial(self._run_remotely, task.experiment_id)):
+            return execute_here(task, self.ctx)
+
+    def _run_remotely(
+        self,
+        experiment_id: int,
+        command: str,
+        workspace: Path,
+        limits: Limits,
+        env: Any,
+        pid_file: Path | None,
+    ) -> RunResult:
+        from tinkerer_core.engine.shipping import apply_changes
+
+        shipment = self._shipment(workspace)
+        pass_env = tuple(self.ctx.config.pass_env)
+        result, changes = self._wait(
+            experiment_id,
+            lambda: self._run_task.remote(command, shipment, self._data, limits, pass_env, dict(env), str(workspace)),
+        )
+        apply_changes(workspace, changes)
+        return result
+
+    def _whole_experiment(self, task: ExperimentTask) -> ExperimentOutcome:
+        """Agent, runs and evaluator on the worker; its commits replayed in the run's repository here."""
+        from tinkerer_core.engine.shipping import replay
+
+        shipment = self._shipment(task.workspace)
+        outcome, commits, final = self._wait(
+            task.experiment_id, lambda: self._experiment_task.remote(task, self.ctx.config, shipment, self._data)
+        )
+        resolved = replay(self.ctx.workspaces, task.workspace, commits, final)
+        outcome.commit = resolved.get(outcome.commit, outcome.commit)
+        return outcome
+
+    # --- the end ---------------------------------------------------------------------------
+
+    def close(self, cancel: bool = False) -> None:
+        """Cancel the tasks still running (their workers are killed, and their solutions with them), then disconnect."""
+        import ray
+
+        with self._lock:
+            self._closing = True
+            in_flight = list(self._in_flight.values())
+        if cancel:
+            for ref in in_flight:
+                with contextlib.suppress(Exception):  # a task that already finished cannot be cancelled
+                    ray.cancel(ref, force=True)
+        self._threads.shutdown(wait=True, cancel_futures=True)
+        self._disconnect()
+
+    def _disconnect(self) -> None:
+        import ray
+
+        if self._owns_connection and ray.is_initialized():
+            ray.shutdown()

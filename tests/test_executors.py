@@ -1,0 +1,220 @@
+"""Executors: the ``local`` default, a dying worker process, commands handed to another runner, and shipping.
+
+The Ray executor's tests live in plugins/tinkerer-plugin-ray (they need a private network namespace).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+import tarfile
+import time
+from pathlib import Path
+
+import pytest
+
+from tinkerer_core import Tinkerer
+from tinkerer_core.config import make_config
+from tinkerer_core.engine.config import EvolveConfig
+from tinkerer_core.engine.local import LocalExecutor
+from tinkerer_core.engine.runner import Limits, commands_run_by, run_command, run_here
+from tinkerer_core.engine.shipping import (
+    Changes,
+    RecordingWorkspaces,
+    apply_changes,
+    changes_since,
+    digests,
+    pack,
+    replay,
+    unpack,
+)
+from tinkerer_core.engine.store import RunStore
+from tinkerer_core.engine.workspace import Workspaces, git
+from tinkerer_core.errors import UnknownComponentError
+from tinkerer_core.plugins import get_manager
+from tinkerer_core.types import ExperimentStatus, RunResult
+
+SCRIPTED_LLM = {"model": "openai/gpt-4o-mini", "mock_responses": ('{"ideas": ["a scripted idea"]}',)}
+
+
+def test_local_is_the_default_executor_and_names_resolve() -> None:
+    config = make_config(EvolveConfig, [{"goal": "g"}])
+    assert isinstance(config.executor, LocalExecutor)
+    assert "local" in get_manager().names("executor")
+    with pytest.raises(UnknownComponentError, match="unknown executor 'nowhere'; installed executors: local"):
+        make_config(EvolveConfig, argv=["goal=g", "executor=nowhere"])
+
+
+KILL_PARENT_ONCE = """
+import os, pathlib, signal
+marker = pathlib.Path({marker!r})
+if not marker.exists():
+    marker.write_text('killed')
+    os.kill(os.getppid(), signal.SIGKILL)  # the pool process running this experiment dies
+print('SCORE: {score}')
+"""
+
+
+def test_a_dead_worker_process_loses_no_experiment(workdir: Path, scripted_agent: str) -> None:
+    marker = workdir / "killed-once"
+    steps = ("print('SCORE: 1')", KILL_PARENT_ONCE.format(marker=str(marker), score=2), "print('SCORE: 3')")
+    solution = Tinkerer().evolve(
+        goal="print a good score",
+        coding_agent=scripted_agent,
+        coding_agent_params={"steps": steps},
+        evaluator="regex_pattern",
+        search_strategy="linear_search",
+        max_iterations=3,
+        workers=2,
+        run_dir="run",
+        llm_params=SCRIPTED_LLM,
+    )
+    assert marker.exists()
+    store = RunStore(solution.run_dir)
+    experiments = store.experiments()
+    assert [e.status for e in experiments] == [ExperimentStatus.SUCCEEDED] * 3
+    assert [e.score for e in experiments] == [1.0, 2.0, 3.0]
+    lost = {event["experiment_id"] for event in store.events("worker_lost")}
+    assert 2 in lost  # and whatever shared the broken pool with it
+    assert lost == {event["experiment_id"] for event in store.events("experiment_redone")}
+
+
+def test_commands_run_by_hands_this_threads_commands_to_another_runner(tmp_path: Path) -> None:
+    calls: list[str] = []
+
+    def elsewhere(command, workspace, limits, env, pid_file) -> RunResult:
+        calls.append(command)
+        return RunResult(command=command, exit_code=0, duration_s=0.0, output="ran elsewhere")
+
+    with commands_run_by(elsewhere):
+        assert run_command("python -c 'print(1)'", tmp_path, Limits(), dict(os.environ)).output == "ran elsewhere"
+    assert run_command("python -c 'print(1)'", tmp_path, Limits(), dict(os.environ)).output.strip() == "1"
+    assert calls == ["python -c 'print(1)'"]
+
+
+DYING_CALLER = """
+import os, sys
+from pathlib import Path
+from tinkerer_core.engine.runner import Limits, run_here
+run_here(sys.argv[1], Path(sys.argv[2]), Limits(timeout_s=60), dict(os.environ), die_with_parent=True)
+"""
+
+
+def test_die_with_parent_takes_the_program_down_with_its_caller(tmp_path: Path) -> None:
+    pid_file = tmp_path / "child.pid"
+    command = f"python -c \"import os, time; open('{pid_file}', 'w').write(str(os.getpid())); time.sleep(60)\""
+    caller = subprocess.Popen([sys.executable, "-c", DYING_CALLER, command, str(tmp_path)])
+    deadline = time.monotonic() + 20
+    while not (pid_file.exists() and pid_file.read_text()):
+        assert time.monotonic() < deadline, "the program never started"
+        time.sleep(0.05)
+    child = int(pid_file.read_text())
+    caller.kill()
+    caller.wait()
+    while Path(f"/proc/{child}").exists() and Path(f"/proc/{child}/stat").read_text().split()[2] != "Z":
+        assert time.monotonic() < deadline + 10, "the program outlived its caller"
+        time.sleep(0.05)
+
+
+def test_run_here_without_die_with_parent_is_the_local_runner(tmp_path: Path) -> None:
+    result = run_here("python -c 'print(42)'", tmp_path, Limits(timeout_s=30), dict(os.environ))
+    assert result.ok and result.output.strip() == "42"
+
+
+# --- shipping ------------------------------------------------------------------------------
+
+
+def make_tree(root: Path) -> None:
+    (root / "pkg").mkdir(parents=True)
+    (root / "main.py").write_text("print('hi')\n")
+    (root / "pkg" / "util.py").write_text("X = 1\n")
+    (root / "pkg" / "__pycache__").mkdir()
+    (root / "pkg" / "__pycache__" / "util.cpython-311.pyc").write_bytes(b"\0")
+    (root / "data").mkdir()
+    (root / "data" / "big.bin").write_bytes(b"\1" * 100)
+    (root / ".git").write_text("gitdir: elsewhere\n")
+    (root / "link.py").symlink_to("main.py")
+
+
+def test_a_workspace_ships_without_git_data_and_bytecode(tmp_path: Path) -> None:
+    source, copy = tmp_path / "source", tmp_path / "copy"
+    make_tree(source)
+    assert sorted(digests(source)) == ["link.py", "main.py", "pkg/util.py"]
+    assert unpack(pack(source), copy) == []
+    assert (copy / "pkg" / "util.py").read_text() == "X = 1\n"
+    assert (copy / "link.py").is_symlink() and os.readlink(copy / "link.py") == "main.py"
+    assert not (copy / "data").exists() and not (copy / ".git").exists()
+
+
+def test_changes_come_back_new_changed_and_deleted(tmp_path: Path) -> None:
+    remote, local = tmp_path / "remote", tmp_path / "local"
+    make_tree(local)
+    unpack(pack(local), remote)
+    before = digests(remote)
+    (remote / "main.py").write_text("print('changed')\n")
+    (remote / "pkg" / "util.py").unlink()
+    (remote / "out").mkdir()
+    (remote / "out" / "result.json").write_text('{"score": 1}')
+    (remote / "huge.bin").write_bytes(b"\2" * 5000)
+    changes = changes_since(remote, before, max_bytes=1000)
+    assert changes.deleted == ("pkg/util.py",)
+    assert changes.left_behind == ("huge.bin",)
+    assert apply_changes(local, changes) == []
+    assert (local / "main.py").read_text() == "print('changed')\n"
+    assert (local / "out" / "result.json").read_text() == '{"score": 1}'
+    assert not (local / "pkg" / "util.py").exists() and not (local / "huge.bin").exists()
+    assert (local / "data" / "big.bin").exists()  # data is never touched
+
+
+def _archive(members: list[tuple[tarfile.TarInfo, bytes]]) -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        for info, content in members:
+            info.size = len(content)
+            tar.addfile(info, io.BytesIO(content) if content else None)
+    return buffer.getvalue()
+
+
+def test_changes_never_write_outside_the_workspace(tmp_path: Path) -> None:
+    workspace, outside = tmp_path / "ws", tmp_path / "outside"
+    workspace.mkdir()
+    outside.mkdir()
+    (outside / "victim.txt").write_text("safe")
+    (workspace / "sneaky").symlink_to(outside / "victim.txt")  # a link the solution left in its worktree
+    link = tarfile.TarInfo("escape")
+    link.type, link.linkname = tarfile.SYMTYPE, str(outside)
+    members = [
+        (tarfile.TarInfo("../evil.txt"), b"x"),
+        (tarfile.TarInfo(str(outside / "abs.txt")), b"x"),
+        (link, b""),
+        (tarfile.TarInfo("sneaky"), b"overwritten"),
+    ]
+    refused = apply_changes(workspace, Changes(archive=_archive(members), deleted=("../outside/victim.txt",)))
+    assert {"../evil.txt", "escape", "../outside/victim.txt"} <= set(refused)
+    assert not (tmp_path / "evil.txt").exists() and not (outside / "abs.txt").exists()
+    assert (outside / "victim.txt").read_text() == "safe"  # neither written through the link nor deleted
+    assert (workspace / "sneaky").read_text() == "overwritten" and not (workspace / "sneaky").is_symlink()
+
+
+def test_recorded_commits_replay_as_the_same_git_history(tmp_path: Path) -> None:
+    workspaces = Workspaces(tmp_path / "run")
+    base = workspaces.create(None)
+    local = workspaces.checkout(1, base)
+    remote = tmp_path / "remote"
+    unpack(pack(local), remote)
+    recorder = RecordingWorkspaces(remote, tmp_path / "scratch")
+    (remote / "main.py").write_text("print('first')\n")
+    first = recorder.commit(remote, "attempt 1")
+    (remote / "main.py").write_text("print('second')\n")
+    (remote / "helper.py").write_text("Y = 2\n")
+    second = recorder.commit(remote, "attempt 2")
+    (remote / "output.txt").write_text("produced by the run")
+    resolved = replay(workspaces, local, recorder.commits, recorder.uncommitted())
+    assert list(resolved) == [first, second]
+    log = git(local, "log", "--format=%s", "-3").splitlines()
+    assert log == ["attempt 2", "attempt 1", "base"]
+    assert git(local, "show", f"{resolved[first]}:main.py") == "print('first')\n"
+    assert git(local, "ls-tree", "--name-only", resolved[second]).split() == ["helper.py", "main.py"]
+    assert (local / "output.txt").read_text() == "produced by the run"  # uncommitted, as after a local run

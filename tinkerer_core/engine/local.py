@@ -1,0 +1,112 @@
+"""The ``local`` executor, the default: experiments run on this machine.
+
+With ``workers=1`` an experiment runs in the engine's own process; with ``workers=N`` in a pool of
+N forked processes. A pool process that dies (killed, out of memory) fails its experiments with
+``WorkerLost``: the engine marks them interrupted and runs them again in a fresh pool.
+
+This module is the entry point ``local_executor`` of tinkerer-core itself.
+"""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import Future
+from typing import TYPE_CHECKING, Any
+
+import chz
+
+from tinkerer_core.components import Executor, ExecutorContext, ExecutorSession, WorkerLost
+from tinkerer_core.hookspecs import hookimpl
+
+if TYPE_CHECKING:  # the pool's modules are imported when a run uses one: `tinkerer plugins` stays fast
+    from concurrent.futures import ProcessPoolExecutor
+
+    from tinkerer_core.engine.experiment import ExperimentOutcome, ExperimentTask
+
+_context: ExecutorContext | None = None  # what forked pool processes inherit
+
+
+def execute_here(task: ExperimentTask, ctx: ExecutorContext) -> ExperimentOutcome:
+    """Run one experiment in this process, with the run's LLM built here."""
+    from tinkerer_core.engine.experiment import execute
+    from tinkerer_core.llm import lazy_llm
+
+    return execute(task, ctx.config, ctx.workspaces, lambda ledger: lazy_llm(ctx.config.llm, ledger))
+
+
+def _execute_in_worker(task: ExperimentTask) -> ExperimentOutcome:
+    assert _context is not None, "worker started without context"
+    return execute_here(task, _context)
+
+
+@chz.chz
+class LocalExecutor(Executor):
+    """Runs experiments on this machine: in the engine's process (workers=1) or in N forked processes."""
+
+    def start(self, ctx: ExecutorContext) -> ExecutorSession:
+        return LocalSession(ctx)
+
+
+class LocalSession(ExecutorSession):
+    """In-process for one worker, else a fork pool that is renewed when one of its processes dies."""
+
+    def __init__(self, ctx: ExecutorContext) -> None:
+        self.ctx = ctx
+        self.capacity = ctx.config.workers
+        self._pool: ProcessPoolExecutor | None = None
+        self._broken = False  # a pool process died: the next submit starts a fresh pool
+        self._lock = threading.Lock()
+
+    def _pool_for_submit(self) -> ProcessPoolExecutor:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        global _context
+        with self._lock:
+            if self._pool is None or self._broken:
+                if self._pool is not None:
+                    self._pool.shutdown(wait=False, cancel_futures=True)
+                _context = self.ctx
+                self._broken = False
+                self._pool = ProcessPoolExecutor(self.capacity, mp_context=multiprocessing.get_context("fork"))
+            return self._pool
+
+    def submit(self, task: ExperimentTask) -> Future[ExperimentOutcome]:
+        if self.capacity == 1:
+            done: Future[ExperimentOutcome] = Future()
+            done.set_result(execute_here(task, self.ctx))
+            return done
+        inner = self._pool_for_submit().submit(_execute_in_worker, task)
+        outer: Future[ExperimentOutcome] = Future()
+        inner.add_done_callback(lambda finished: self._forward(finished, outer, task.experiment_id))
+        return outer
+
+    def _forward(self, inner: Future[Any], outer: Future[Any], experiment_id: int) -> None:
+        from concurrent.futures.process import BrokenProcessPool
+
+        if inner.cancelled():
+            outer.cancel()
+            return
+        error = inner.exception()
+        if isinstance(error, BrokenProcessPool):
+            self._broken = True
+            outer.set_exception(WorkerLost(f"the worker process of experiment {experiment_id} died ({error})"))
+        elif error is not None:
+            outer.set_exception(error)
+        else:
+            outer.set_result(inner.result())
+
+    def close(self, cancel: bool = False) -> None:
+        """Shut the pool down; experiments already running finish first (as before executors existed)."""
+        global _context
+        with self._lock:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True, cancel_futures=True)
+                self._pool = None
+            _context = None
+
+
+@hookimpl
+def tinkerer_register_executors(register: Any) -> None:
+    """Register ``local``."""
+    register("local", LocalExecutor)
