@@ -67,15 +67,21 @@ class LLMFormatError(LLMError):
 
 
 class LLMLedger:
-    """Records every LLM call; the run store subclasses this to persist calls."""
+    """Records every LLM call, and events about the replies; the run store subclasses this to persist them."""
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, Completion]] = []
+        self.events: list[tuple[str, dict[str, Any]]] = []
         self._lock = threading.Lock()
 
     def record(self, purpose: str, completion: Completion) -> None:
         with self._lock:
             self.calls.append((purpose, completion))
+
+    def log_event(self, kind: str, **data: Any) -> None:
+        """Note what came of a reply (e.g. ``failure`` with a ``cause``); the engine stores it with the experiment."""
+        with self._lock:
+            self.events.append((kind, data))
 
     @property
     def total_cost(self) -> float:
@@ -135,6 +141,20 @@ class LLM(ABC):
                     {"role": "user", "content": f"That reply was not valid ({error}). Answer with the JSON only."},
                 ]
         raise LLMFormatError(f"the model's reply could not be parsed: {error}")
+
+
+SMALL_MODEL_MARKERS = ("135m", "270m", "360m", "0.5b", "-1b", ":1b")
+
+
+def is_small_model(model: str) -> bool:
+    """Local and tiny models: they follow whole-file answers far better than edit formats, and need short prompts."""
+    name = model.lower()
+    return name.startswith("local/") or any(marker in name for marker in SMALL_MODEL_MARKERS)
+
+
+def models_of(llm: LLM) -> list[str]:
+    """The models a gateway may call: its ensemble's, else its one model."""
+    return [model for model, _ in llm.config.ensemble] or [llm.config.model]
 
 
 _FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.DOTALL)

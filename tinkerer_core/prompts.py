@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 
 from tinkerer_core.components import AgentRequest
@@ -12,6 +13,8 @@ ERROR_CHARS = 1500
 ERRORS_SHOWN = 3
 CONTEXT_CHARS = 6000
 TRUNCATED = "\n... [truncated]\n"
+CHARS_PER_TOKEN = 3.0  # conservative for code and English with small-vocabulary tokenizers (SmolLM2: ~3.4)
+MIN_SECTION_CHARS = 120  # an optional section shown in less room than this is dropped instead
 
 TASKS = {
     "draft": "Write a first solution to the goal.",
@@ -25,6 +28,11 @@ def bounded(text: str, max_chars: int, keep: str = "head") -> str:
     if len(text) <= max_chars:
         return text
     return text[:max_chars] + TRUNCATED if keep == "head" else TRUNCATED + text[-max_chars:]
+
+
+def estimate_tokens(text: str) -> int:
+    """A conservative estimate of the tokens ``text`` takes (no tokenizer needed)."""
+    return math.ceil(len(text) / CHARS_PER_TOKEN)
 
 
 def files_section(files: Mapping[str, str], max_chars: int) -> str:
@@ -78,11 +86,102 @@ def current_files_section(files: Mapping[str, str], main_file: str, focus_files:
     return f"# Current files (the program run is {main_file}).{focus_line}\n{files_section(files, max_chars)}"
 
 
-def render_request(request: AgentRequest, files: Mapping[str, str], main_file: str, max_code_chars: int) -> str:
-    """Everything a model needs for ``request``, in sections, showing up to ``max_code_chars`` of ``files``."""
+def render_request(
+    request: AgentRequest,
+    files: Mapping[str, str],
+    main_file: str,
+    max_code_chars: int,
+    max_tokens: int | None = None,
+) -> str:
+    """Everything a model needs for ``request``, in sections, showing up to ``max_code_chars`` of ``files``.
+
+    With ``max_tokens``, the prompt fits that many (estimated) tokens: the goal, task and idea come first, then
+    the current files, then the last result, the branch's latest errors, knowledge and context while room is
+    left; long sections are cut, and those that no longer fit are dropped.
+    """
     sections = [
         *header_sections(request),
         current_files_section(files, main_file, request.focus_files, max_code_chars),
         *result_sections(request),
     ]
-    return "\n\n".join(sections)
+    full = "\n\n".join(sections)
+    if max_tokens is None or estimate_tokens(full) <= max_tokens:
+        return full
+    return budgeted_request(
+        request, files, main_file, min(max_code_chars, int(max_tokens * CHARS_PER_TOKEN)), max_tokens
+    )
+
+
+def budgeted_request(
+    request: AgentRequest, files: Mapping[str, str], main_file: str, max_code_chars: int, max_tokens: int
+) -> str:
+    """``render_request`` within ``max_tokens``: sections by priority, each cut to the room left."""
+    room = int(max_tokens * CHARS_PER_TOKEN)
+    goal = bounded(request.goal, max(room // 3, MIN_SECTION_CHARS))
+    header = [f"# Goal\n{goal}", f"# Task\n{TASKS.get(request.kind, TASKS['improve'])}"]
+    if request.idea:
+        header.append(f"# Idea\n{bounded(request.idea, max(room // 8, MIN_SECTION_CHARS))}")
+    room -= sum(len(section) + 2 for section in header)
+    code = current_files_section(files, main_file, request.focus_files, max(min(max_code_chars, room * 3 // 4), 0))
+    room -= len(code) + 2
+    optional: list[tuple[str, str, str]] = []  # (title, text, which end to keep), most relevant first
+    results = []
+    if request.parent_score is not None:
+        results.append(f"Score: {request.parent_score}")
+    if request.parent_feedback:
+        results.append(f"Feedback: {bounded(request.parent_feedback, FEEDBACK_CHARS)}")
+    if request.parent_output_tail:
+        results.append(f"Output (tail):\n{bounded(request.parent_output_tail, OUTPUT_CHARS, keep='tail')}")
+    if results:
+        optional.append(("# Last result\n", "\n".join(results), "head"))
+    for error in reversed(request.errors[-ERRORS_SHOWN:]):  # the latest error is the most relevant
+        optional.append(("# An earlier error on this branch\n", bounded(error, ERROR_CHARS, keep="tail"), "tail"))
+    if request.knowledge_context:
+        optional.append(("# Knowledge\n", bounded(request.knowledge_context, CONTEXT_CHARS), "head"))
+    if request.additional_context:
+        optional.append(("# Additional context\n", bounded(request.additional_context, CONTEXT_CHARS), "head"))
+    extra: list[str] = []
+    for title, text, keep in optional:
+        space = room - len(title) - len(TRUNCATED) - 2
+        if space < MIN_SECTION_CHARS:
+            break
+        section = title + bounded(text, space, keep=keep)
+        extra.append(section)
+        room -= len(section) + 2
+    return "\n\n".join([*header, code, *extra])
+
+
+def compact_request(
+    request: AgentRequest, files: Mapping[str, str], main_file: str, max_tokens: int, *, idea: bool = True
+) -> str:
+    """A short request for small models: the goal, the code, what the last run printed, one instruction.
+
+    No section headers or scaffolding to imitate; within ``max_tokens`` the code comes first, then the
+    latest output or error (its tail: where the failing checks are), then the idea (``idea=False`` leaves
+    it out), then knowledge.
+    """
+    room = int(max_tokens * CHARS_PER_TOKEN)
+    parts = [bounded(request.goal, max(room // 3, MIN_SECTION_CHARS))]
+    room -= len(parts[0])
+    code = files_section(files, max(room * 3 // 4, 0)) if files else "There is no code yet."
+    parts.append(code)
+    room -= len(code)
+    optional: list[tuple[str, str, str]] = []  # (title, text, which end to keep), most relevant first
+    if request.kind == "debug" and request.errors:
+        optional.append(("It failed:\n", request.errors[-1], "tail"))
+    elif request.parent_output_tail:
+        optional.append(("It printed:\n", request.parent_output_tail, "tail"))
+    if idea and request.idea:
+        optional.append(("Idea: ", request.idea, "head"))
+    if request.knowledge_context:
+        optional.append(("Hint: ", request.knowledge_context, "head"))
+    for title, text, keep in optional:
+        space = room - len(title) - len(TRUNCATED) - 2
+        if space < MIN_SECTION_CHARS:
+            continue
+        shown = title + bounded(text.strip(), space, keep=keep)
+        parts.append(shown)
+        room -= len(shown) + 2
+    verb = "Write" if not files else "Fix or improve the code and write"
+    parts.append(f"{verb} the complete new {main_file}.")
+    return "\n\n".join(parts)

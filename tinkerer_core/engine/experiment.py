@@ -7,6 +7,7 @@ its own worktree and returns everything the engine must store.
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -73,11 +74,15 @@ def execute(
         outcome.attempts = attempt + 1
         kind = task.kind if attempt == 0 else "debug"
         request = _request(task, config, kind, errors, outcome.result, llm)
+        noted, failures = len(ledger.events), _failures(outcome)
         agent_result = _run_agent(config, request, outcome)
+        reported = _take_events(ledger, noted, attempt + 1, outcome) or _failures(outcome) > failures
         if agent_result.error and not agent_result.changed_files:
             outcome.error = f"agent: {agent_result.error}"
             errors.append(outcome.error)
             outcome.events.append(("agent_failed", {"attempt": attempt + 1, "error": agent_result.error}))
+            if not reported:  # an agent that does not name its failures' causes
+                _failure(outcome, attempt + 1, "agent", "agent_error", agent_result.error)
             continue
         outcome.error = ""
         outcome.commit = workspaces.commit(
@@ -88,11 +93,39 @@ def execute(
         )
         outcome.evaluation = _evaluate(config, task.workspace, outcome.result, llm)
         if outcome.result.ok:
+            if outcome.evaluation.score is None:
+                _failure(outcome, attempt + 1, "evaluate", "no_score", outcome.evaluation.feedback)
             break
         errors.append(_failure_text(outcome.result))
         outcome.events.append(("run_failed", {"attempt": attempt + 1, "exit_code": outcome.result.exit_code}))
+        _failure(outcome, attempt + 1, "run", run_failure_cause(outcome.result), outcome.result.output_tail(300))
     outcome.llm_calls = list(ledger.calls)
     return outcome
+
+
+def _take_events(ledger: LLMLedger, start: int, attempt: int, outcome: ExperimentOutcome) -> bool:
+    """Move the events the agent noted in the ledger since ``start`` to the outcome; whether it noted a failure."""
+    noted = ledger.events[start:]
+    outcome.events.extend((kind, {"attempt": attempt, **data}) for kind, data in noted)
+    return any(kind == "failure" for kind, _ in noted)
+
+
+def _failures(outcome: ExperimentOutcome) -> int:
+    return sum(kind == "failure" for kind, _ in outcome.events)
+
+
+def _failure(outcome: ExperimentOutcome, attempt: int, stage: str, cause: str, detail: str) -> None:
+    """Count a failure by cause: the run store's ``failure`` events (``RunStore.failure_counts``)."""
+    outcome.events.append(("failure", {"attempt": attempt, "stage": stage, "cause": cause, "detail": detail[-300:]}))
+
+
+def run_failure_cause(result: RunResult) -> str:
+    """Why a run failed: ``timeout``, ``syntax_error`` (the code does not compile) or ``crash``."""
+    if result.timed_out:
+        return "timeout"
+    if re.search(r"^(SyntaxError|IndentationError|TabError)\b", result.output_tail(FEEDBACK_CHARS), re.MULTILINE):
+        return "syntax_error"
+    return "crash"
 
 
 def _run_agent(config: EvolveConfig, request: AgentRequest, outcome: ExperimentOutcome) -> AgentResult:
@@ -101,10 +134,12 @@ def _run_agent(config: EvolveConfig, request: AgentRequest, outcome: ExperimentO
         result = config.agent.implement(request)
     except LLMUnavailableError as error:  # an outage fails this experiment; the run goes on
         result = AgentResult(changed_files=(), error=str(error))
+        _failure(outcome, outcome.attempts, "agent", "llm_unavailable", str(error))
     except TinkererError:
         raise
     except Exception as error:  # an agent bug must not end the run: it is this experiment's failure
         result = AgentResult(changed_files=(), error=f"{type(error).__name__}: {error}")
+        _failure(outcome, outcome.attempts, "agent", "agent_exception", result.error)
     outcome.agent_seconds += time.monotonic() - started
     outcome.agent_cost += result.cost
     return result

@@ -148,6 +148,13 @@ class RunStore:
                 (ExperimentStatus.RUNNING.value, time.time(), experiment_id),
             )
 
+    def interrupt_experiment(self, experiment_id: int) -> None:
+        """Mark one running experiment interrupted (its worker died; the engine runs it again)."""
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE experiments SET status = ? WHERE id = ?", (ExperimentStatus.INTERRUPTED.value, experiment_id)
+            )
+
     def finish_experiment(self, experiment: Experiment) -> None:
         result, evaluation = experiment.result, experiment.evaluation
         with self._transaction() as db:
@@ -251,6 +258,15 @@ class RunStore:
             rows = self._db.execute(query, args).fetchall()
         return [{**dict(row), "data": json.loads(row["data"])} for row in rows]
 
+    def failure_counts(self) -> dict[str, int]:
+        """How many ``failure`` events each cause has (no_code, identical, edit_mismatch, crash, ...), most first."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT json_extract(data, '$.cause') AS cause, COUNT(*) AS n FROM events WHERE kind = 'failure' "
+                "GROUP BY cause ORDER BY n DESC, cause"
+            ).fetchall()
+        return {row["cause"] or "unknown": row["n"] for row in rows}
+
     # --- training metrics ------------------------------------------------------------------
 
     def record_metrics(self, step: int, metrics: Mapping[str, float]) -> None:
@@ -310,6 +326,10 @@ class StoreLedger(LLMLedger):
     def record(self, purpose: str, completion: Completion) -> None:
         super().record(purpose, completion)
         self.store.record_llm_call(purpose, completion)
+
+    def log_event(self, kind: str, **data: Any) -> None:
+        super().log_event(kind, **data)
+        self.store.log_event(kind, **data)
 
 
 def _experiment_from_row(row: sqlite3.Row) -> Experiment:

@@ -67,3 +67,14 @@ def test_same_state_same_proposals_and_the_seed_matters(exp, state):
 def test_unknown_preset_lists_the_valid_ones():
     with pytest.raises(ConfigError, match="DEFAULT, MINIMAL, PRODUCTION"):
         get_manager().create("search_strategy", "linear_search", {"preset": "HUGE"})
+
+
+def test_an_experiment_whose_agent_wrote_nothing_is_retried_not_debugged(exp, state):
+    import dataclasses
+
+    wrote_nothing = dataclasses.replace(exp(2, 1, failed=True), result=None, commit="", error="agent: reply identical")
+    history = [dataclasses.replace(exp(1, failed=True), commit="abc123"), wrote_nothing]
+    (proposal,) = LinearSearch().propose(state(history), 1)
+    assert (proposal.parent_id, proposal.kind) == (1, "improve")  # its parent has code; #2 has none to debug
+    (proposal,) = LinearSearch().propose(state([dataclasses.replace(wrote_nothing, parent_id=None)]), 1)
+    assert (proposal.parent_id, proposal.kind) == (None, "draft")

@@ -52,3 +52,25 @@ def test_tree_queries(exp, state):
 
 def test_seeded_choices_repeat_across_calls():
     assert rng_at(7, 3, "x").random() == rng_at(7, 3, "x").random() != rng_at(7, 4, "x").random()
+
+
+@pytest.mark.parametrize("strategy", ["linear_search", "llm_tree_search", "evolutionary"])
+def test_small_models_spend_no_call_on_ideas(exp, state, strategy):
+    pytest.importorskip("tinkerer_plugin_litellm", reason="needs the LLM gateway plugin tinkerer-plugin-litellm")
+    from tinkerer_core.llm import LLMConfig, LLMLedger, open_llm
+
+    ledger = LLMLedger()
+    small = open_llm(LLMConfig(model="openai/smollm2-135m", mock_responses=('{"ideas": ["x"]}',)), ledger)
+    search = get_manager().create("search_strategy", strategy, {})
+    proposals = search.propose(state([exp(1, score=0.5)], llm=small), 1)
+    assert proposals and ledger.calls == []  # every call of the budget goes to the coding agent
+    asked = get_manager().create("search_strategy", strategy, {"ideas": "llm"})
+    asked.propose(state([exp(1, score=0.5)], llm=small), 1)
+    assert ledger.calls, "ideas=llm asks the model whatever its size"
+
+
+def test_an_unknown_idea_source_is_rejected():
+    from tinkerer_core.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="ideas must be one of auto, llm, heuristic, got 'oracle'"):
+        get_manager().create("search_strategy", "linear_search", {"ideas": "oracle"})

@@ -8,82 +8,115 @@ import chz
 
 from tinkerer_core.components import AgentRequest, AgentResult, CodingAgent
 from tinkerer_core.errors import ConfigError, MissingPluginError
-from tinkerer_core.llm import LLM, Completion
+from tinkerer_core.llm import LLM, Completion, is_small_model, models_of
+from tinkerer_core.prompts import estimate_tokens
 from tinkerer_plugin_litellm import prompts
-from tinkerer_plugin_litellm.edit_applying import EditError, apply_search_replace, read_text, write_files
-from tinkerer_plugin_litellm.edit_parsing import code_blocks, prose, search_replace_edits, whole_files
-from tinkerer_plugin_litellm.prompts import SEARCH_REPLACE, WHOLE
+from tinkerer_plugin_litellm.budget import prompt_budget
+from tinkerer_plugin_litellm.edit_applying import EditError, read_text, write_files
+from tinkerer_plugin_litellm.edit_parsing import prose
+from tinkerer_plugin_litellm.landing import IDENTICAL, FileContents, land_reply
+from tinkerer_plugin_litellm.prompts import COMPACT, FULL, PROMPT_STYLES, SEARCH_REPLACE, UDIFF, WHOLE
+from tinkerer_plugin_litellm.sampling import call_sampling
 
 AUTO = "auto"
-EDIT_FORMATS = (AUTO, WHOLE, SEARCH_REPLACE)
-SMALL_MODEL_MARKERS = ("135m", "270m")
-NO_CODE = "no code in reply"
-IDENTICAL = "reply identical to parent"
-MISSING_EDITS = {
-    WHOLE: "no file in reply (label each code block with its path)",
-    SEARCH_REPLACE: "no SEARCH/REPLACE block in reply",
-}
+EDIT_FORMATS = (AUTO, WHOLE, SEARCH_REPLACE, UDIFF)
+UDIFF_MODELS = ("gpt-4-turbo", "gpt-4-1106", "gpt-4-0125")  # models that follow unified diffs best (aider's table)
+PURPOSE = "agent:llm_edit"
 
-
-def is_small_model(model: str) -> bool:
-    """Local and tiny models, which follow whole-file answers far better than SEARCH/REPLACE."""
-    return model.startswith("local/") or any(marker in model.lower() for marker in SMALL_MODEL_MARKERS)
-
-
-def models_of(llm: LLM) -> list[str]:
-    """The models a gateway may call: its ensemble's, else its one model."""
-    return [model for model, _ in llm.config.ensemble] or [llm.config.model]
+__all__ = ["EDIT_FORMATS", "LLMEditAgent", "is_small_model", "models_of"]
 
 
 @chz.chz
 class LLMEditAgent(CodingAgent):
-    """Asks the run's LLM for whole files or SEARCH/REPLACE edits and applies them inside the workspace."""
+    """Asks the run's LLM for whole files, SEARCH/REPLACE edits or a unified diff and applies them in the workspace."""
 
     edit_format: str = chz.field(
         default=AUTO,
-        doc="whole | search_replace | auto (whole for local and tiny models or a first draft, "
-        "search_replace otherwise, falling back to whole files once when an edit does not apply)",
+        doc="whole | search_replace | udiff | auto (whole for local and tiny models or a first draft, udiff for "
+        "models that prefer it, search_replace otherwise, falling back to whole files once when an edit does not apply)",
     )
     main_file: str | None = chz.field(
         default=None,
         doc="the program's main file, where an unlabelled code block goes; None: the first focus file, else main.py",
     )
     max_code_chars: int = chz.field(default=40_000, doc="how many characters of the current files the prompt shows")
+    max_prompt_tokens: int | None = chz.field(
+        default=None,
+        doc="the request's token budget; None: the model's context window minus the reply's max_tokens",
+    )
+    prompt_style: str = chz.field(
+        default="auto",
+        doc="full (every section, headed) | compact (goal, code, last output, idea) | compact_no_idea | "
+        "auto (compact for local and tiny models, else full)",
+    )
     temperature: float | None = chz.field(default=None, doc="sampling temperature; None: the LLM config's")
+    temperature_spread: float = chz.field(
+        default=0.15, doc="each call samples at the temperature plus a seeded offset within +- this"
+    )
 
     @chz.validate
-    def _known_edit_format(self) -> None:
+    def _check(self) -> None:
         if self.edit_format not in EDIT_FORMATS:
             raise ConfigError(f"edit_format {self.edit_format!r} is unknown; choose one of {', '.join(EDIT_FORMATS)}")
+        if self.prompt_style not in PROMPT_STYLES:
+            raise ConfigError(
+                f"prompt_style {self.prompt_style!r} is unknown; choose one of {', '.join(PROMPT_STYLES)}"
+            )
+        if self.temperature_spread < 0:
+            raise ConfigError(f"temperature_spread must be 0 or more, got {self.temperature_spread}")
 
     def implement(self, request: AgentRequest) -> AgentResult:
         """Ask for an edit, apply it to ``request.workspace`` and report the files it changed."""
-        if request.llm is None:
+        llm = request.llm
+        if llm is None:
             raise MissingPluginError(
                 "coding agent 'llm_edit' needs a language model, but no LLM gateway is installed: "
                 "pip install tinkerer-plugin-litellm"
             )
         main_file = self.main_file or next(iter(request.focus_files), "main.py")
         files = self._current_files(request, main_file)
-        edit_format = self._edit_format(request.llm, files)
-        history = prompts.messages(request, files, main_file, edit_format, self.max_code_chars)
+        small = any(is_small_model(model) for model in models_of(llm))
+        edit_format = self._edit_format(llm, files, small)
+        system = prompts.system_prompt(edit_format, main_file, small)
+        budget = self.max_prompt_tokens or prompt_budget(llm, llm.config.max_tokens, estimate_tokens(system))
+        style = self.prompt_style if self.prompt_style != "auto" else (COMPACT if small else FULL)
+        history = prompts.messages(
+            request,
+            files,
+            main_file,
+            edit_format,
+            self.max_code_chars,
+            small=small,
+            max_prompt_tokens=budget,
+            style=style,
+        )
         completions: list[Completion] = []
         while True:
-            completion = request.llm.complete(
-                history, purpose="agent:llm_edit", temperature=self.temperature, seed=request.seed
-            )
+            completion = self._complete(llm, request, history, len(completions))
             completions.append(completion)
             try:
-                contents = self._contents(request, completion.text, edit_format, main_file)
+                contents = land_reply(completion.text, edit_format, main_file, files, self._reader(request), small)
                 changed = write_files(request.workspace, contents)
                 if not changed:
-                    raise EditError(IDENTICAL)
+                    raise EditError(IDENTICAL, "identical")
                 return self._result(history, completions, changed, summary=prose(completion.text))
             except EditError as problem:
+                _note_failure(llm, problem, edit_format, completion)
                 if self.edit_format != AUTO or edit_format == WHOLE:
                     return self._result(history, completions, (), error=str(problem))
                 history = prompts.whole_file_retry(history, completion.text, str(problem))
                 edit_format = WHOLE
+
+    def _complete(self, llm: LLM, request: AgentRequest, history: list[dict[str, str]], call: int) -> Completion:
+        """One call, with its own seed and temperature (a fixed seed repeats the same answer to the same prompt)."""
+        base = llm.config.temperature if self.temperature is None else self.temperature
+        salt = (request.kind, request.iteration, len(request.errors), call)
+        seed, temperature = call_sampling(request.seed, salt, base, self.temperature_spread)
+        return llm.complete(history, purpose=PURPOSE, temperature=temperature, seed=seed)
+
+    @staticmethod
+    def _reader(request: AgentRequest) -> FileContents:
+        return lambda path: read_text(request.workspace, path) or request.parent_code.get(path, "")
 
     def _current_files(self, request: AgentRequest, main_file: str) -> dict[str, str]:
         """The files to show: focus files first, then the parent's; the workspace's copy wins."""
@@ -91,25 +124,15 @@ class LLMEditAgent(CodingAgent):
         files = {name: read_text(request.workspace, name) or request.parent_code.get(name) for name in names}
         return {name: text for name, text in files.items() if text is not None}
 
-    def _edit_format(self, llm: LLM, files: dict[str, str]) -> str:
+    def _edit_format(self, llm: LLM, files: dict[str, str], small: bool) -> str:
+        """The configured format; ``auto``: whole for small models and drafts, udiff for models that prefer it."""
         if self.edit_format != AUTO:
             return self.edit_format
-        if not files or any(is_small_model(model) for model in models_of(llm)):
+        if not files or small:
             return WHOLE
+        if all(any(name in model.lower() for name in UDIFF_MODELS) for model in models_of(llm)):
+            return UDIFF
         return SEARCH_REPLACE
-
-    def _contents(self, request: AgentRequest, reply: str, edit_format: str, main_file: str) -> dict[str, str]:
-        """The new content of every file the reply edits."""
-        if edit_format == WHOLE:
-            contents = whole_files(reply, main_file)
-        else:
-            edits = search_replace_edits(reply, main_file)
-            contents = apply_search_replace(
-                edits, lambda path: read_text(request.workspace, path) or request.parent_code.get(path, "")
-            )
-        if not contents:
-            raise EditError(NO_CODE if not code_blocks(reply) else MISSING_EDITS[edit_format])
-        return contents
 
     @staticmethod
     def _result(
@@ -130,4 +153,14 @@ class LLMEditAgent(CodingAgent):
             prompt_tokens=sum(completion.prompt_tokens for completion in completions),
             completion_tokens=sum(completion.completion_tokens for completion in completions),
             error=error,
+        )
+
+
+def _note_failure(llm: LLM, problem: EditError, edit_format: str, completion: Completion) -> None:
+    """Count a reply that did not land, by cause, in the ledger (the engine stores it as a ``failure`` event)."""
+    ledger = getattr(llm, "ledger", None)
+    if ledger is not None:
+        detail = str(problem)[:300]
+        ledger.log_event(
+            "failure", stage="edit", cause=problem.cause, edit_format=edit_format, model=completion.model, detail=detail
         )

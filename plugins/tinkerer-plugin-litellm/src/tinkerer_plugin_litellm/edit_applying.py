@@ -12,7 +12,15 @@ from tinkerer_plugin_litellm.files import atomic_write_text
 
 
 class EditError(ValueError):
-    """A reply whose edits cannot be applied; the message says why (it goes back to the model)."""
+    """A reply whose edits cannot be applied; the message says why (it goes back to the model).
+
+    ``cause`` names the kind of failure, as counted in the run store: ``no_code``, ``no_edit_block``,
+    ``edit_mismatch``, ``identical``, ``unsafe_path``.
+    """
+
+    def __init__(self, message: str, cause: str = "edit_mismatch") -> None:
+        super().__init__(message)
+        self.cause = cause
 
 
 def safe_path(workspace: Path, relative: str) -> Path:
@@ -20,7 +28,7 @@ def safe_path(workspace: Path, relative: str) -> Path:
     try:
         return workspace_files.safe_path(workspace, relative)
     except UnsafePathError as error:
-        raise EditError(str(error)) from None
+        raise EditError(str(error), "unsafe_path") from None
 
 
 def read_text(workspace: Path, relative: str) -> str | None:
@@ -28,7 +36,7 @@ def read_text(workspace: Path, relative: str) -> str | None:
     try:
         return workspace_files.read_text(workspace, relative)
     except UnsafePathError as error:
-        raise EditError(str(error)) from None
+        raise EditError(str(error), "unsafe_path") from None
 
 
 def normalized(text: str) -> str:

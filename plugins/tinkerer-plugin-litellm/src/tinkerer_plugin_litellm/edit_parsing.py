@@ -1,4 +1,4 @@
-"""Reading edits out of a model's reply: whole files in code fences, or SEARCH/REPLACE blocks.
+"""Reading edits out of a model's reply: whole files in code fences, SEARCH/REPLACE blocks or unified diffs.
 
 Replies are data: tolerant of prose around the code, fences with or without a language or path,
 and repeated blocks (the last complete one per file wins). Nothing here touches the disk.
@@ -25,11 +25,12 @@ NOT_SOURCE = frozenset({"bash", "sh", "shell", "console", "zsh", "text", "txt", 
 
 @dataclass(frozen=True)
 class CodeBlock:
-    """A complete fenced block: its path (None when unlabelled), language and content."""
+    """A fenced block: its path (None when unlabelled), language and content; incomplete when the reply ends in it."""
 
     path: str | None
     language: str
     content: str
+    complete: bool = True
 
 
 @dataclass(frozen=True)
@@ -64,8 +65,11 @@ def _closes(line: str, marker: str) -> bool:
     return len(stripped) >= len(marker) and set(stripped) == {marker[0]}
 
 
-def code_blocks(reply: str) -> list[CodeBlock]:
-    """Every complete fenced block, labelled by a path on the fence or on the line just before it."""
+def code_blocks(reply: str, *, unclosed: bool = False) -> list[CodeBlock]:
+    """Every complete fenced block, labelled by a path on the fence or on the line just before it.
+
+    With ``unclosed``, a block the reply ends in (cut off by the token limit) comes last, marked incomplete.
+    """
     blocks: list[CodeBlock] = []
     lines = reply.splitlines(keepends=True)
     previous = ""
@@ -79,6 +83,9 @@ def code_blocks(reply: str) -> list[CodeBlock]:
         marker, info = opening.groups()
         closing = next((end for end in range(index + 1, len(lines)) if _closes(lines[end], marker)), None)
         if closing is None:  # a truncated reply: the block is incomplete
+            if unclosed and index + 1 < len(lines):
+                path, language = _fence_label(info)
+                blocks.append(CodeBlock(path or as_path(previous), language, "".join(lines[index + 1 :]), False))
             break
         path, language = _fence_label(info)
         content = "".join(lines[index + 1 : closing])
@@ -128,6 +135,57 @@ def search_replace_edits(reply: str, main_file: str) -> list[SearchReplace]:
         named = _fence_label(fence.group(2))[0] if fence else as_path(line)
         path = named or path
         index += 1
+    return edits
+
+
+DIFF_OLD = re.compile(r"^--- (?:a/)?(\S+)")
+DIFF_NEW = re.compile(r"^\+\+\+ (?:b/)?(\S+)")
+HUNK = re.compile(r"^@@.*@@")
+
+
+def _hunk_edit(path: str, body: list[str]) -> SearchReplace | None:
+    """A hunk's lines as a SEARCH/REPLACE edit: context and removed lines become SEARCH, context and added REPLACE."""
+    search: list[str] = []
+    replace: list[str] = []
+    for line in body:
+        marker, text = line[:1], line[1:]
+        if marker in " -":
+            search.append(text)
+        if marker in " +":
+            replace.append(text)
+    if search == replace:
+        return None
+    return SearchReplace(path, "".join(search), "".join(replace))
+
+
+def diff_edits(reply: str, main_file: str) -> list[SearchReplace]:
+    """The hunks of unified diffs in a reply, as edits located by their text (line numbers are ignored).
+
+    A hunk goes to the file its ``+++`` header names, else to ``main_file``; fences around diffs are skipped.
+    """
+    edits: list[SearchReplace] = []
+    path = main_file
+    body: list[str] | None = None
+
+    def flush() -> None:
+        if body:
+            edit = _hunk_edit(path, body)
+            if edit is not None:
+                edits.append(edit)
+
+    for line in reply.splitlines(keepends=True):
+        new_file, hunk = DIFF_NEW.match(line), HUNK.match(line)
+        if hunk or new_file or DIFF_OLD.match(line) or FENCE.match(line):
+            flush()
+            body = [] if hunk else None
+            if new_file and new_file.group(1) != "/dev/null":
+                path = new_file.group(1)
+        elif body is not None and (not line.strip() or line[:1] in " +-"):
+            body.append(line if line.strip() else " \n")
+        elif body is not None and not line.startswith("\\"):  # prose after the hunk ("\ No newline" is not)
+            flush()
+            body = None
+    flush()
     return edits
 
 

@@ -5,13 +5,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from tinkerer_core.components import AgentRequest
-from tinkerer_core.prompts import render_request
+from tinkerer_core.prompts import compact_request, render_request
 
+FULL = "full"
+COMPACT = "compact"
+COMPACT_NO_IDEA = "compact_no_idea"
+PROMPT_STYLES = ("auto", FULL, COMPACT, COMPACT_NO_IDEA)
 WHOLE = "whole"
 SEARCH_REPLACE = "search_replace"
+UDIFF = "udiff"
 
 SYSTEM = """You are an expert programmer working in a project directory toward a goal.
 Each attempt is run and scored; write complete, runnable code. {format_rules}"""
+
+# small models follow one short instruction; the format rules of strong models only confuse them
+SMALL_SYSTEM = """You are a Python programmer. Reply with the complete new {main_file} in one ```python code block. Change the code; do not repeat it unchanged."""
 
 FORMAT_RULES = {
     WHOLE: """Answer with the complete new content of every file you create or change: the file's relative \
@@ -35,6 +43,15 @@ print("hello")
 print("hello, world")
 >>>>>>> REPLACE
 ```""",
+    UDIFF: """Answer with a unified diff in a fenced ```diff block: `--- a/path` and `+++ b/path` headers, then hunks starting with `@@ ... @@` whose lines begin with a space (context), `-` (removed) or `+` (added). Copy context and removed lines exactly; line numbers may be approximate. The main file is {main_file}. Example:
+
+```diff
+--- a/{main_file}
++++ b/{main_file}
+@@ -1 +1 @@
+-print("hello")
++print("hello, world")
+```""",
 }
 
 WHOLE_FILE_RETRY = """That edit could not be applied: {problem}
@@ -42,14 +59,37 @@ Answer again with the complete new content of every file you change: the file's 
 whole file in a fenced code block."""
 
 
+def system_prompt(edit_format: str, main_file: str, small: bool) -> str:
+    """The system message: the format rules, or one short instruction for small models."""
+    if small and edit_format == WHOLE:
+        return SMALL_SYSTEM.format(main_file=main_file)
+    return SYSTEM.format(format_rules=FORMAT_RULES[edit_format].format(main_file=main_file))
+
+
 def messages(
-    request: AgentRequest, files: Mapping[str, str], main_file: str, edit_format: str, max_code_chars: int
+    request: AgentRequest,
+    files: Mapping[str, str],
+    main_file: str,
+    edit_format: str,
+    max_code_chars: int,
+    *,
+    small: bool = False,
+    max_prompt_tokens: int | None = None,
+    style: str = FULL,
 ) -> list[dict[str, str]]:
-    """The system and user messages asking for an edit in ``edit_format``."""
-    rules = FORMAT_RULES[edit_format].format(main_file=main_file)
+    """The system and user messages asking for an edit in ``edit_format``, the request within ``max_prompt_tokens``.
+
+    ``style``: ``full`` (every section, headed) or ``compact`` (goal, code, last output, idea: for small models;
+    ``compact_no_idea`` leaves the idea out).
+    """
+    if style in (COMPACT, COMPACT_NO_IDEA):
+        budget = max_prompt_tokens or int(max_code_chars / 3)
+        user = compact_request(request, files, main_file, budget, idea=style == COMPACT)
+    else:
+        user = render_request(request, files, main_file, max_code_chars, max_prompt_tokens)
     return [
-        {"role": "system", "content": SYSTEM.format(format_rules=rules)},
-        {"role": "user", "content": render_request(request, files, main_file, max_code_chars)},
+        {"role": "system", "content": system_prompt(edit_format, main_file, small)},
+        {"role": "user", "content": user},
     ]
 
 

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from tinkerer_core.components import SearchState
 from tinkerer_core.errors import TinkererError
-from tinkerer_core.llm import LLM, Messages
+from tinkerer_core.llm import LLM, Messages, is_small_model, models_of
 from tinkerer_plugin_search.prompts import EFFORT
 
 T = TypeVar("T")
@@ -104,6 +104,28 @@ def ask(
     except TinkererError as error:  # an unusable answer or a failed call: the heuristic takes over
         FALLBACKS.record(state, purpose, f"{type(error).__name__}: {error}")
         return None
+
+
+IDEA_SOURCES = ("auto", "llm", "heuristic")
+IDEAS_DOC = (
+    "where ideas (and choices) come from: llm, heuristic (no LLM call: every call goes to the coding agent), "
+    "or auto (heuristic for local and tiny models, whose JSON answers rarely parse, else llm)"
+)
+
+
+def check_idea_source(source: str) -> None:
+    """Raise when ``source`` is not one of ``IDEA_SOURCES``."""
+    if source not in IDEA_SOURCES:
+        raise ValueError(f"ideas must be one of {', '.join(IDEA_SOURCES)}, got {source!r}")
+
+
+def idea_llm(llm: LLM | None, source: str) -> LLM | None:
+    """The LLM to ask for ideas under ``source``, or None for heuristic ideas."""
+    if llm is None or source == "heuristic":
+        return None
+    if source == "auto" and any(is_small_model(model) for model in models_of(llm)):
+        return None
+    return llm
 
 
 def model_llm(llm: LLM | None, model: str | None, ensemble: tuple[str, ...]) -> LLM | None:

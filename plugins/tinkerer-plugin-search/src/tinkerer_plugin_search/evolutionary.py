@@ -14,6 +14,7 @@ import chz
 
 from tinkerer_core.components import Proposal, SearchState, SearchStrategy
 from tinkerer_core.types import Experiment
+from tinkerer_plugin_search.answers import IDEAS_DOC, check_idea_source, idea_llm
 from tinkerer_plugin_search.history import History
 from tinkerer_plugin_search.ideas import IdeaRequest, generate_ideas
 from tinkerer_plugin_search.map_elites import FEATURES, Archive
@@ -38,9 +39,11 @@ class EvolutionarySearch(SearchStrategy):
     migration_interval: int = chz.field(default=10, doc="iterations between migrations to the next island")
     elite_selection_ratio: float = chz.field(default=0.1, doc="chance an exploiting draw takes the very best elite")
     num_inspirations: int = chz.field(default=2, doc="elites from other cells shown alongside the parent")
+    ideas: str = chz.field(default="auto", doc=IDEAS_DOC)
 
     @chz.validate
     def _check(self) -> None:
+        check_idea_source(self.ideas)
         unknown = sorted(set(self.feature_dimensions) - set(FEATURES))
         if unknown or not self.feature_dimensions:
             raise ValueError(f"feature_dimensions must name some of {', '.join(FEATURES)}; got {unknown or 'none'}")
@@ -114,5 +117,7 @@ class EvolutionarySearch(SearchStrategy):
         kind = "improve" if parent else "draft"
         shown = list({e.id: e for e in [*inspirations, *archive.elites[:5]]}.values())
         request = IdeaRequest(parent, kind, 1, shown, avoid, guidance, hint)
-        ideas = generate_ideas(state, state.llm, request, rng, purpose=NAME, seed=llm_seed(state.seed, t, NAME))
+        ideas = generate_ideas(
+            state, idea_llm(state.llm, self.ideas), request, rng, purpose=NAME, seed=llm_seed(state.seed, t, NAME)
+        )
         return Proposal(parent.id if parent else None, ideas[0], kind)

@@ -8,6 +8,7 @@ import chz
 
 from tinkerer_core.components import Proposal, SearchState, SearchStrategy
 from tinkerer_core.types import Experiment
+from tinkerer_plugin_search.answers import IDEAS_DOC, check_idea_source, idea_llm
 from tinkerer_plugin_search.history import History
 from tinkerer_plugin_search.ideas import IdeaRequest, generate_ideas
 from tinkerer_plugin_search.presets import overrides_of, resolve
@@ -40,6 +41,7 @@ class LinearSearch(SearchStrategy):
     idea_candidates: int | None = chz.field(default=None, doc="ideas the LLM weighs per step; the best are tried")
     history_window: int | None = chz.field(default=None, doc="recent experiments the LLM sees")
     redraft_after: int | None = chz.field(default=None, doc="failed experiments in a row on a line before a new draft")
+    ideas: str = chz.field(default="auto", doc=IDEAS_DOC)
 
     @chz.init_property
     def settings(self) -> LinearSettings:
@@ -48,6 +50,7 @@ class LinearSearch(SearchStrategy):
 
     @chz.validate
     def _check(self) -> None:
+        check_idea_source(self.ideas)
         settings = self.settings
         if min(settings.idea_candidates, settings.history_window, settings.redraft_after) < 1:
             raise ValueError("idea_candidates, history_window and redraft_after must be at least 1")
@@ -69,7 +72,7 @@ class LinearSearch(SearchStrategy):
         request = IdeaRequest(base, kind, width, recent, history.ideas_tried_on(base.id if base else None))
         ideas = generate_ideas(
             state,
-            state.llm,
+            idea_llm(state.llm, self.ideas),
             request,
             rng_at(state.seed, state.iteration, "linear_search"),
             purpose="linear_search",
@@ -90,6 +93,9 @@ class LinearSearch(SearchStrategy):
         last = history.finished[-1]
         if not last.failed:
             return last, "improve"
+        if not last.commit and last.result is None:  # the agent wrote nothing (e.g. repeated the parent)
+            parent = history.by_id.get(last.parent_id) if last.parent_id is not None else None
+            return (parent, "improve") if parent is not None and parent.commit else (None, "draft")
         if history.failure_streak(last) >= self.settings.redraft_after:
             return None, "draft"
         return last, "debug"

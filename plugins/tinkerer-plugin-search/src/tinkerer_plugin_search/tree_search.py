@@ -10,7 +10,15 @@ import chz
 from tinkerer_core.components import Proposal, SearchState, SearchStrategy
 from tinkerer_core.llm import LLM
 from tinkerer_core.types import Experiment
-from tinkerer_plugin_search.answers import ask, log, model_llm, selection_parser
+from tinkerer_plugin_search.answers import (
+    IDEAS_DOC,
+    ask,
+    check_idea_source,
+    idea_llm,
+    log,
+    model_llm,
+    selection_parser,
+)
 from tinkerer_plugin_search.history import History
 from tinkerer_plugin_search.ideas import IdeaRequest, generate_ideas
 from tinkerer_plugin_search.presets import overrides_of, resolve
@@ -114,6 +122,7 @@ class LLMTreeSearch(SearchStrategy):
     idea_generation_ensemble_models: tuple[str, ...] | None = chz.field(
         default=None, doc="models sampled with equal weight for selection and ideas"
     )
+    ideas: str = chz.field(default="auto", doc=IDEAS_DOC)
 
     @chz.init_property
     def settings(self) -> TreeSettings:
@@ -122,6 +131,7 @@ class LLMTreeSearch(SearchStrategy):
 
     @chz.validate
     def _check(self) -> None:
+        check_idea_source(self.ideas)
         s = self.settings
         if s.reasoning_effort not in EFFORT:
             raise ValueError(f"reasoning_effort must be one of {', '.join(EFFORT)}, got {s.reasoning_effort!r}")
@@ -146,7 +156,7 @@ class LLMTreeSearch(SearchStrategy):
         """Draft the first roots, then expand the selected nodes; new roots when every branch is pruned."""
         s = self.settings
         history = History(state)
-        llm = model_llm(state.llm, s.idea_generation_model, s.idea_generation_ensemble_models)
+        llm = idea_llm(model_llm(state.llm, s.idea_generation_model, s.idea_generation_ensemble_models), self.ideas)
         width = min(count, s.experimentation_per_run * (1 if state.experiments else s.first_experiment_factor))
         drafts_missing = s.first_experiment_factor * s.experimentation_per_run - len(history.children(None))
         if width < 1:

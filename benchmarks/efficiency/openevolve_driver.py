@@ -1,0 +1,113 @@
+"""Runs OpenEvolve on one task, inside OpenEvolve's own venv: ``python openevolve_driver.py SPEC.json``.
+
+The spec names the initial program, the harness, the OpenAI-compatible server (the benchmark's counting
+proxy), the model, the number of iterations (one LLM call each), the seed and the mode (``diff`` or
+``full``). Prints one JSON line: the best score, and the failed iterations by their error.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+EVALUATOR = """
+import subprocess, sys
+
+HARNESS = {harness!r}
+LOG = {log!r}
+SIGN = {sign!r}
+
+
+def evaluate(program_path):
+    done = subprocess.run(
+        [sys.executable, HARNESS, program_path, "--log", LOG], capture_output=True, text=True, timeout=30
+    )
+    output = done.stdout + done.stderr
+    score = None
+    for line in output.splitlines():
+        if line.startswith("SCORE: "):
+            score = float(line.split()[1])
+    if done.returncode != 0 or score is None:
+        from openevolve.evaluation_result import EvaluationResult
+
+        worst = 0.0 if SIGN > 0 else -1000.0
+        return EvaluationResult(metrics={{"combined_score": worst, "error": 1.0}}, artifacts={{"stderr": output[-2000:]}})
+    from openevolve.evaluation_result import EvaluationResult
+
+    return EvaluationResult(metrics={{"combined_score": SIGN * score}}, artifacts={{"checks": output[-2000:]}})
+"""
+
+
+def main(spec_path: str) -> int:
+    """Run one OpenEvolve evolution as the spec says and print its summary as JSON."""
+    spec = json.loads(Path(spec_path).read_text())
+    from openevolve.api import run_evolution
+    from openevolve.config import Config, LLMModelConfig
+
+    work = Path(spec["work_dir"])
+    evaluator = work / "evaluator.py"
+    sign = 1.0 if spec["direction"] == "maximize" else -1.0
+    evaluator.write_text(EVALUATOR.format(harness=spec["harness"], log=spec["log"], sign=sign))
+    trace = work / "trace.jsonl"
+    config = Config.from_dict(
+        {
+            "max_iterations": spec["iterations"],
+            "random_seed": spec["seed"],
+            "log_level": "WARNING",
+            "checkpoint_interval": 10_000,
+            "diff_based_evolution": spec["mode"] == "diff",
+            "llm": {
+                "api_base": spec["api_base"],
+                "api_key": "none",
+                "temperature": spec["temperature"],
+                "max_tokens": spec["max_tokens"],
+                "timeout": 300,
+                "retries": 0,
+            },
+            "evaluator": {"timeout": 60, "cascade_evaluation": False, "parallel_evaluations": 1, "max_retries": 0},
+            "evolution_trace": {"enabled": True, "include_failures": True, "output_path": str(trace)},
+        }
+    )
+    config.llm.models = [LLMModelConfig(name=spec["model"], weight=1.0)]
+    config.llm.update_model_params(
+        {
+            "api_base": spec["api_base"],
+            "api_key": "none",
+            "temperature": spec["temperature"],
+            "max_tokens": spec["max_tokens"],
+            "timeout": 300,
+            "retries": 0,
+            "random_seed": spec["seed"],
+        },
+        overwrite=True,
+    )
+    config.llm.update_model_params({"system_message": config.prompt.system_message})
+    logging.disable(logging.WARNING)
+    result = run_evolution(  # it stops once solved, like Tinkerer's threshold stop condition
+        spec["initial_program"],
+        str(evaluator),
+        config,
+        iterations=spec["iterations"],
+        output_dir=str(work / "out"),
+        target_score=sign * spec["solved_at"],
+    )
+    failures: Counter[str] = Counter()
+    for path in work.glob("*failures*.jsonl"):
+        for line in path.read_text().splitlines():
+            if line.strip():
+                failures[json.loads(line).get("error", "unknown")[:80]] += 1
+    best = result.best_score * sign if result.best_program is not None else None
+    print(json.dumps({"best_score": best, "failures": dict(failures)}))
+    return 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        print(__doc__, file=sys.stderr)
+        sys.exit(2)
+    with tempfile.TemporaryDirectory():
+        sys.exit(main(sys.argv[1]))
