@@ -122,3 +122,26 @@ def test_eval_driven_rounds_record_their_effect_and_stop_on_a_plateau(chats: Pat
     assert rounds[2]["action"] == "rolled back; learning rate raised to 0.0002"
     assert json.loads((run_dir / "summary.json").read_text())["stop_reason"] == "plateau"
     assert result.metrics["rounds"] == 2 and len(_lines(run_dir / "evals" / "round-2.jsonl")) == 2
+
+
+def test_a_seeded_grpo_run_is_reproducible(prompts: Path, reward: str, tmp_path: Path) -> None:
+    def rewards(name: str) -> list[float]:
+        Tinkerer().train(
+            "tinker_grpo",
+            run_dir=str(tmp_path / name),
+            prompts=str(prompts),
+            reward=reward,
+            base_model=TINY,
+            steps=2,
+            batch_size=2,
+            group_size=3,
+            max_tokens=5,
+            learning_rate=1e-2,
+            lora_rank=4,
+            seed=11,
+        )
+        return [row["reward_mean"] for row in _lines(tmp_path / name / "metrics.jsonl")] + [
+            row["completion"] for row in _lines(tmp_path / name / "samples.jsonl")
+        ]
+
+    assert rewards("first") == rewards("second")

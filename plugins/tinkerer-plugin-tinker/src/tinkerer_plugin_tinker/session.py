@@ -92,11 +92,9 @@ class TrainingSession:
         started = time.monotonic()
         sampler = self.training.save_weights_and_get_sampling_client()
         prompts_P = [self.prompt(row["prompt"], settings.system_prompt) for row in rows]
-        params = tinker.SamplingParams(
-            max_tokens=settings.max_tokens, temperature=settings.temperature, stop=self.renderer.get_stop_sequences()
-        )
         futures_P = [
-            sampler.sample(prompt, num_samples=settings.group_size, sampling_params=params) for prompt in prompts_P
+            sampler.sample(prompt, num_samples=settings.group_size, sampling_params=self._params(settings, index))
+            for index, prompt in enumerate(prompts_P)
         ]
         data_D: list[tinker.Datum] = []
         rewards_all: list[float] = []
