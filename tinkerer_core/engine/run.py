@@ -227,7 +227,7 @@ class EvolveRun:
 
     def _task(self, experiment: Experiment) -> ExperimentTask:
         parent = self.experiments.get(experiment.parent_id) if experiment.parent_id is not None else None
-        start_commit = parent.commit if parent and parent.commit else self.base_commit
+        start_commit = self._start_commit(experiment)
         workspace = self.workspaces.checkout(experiment.id, start_commit)
         return ExperimentTask(
             experiment_id=experiment.id,
@@ -251,10 +251,14 @@ class EvolveRun:
             node = self.experiments.get(node.parent_id) if node.parent_id is not None else None
         return tuple(reversed(errors))
 
+    def _start_commit(self, experiment: Experiment) -> str:
+        """Where an experiment starts: its parent's commit, or the base when the parent committed nothing."""
+        parent = self.experiments.get(experiment.parent_id) if experiment.parent_id is not None else None
+        return parent.commit if parent and parent.commit else self.base_commit
+
     def _finish(self, experiment_id: int, outcome: ExperimentOutcome) -> None:
         experiment = self.experiments[experiment_id]
-        start = self.experiments[experiment.parent_id].commit if experiment.parent_id else self.base_commit
-        diff = self.workspaces.diff(start, outcome.commit) if outcome.commit else ""
+        diff = self.workspaces.diff(self._start_commit(experiment), outcome.commit) if outcome.commit else ""
         for purpose, completion in outcome.llm_calls:
             self.store.record_llm_call(purpose, completion, experiment_id)
         for kind, data in outcome.events:

@@ -103,7 +103,13 @@ def test_the_ui_command_serves_the_run_until_interrupted(finished_run: Path) -> 
     import urllib.request
 
     tinkerer = str(Path(sys.executable).with_name("tinkerer"))
-    server = subprocess.Popen([tinkerer, "ui", str(finished_run)], stdout=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [tinkerer, "ui", str(finished_run)],
+        stdout=subprocess.PIPE,
+        text=True,
+        # a test run started in the background inherits SIGINT ignored; the command must see Ctrl-C as users do
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     try:
         line = server.stdout.readline()  # type: ignore[union-attr]
         assert line.startswith(f"serving {finished_run} at http://127.0.0.1:")
