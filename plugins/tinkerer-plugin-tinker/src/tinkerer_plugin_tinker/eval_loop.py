@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -106,7 +105,7 @@ class EvalDrivenTrainer(Trainer):
                     best, stale, adjustments = score, 0, iter(ADJUSTMENTS)
                     best_path, best_rank = session.save(f"round-{round_number:03d}"), session_rank
                     record["action"] = "kept: improved"
-                    self._checkpoint(run_dir, round_number, best_path, score)
+                    log.add_checkpoint(f"round-{round_number:03d}", round_number, best_path, {"score": score})
                 else:
                     stale += 1
                     if best_path is not None and best_rank == session_rank:
@@ -180,18 +179,6 @@ class EvalDrivenTrainer(Trainer):
         )
         numbers = {k: v for k, v in record.items() if isinstance(v, int | float) and k not in ("steps", "train_loss")}
         log.metrics(step, {f"eval_{k}" if k in ("score", "delta") else k: v for k, v in numbers.items()})
-
-    @staticmethod
-    def _checkpoint(run_dir: Path, round_number: int, paths: dict[str, str], score: float) -> None:
-        record = {
-            "name": f"round-{round_number:03d}",
-            "batch": round_number,
-            **paths,
-            "metrics": {"score": score},
-            "time": time.time(),
-        }
-        with open(run_dir / "checkpoints.jsonl", "a") as file:
-            file.write(json.dumps(record) + "\n")
 
 
 def _mean(results: list[TaskResult]) -> float:

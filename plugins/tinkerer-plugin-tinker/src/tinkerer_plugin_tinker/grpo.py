@@ -87,11 +87,11 @@ class TinkerGRPO(Trainer):
                 log.samples(step + 1, samples[: self.samples_per_step])
                 if self._auto_checkpoint(step + 1, last["reward_mean"], best_saved):
                     best_saved = last["reward_mean"]
-                    saved_step = self._save(session, run_dir, f"auto-{step + 1:06d}", step + 1, last)
+                    saved_step = self._save(session, log, f"auto-{step + 1:06d}", step + 1, last)
                 elif self.save_every and (step + 1) % self.save_every == 0:
-                    saved_step = self._save(session, run_dir, f"{step + 1:06d}", step + 1, last)
+                    saved_step = self._save(session, log, f"{step + 1:06d}", step + 1, last)
             if saved_step < self.steps:
-                self._save(session, run_dir, f"{self.steps:06d}", self.steps, last)
+                self._save(session, log, f"{self.steps:06d}", self.steps, last)
         return TrainResult(log.checkpoints(), last, run_dir)
 
     def _auto_checkpoint(self, step: int, reward_mean: float, best_saved: float) -> bool:
@@ -104,13 +104,7 @@ class TinkerGRPO(Trainer):
         )
 
     @staticmethod
-    def _save(session: TrainingSession, run_dir: Path, name: str, step: int, metrics: dict[str, Any]) -> int:
-        """Save both checkpoint kinds, append a cookbook record (with the step's metrics) to checkpoints.jsonl."""
-        import json
-        import time
-
-        paths = session.save(name)
-        record = {"name": name, "batch": step, **paths, "metrics": metrics, "time": time.time()}
-        with open(run_dir / "checkpoints.jsonl", "a") as file:
-            file.write(json.dumps(record) + "\n")
+    def _save(session: TrainingSession, log: TrainingLog, name: str, step: int, metrics: dict[str, Any]) -> int:
+        """Save both checkpoint kinds and record them with the step's metrics; returns the step."""
+        log.add_checkpoint(name, step, session.save(name), metrics)
         return step

@@ -160,11 +160,7 @@ class TrainingTools:
         return self._save(active, name, {})
 
     def _save(self, active: _Active, name: str, metrics: dict[str, Any]) -> dict[str, Any]:
-        paths = active.session.save(name)
-        record = {"name": name, "batch": active.session.steps, **paths, "metrics": metrics, "time": time.time()}
-        with open(active.log.run_dir / "checkpoints.jsonl", "a") as file:
-            file.write(json.dumps(record) + "\n")
-        return record
+        return active.log.add_checkpoint(name, active.session.steps, active.session.save(name), metrics)
 
     def load(self, path: str) -> dict[str, Any]:
         """Restore weights and optimizer state from a training checkpoint of this session's model."""

@@ -64,6 +64,15 @@ class TrainingLog:
             for row in rows:
                 file.write(json.dumps({"step": step, **row}) + "\n")
 
+    def add_checkpoint(
+        self, name: str, step: int, paths: Mapping[str, str], metrics: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """Append a cookbook checkpoint record (with the step's metrics) to ``checkpoints.jsonl``; returns it."""
+        record = {"name": name, "batch": step, **paths, "metrics": dict(metrics), "time": time.time()}
+        with open(self.run_dir / "checkpoints.jsonl", "a") as file:
+            file.write(json.dumps(record) + "\n")
+        return record
+
     def checkpoints(self) -> list[Checkpoint]:
         """Every checkpoint in ``checkpoints.jsonl`` (cookbook records), oldest first."""
         file = self.run_dir / "checkpoints.jsonl"
