@@ -53,6 +53,7 @@ class Outcome:
     solved: bool
     calls: int
     distinct_replies: int
+    calls_to_solve: int | None = None
     failures: Counter[str] = field(default_factory=Counter)
     wall_s: float = 0.0
     note: str = ""
@@ -71,6 +72,14 @@ def best_by_call(task: Task, calls: list[Call], log: Path, baseline: float, chec
                 best = score
         curve[k] = best
     return curve
+
+
+def calls_to_solve(task: Task, calls: list[Call], log: Path) -> int | None:
+    """How many LLM calls had started when the first solving evaluation finished; None when none solved it."""
+    solved_at = next((when for when, score in read_evaluations(log) if task.solved(score)), None)
+    if solved_at is None:
+        return None
+    return sum(call.started < solved_at for call in calls)
 
 
 def baseline_score(task: Task, harness: Path, root: Path) -> float:
@@ -127,24 +136,10 @@ def run_tinkerer(
     started = time.monotonic()
     EvolveRun.start(config).run()
     wall = time.monotonic() - started
-    calls = proxy.reset()
-    _dump(work / "calls.jsonl", calls)
     store = RunStore(work / "run")
     failures = Counter(store.failure_counts())
     store.close()
-    curve = best_by_call(task, calls, log, baseline, checkpoints(args.budget))
-    best = curve[max(curve)]
-    return Outcome(
-        f"tinkerer ({args.strategy})",
-        task.name,
-        seed,
-        curve,
-        task.solved(best),
-        len(calls),
-        len({call.reply_sha for call in calls}),
-        failures,
-        wall,
-    )
+    return outcome(f"tinkerer ({args.strategy})", task, seed, args, proxy, work, baseline, failures, wall)
 
 
 def openevolve_python(install: bool) -> tuple[Path | None, str]:
@@ -210,8 +205,6 @@ def run_openevolve(
         [str(python), str(DRIVER), str(work / "spec.json")], capture_output=True, text=True, timeout=3600, cwd=work
     )
     wall = time.monotonic() - started
-    calls = proxy.reset()
-    _dump(work / "calls.jsonl", calls)
     summary: dict = {}
     note = ""
     for line in reversed(done.stdout.splitlines()):
@@ -220,23 +213,36 @@ def run_openevolve(
             break
     if done.returncode != 0 or not summary:
         note = f"openevolve exited with {done.returncode}: {(done.stderr or done.stdout)[-400:]}"
-    curve = best_by_call(task, calls, log, baseline, checkpoints(args.budget))
-    best = curve[max(curve)]
     failures: Counter[str] = Counter()
     for error, n in summary.get("failures", {}).items():
         failures[_openevolve_cause(error)] += n
     failures.update(evaluation_failures(log))  # programs that did not compile or crashed, as Tinkerer counts them
+    system = f"openevolve ({args.openevolve_mode})"
+    return outcome(system, task, seed, args, proxy, work, baseline, failures, wall, note)
+
+
+def outcome(
+    system: str,
+    task: Task,
+    seed: int,
+    args: argparse.Namespace,
+    proxy: CountingProxy,
+    work: Path,
+    baseline: float,
+    failures: Counter[str],
+    wall: float,
+    note: str = "",
+) -> Outcome:
+    """One run's outcome, from the calls the proxy counted and the evaluations logged in ``work``."""
+    calls = proxy.reset()
+    _dump(work / "calls.jsonl", calls)
+    log = work / "evaluations.jsonl"
+    curve = best_by_call(task, calls, log, baseline, checkpoints(args.budget))
+    best = curve[max(curve)]
+    distinct = len({call.reply_sha for call in calls})
+    to_solve = calls_to_solve(task, calls, log)
     return Outcome(
-        f"openevolve ({args.openevolve_mode})",
-        task.name,
-        seed,
-        curve,
-        task.solved(best),
-        len(calls),
-        len({call.reply_sha for call in calls}),
-        failures,
-        wall,
-        note,
+        system, task.name, seed, curve, task.solved(best), len(calls), distinct, to_solve, failures, wall, note
     )
 
 
@@ -272,7 +278,7 @@ def print_report(outcomes: list[Outcome], tasks: list[Task], args: argparse.Name
     points = checkpoints(args.budget)
     systems = list(dict.fromkeys(outcome.system for outcome in outcomes))
     header = f"{'task':<11} {'system':<27} {'solved':>7} " + " ".join(f"{'@' + str(k):>8}" for k in points)
-    header += f" {'calls':>6} {'distinct':>8} {'wall s':>7}"
+    header += f" {'to solve':>8} {'calls':>6} {'distinct':>8} {'wall s':>7}"
     print()
     print(
         f"model {args.model} via llama.cpp (OpenAI-compatible, {args.threads} thread(s)), "
@@ -281,7 +287,8 @@ def print_report(outcomes: list[Outcome], tasks: list[Task], args: argparse.Name
     )
     print(
         "best score by call k: mean over seeds (repair, multi_step: fraction right, higher is better; "
-        "minimize: statements in total(), 1000 when wrong, lower is better)"
+        "minimize: statements in total(), 1000 when wrong, lower is better); "
+        "to solve: mean LLM calls to the first solution, over the runs that found one"
     )
     print(header)
     print("-" * len(header))
@@ -295,10 +302,13 @@ def print_report(outcomes: list[Outcome], tasks: list[Task], args: argparse.Name
                 values = [o.best_by_call[k] for o in runs if o.best_by_call.get(k) is not None]
                 cells.append(f"{statistics.mean(values):>8.3g}" if values else f"{'-':>8}")
             solved = f"{sum(o.solved for o in runs)}/{len(runs)}"
+            to_solve = [o.calls_to_solve for o in runs if o.calls_to_solve is not None]
+            mean_to_solve = f"{statistics.mean(to_solve):>8.3g}" if to_solve else f"{'-':>8}"
             calls = sum(o.calls for o in runs)
             distinct = sum(o.distinct_replies for o in runs)
             wall = sum(o.wall_s for o in runs)
-            print(f"{task.name:<11} {system:<27} {solved:>7} {' '.join(cells)} {calls:>6} {distinct:>8} {wall:>7.0f}")
+            row = f"{task.name:<11} {system:<27} {solved:>7} {' '.join(cells)} {mean_to_solve}"
+            print(f"{row} {calls:>6} {distinct:>8} {wall:>7.0f}")
     print()
     for system in systems:
         runs = [o for o in outcomes if o.system == system]
@@ -345,9 +355,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--prompt-style", default="auto", help="llm_edit's prompt_style (auto: compact here)")
     parser.add_argument("--model", default="smollm2-135m", help="the local model to serve")
-    parser.add_argument(
-        "--threads", type=int, default=1, help="llama.cpp CPU threads (1: robust on a shared, busy machine)"
-    )
+    parser.add_argument("--threads", type=int, help="llama.cpp CPU threads (default: the cores idle now, at most 4)")
     parser.add_argument("--max-tokens", type=int, default=160, help="reply token cap, both systems")
     parser.add_argument("--temperature", type=float, default=0.7, help="sampling temperature, both systems")
     parser.add_argument("--openevolve", choices=("auto", "yes", "no"), default=None, help="run OpenEvolve too")

@@ -22,15 +22,19 @@ from tinkerer_core.plugins import get_manager
 class ScriptedAgent(CodingAgent):
     """Writes ``steps[i]`` to ``main.py`` on experiment i (1-based, the last step repeats).
 
-    A debug attempt writes ``fix`` when given; otherwise it rewrites the same step.
+    A debug attempt writes ``fix`` when given; otherwise it rewrites the same step. On the iterations in
+    ``fail_at`` it writes nothing and reports an error.
     """
 
     steps: tuple[str, ...] = ("print('SCORE: 1')",)
     fix: str | None = None
     file: str = "main.py"
     log: str | None = None  # a JSON-lines file outside the workspace recording every request
+    fail_at: tuple[int, ...] = ()
 
     def implement(self, request: AgentRequest) -> AgentResult:
+        if request.iteration in self.fail_at:
+            return AgentResult(changed_files=(), error="scripted: no edit")
         if request.kind == "debug" and self.fix is not None:
             code = self.fix
         else:

@@ -9,9 +9,11 @@ import os
 import subprocess
 from pathlib import Path
 
+import chz
 import pytest
 
 from tinkerer_core import Tinkerer
+from tinkerer_core.components import Proposal, SearchState, SearchStrategy
 from tinkerer_core.engine.store import RunStore
 from tinkerer_core.errors import ConfigError
 from tinkerer_core.hookspecs import hookimpl
@@ -233,6 +235,32 @@ def test_lifecycle_hooks_see_every_experiment(workdir: Path, scripted_agent: str
         ("experiment", 0.4),
         ("end", 0.5),
     ]
+
+
+@chz.chz
+class ChainSearch(SearchStrategy):
+    """Builds every experiment on the one before it, failed or not."""
+
+    def propose(self, state: SearchState, count: int) -> list[Proposal]:
+        last = state.experiments[-1] if state.experiments else None
+        return [Proposal(last.id if last else None, "the next link", "improve" if last else "draft")]
+
+
+class ChainSearchPlugin:
+    @hookimpl
+    def tinkerer_register_search_strategies(self, register):
+        register("chain", ChainSearch)
+
+
+def test_a_child_of_an_experiment_that_committed_nothing_starts_from_the_base(
+    workdir: Path, scripted_agent: str
+) -> None:
+    with get_manager().registered(ChainSearchPlugin(), "chain-search"):
+        solution = evolve(scripted_agent, search_strategy="chain", agent_params={"fail_at": (1,)}, max_iterations=2)
+    failed, child = RunStore(solution.run_dir).experiments()
+    assert failed.status is ExperimentStatus.FAILED and not failed.commit
+    assert child.parent_id == failed.id and child.score == 0.5
+    assert "+print('SCORE: 0.5')" in child.diff  # diffed from the base, where its workspace started
 
 
 def test_an_existing_run_dir_is_not_overwritten(workdir: Path, scripted_agent: str) -> None:

@@ -57,9 +57,8 @@ def header_sections(request: AgentRequest, tasks: Mapping[str, str] = TASKS) -> 
     return sections
 
 
-def result_sections(request: AgentRequest) -> list[str]:
-    """The last result, earlier errors, knowledge and additional context, each when present."""
-    sections = []
+def last_result_lines(request: AgentRequest) -> list[str]:
+    """The parent's score, feedback and output tail, each when present."""
     results = []
     if request.parent_score is not None:
         results.append(f"Score: {request.parent_score}")
@@ -67,6 +66,13 @@ def result_sections(request: AgentRequest) -> list[str]:
         results.append(f"Feedback: {bounded(request.parent_feedback, FEEDBACK_CHARS)}")
     if request.parent_output_tail:
         results.append(f"Output (tail):\n{bounded(request.parent_output_tail, OUTPUT_CHARS, keep='tail')}")
+    return results
+
+
+def result_sections(request: AgentRequest) -> list[str]:
+    """The last result, earlier errors, knowledge and additional context, each when present."""
+    sections = []
+    results = last_result_lines(request)
     if results:
         sections.append("# Last result\n" + "\n".join(results))
     if request.errors:
@@ -125,13 +131,7 @@ def budgeted_request(
     code = current_files_section(files, main_file, request.focus_files, max(min(max_code_chars, room * 3 // 4), 0))
     room -= len(code) + 2
     optional: list[tuple[str, str, str]] = []  # (title, text, which end to keep), most relevant first
-    results = []
-    if request.parent_score is not None:
-        results.append(f"Score: {request.parent_score}")
-    if request.parent_feedback:
-        results.append(f"Feedback: {bounded(request.parent_feedback, FEEDBACK_CHARS)}")
-    if request.parent_output_tail:
-        results.append(f"Output (tail):\n{bounded(request.parent_output_tail, OUTPUT_CHARS, keep='tail')}")
+    results = last_result_lines(request)
     if results:
         optional.append(("# Last result\n", "\n".join(results), "head"))
     for error in reversed(request.errors[-ERRORS_SHOWN:]):  # the latest error is the most relevant
@@ -140,15 +140,28 @@ def budgeted_request(
         optional.append(("# Knowledge\n", bounded(request.knowledge_context, CONTEXT_CHARS), "head"))
     if request.additional_context:
         optional.append(("# Additional context\n", bounded(request.additional_context, CONTEXT_CHARS), "head"))
-    extra: list[str] = []
+    return "\n\n".join([*header, code, *fit_sections(optional, room)])
+
+
+def fit_sections(optional: Sequence[tuple[str, str, str]], room: int) -> list[str]:
+    """The ``(title, text, keep)`` sections, most relevant first, each cut to the characters of ``room`` left
+    (keeping its ``head`` or ``tail``); empty ones, and those left less than ``MIN_SECTION_CHARS``, are dropped."""
+    shown: list[str] = []
     for title, text, keep in optional:
         space = room - len(title) - len(TRUNCATED) - 2
-        if space < MIN_SECTION_CHARS:
-            break
-        section = title + bounded(text, space, keep=keep)
-        extra.append(section)
+        if not text.strip() or space < MIN_SECTION_CHARS:
+            continue
+        section = title + bounded(text.strip(), space, keep=keep)
+        shown.append(section)
         room -= len(section) + 2
-    return "\n\n".join([*header, code, *extra])
+    return shown
+
+
+def latest_output(request: AgentRequest) -> tuple[str, str]:
+    """What the parent's last run showed, titled for a short prompt: its error when debugging, else its output."""
+    if request.kind == "debug" and request.errors:
+        return "It failed:", request.errors[-1]
+    return "It printed:", request.parent_output_tail
 
 
 def compact_request(
@@ -167,21 +180,14 @@ def compact_request(
     parts.append(code)
     room -= len(code)
     optional: list[tuple[str, str, str]] = []  # (title, text, which end to keep), most relevant first
-    if request.kind == "debug" and request.errors:
-        optional.append(("It failed:\n", request.errors[-1], "tail"))
-    elif request.parent_output_tail:
-        optional.append(("It printed:\n", request.parent_output_tail, "tail"))
+    title, output = latest_output(request)
+    if output:
+        optional.append((f"{title}\n", output, "tail"))
     if idea and request.idea:
         optional.append(("Idea: ", request.idea, "head"))
     if request.knowledge_context:
         optional.append(("Hint: ", request.knowledge_context, "head"))
-    for title, text, keep in optional:
-        space = room - len(title) - len(TRUNCATED) - 2
-        if space < MIN_SECTION_CHARS:
-            continue
-        shown = title + bounded(text.strip(), space, keep=keep)
-        parts.append(shown)
-        room -= len(shown) + 2
+    parts.extend(fit_sections(optional, room))
     verb = "Write" if not files else "Fix or improve the code and write"
     parts.append(f"{verb} the complete new {main_file}.")
     return "\n\n".join(parts)

@@ -53,6 +53,14 @@ def main(spec_path: str) -> int:
     sign = 1.0 if spec["direction"] == "maximize" else -1.0
     evaluator.write_text(EVALUATOR.format(harness=spec["harness"], log=spec["log"], sign=sign))
     trace = work / "trace.jsonl"
+    llm = {
+        "api_base": spec["api_base"],
+        "api_key": "none",
+        "temperature": spec["temperature"],
+        "max_tokens": spec["max_tokens"],
+        "timeout": 300,
+        "retries": 0,
+    }
     config = Config.from_dict(
         {
             "max_iterations": spec["iterations"],
@@ -60,31 +68,13 @@ def main(spec_path: str) -> int:
             "log_level": "WARNING",
             "checkpoint_interval": 10_000,
             "diff_based_evolution": spec["mode"] == "diff",
-            "llm": {
-                "api_base": spec["api_base"],
-                "api_key": "none",
-                "temperature": spec["temperature"],
-                "max_tokens": spec["max_tokens"],
-                "timeout": 300,
-                "retries": 0,
-            },
+            "llm": llm,
             "evaluator": {"timeout": 60, "cascade_evaluation": False, "parallel_evaluations": 1, "max_retries": 0},
             "evolution_trace": {"enabled": True, "include_failures": True, "output_path": str(trace)},
         }
     )
     config.llm.models = [LLMModelConfig(name=spec["model"], weight=1.0)]
-    config.llm.update_model_params(
-        {
-            "api_base": spec["api_base"],
-            "api_key": "none",
-            "temperature": spec["temperature"],
-            "max_tokens": spec["max_tokens"],
-            "timeout": 300,
-            "retries": 0,
-            "random_seed": spec["seed"],
-        },
-        overwrite=True,
-    )
+    config.llm.update_model_params({**llm, "random_seed": spec["seed"]}, overwrite=True)
     config.llm.update_model_params({"system_message": config.prompt.system_message})
     logging.disable(logging.WARNING)
     result = run_evolution(  # it stops once solved, like Tinkerer's threshold stop condition

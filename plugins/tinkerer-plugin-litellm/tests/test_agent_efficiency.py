@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from tinkerer_core.components import AgentRequest, AgentResult
+from tinkerer_core.errors import ConfigError
 from tinkerer_core.llm import LLMConfig, LLMLedger, open_llm
 from tinkerer_core.plugins import get_manager
 from tinkerer_core.prompts import estimate_tokens
@@ -145,3 +146,49 @@ def test_auto_picks_the_edit_format_per_model(make_llm: MakeLLM, tmp_path: Path,
     llm, ledger = make_llm(model=model, mock_responses=("no code", "no code"))
     implement(request_for(tmp_path, llm))
     assert ledger.events[0][1]["edit_format"] == expected
+
+
+TWO_FUNCTIONS = (
+    'def double(x):\n    """Return x times 2."""\n    return x * 2\n\n\ndef last(items):\n    return items[0]\n'
+)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_a_small_model_rewrites_the_function_that_fails(openai_server: OpenAIServer, tmp_path: Path, seed: int) -> None:
+    openai_server.replies = [openai_server.answer("```python\ndef last(items):\n    return items[-1]\n```\nDone.")]
+    llm, _ = served_llm(openai_server, "openai/smollm2-135m")
+    output = "PASS double(3) == 6\nFAIL last([1, 2]) == 2 (got 1)\nSCORE: 0.5\n"
+    request = request_for(
+        tmp_path,
+        llm,
+        parent_code={"main.py": TWO_FUNCTIONS},
+        parent_output_tail=output,
+        knowledge_context="Negative indexes count from the end.",
+        seed=seed,
+    )
+    (tmp_path / "main.py").write_text(TWO_FUNCTIONS)
+    result = implement(request)
+    (sent,) = openai_server.requests
+    system, user = (message["content"] for message in sent["body"]["messages"])
+    assert system.startswith("You are a Python programmer. Reply with the function last")
+    assert user.startswith("predict y from x")  # the goal, then the function alone
+    assert "def last(items):" in user and "def double" not in user
+    assert "FAIL last([1, 2]) == 2 (got 1)" in user and "PASS double" not in user
+    assert user.endswith("Hint: Negative indexes count from the end.")
+    assert result.changed_files == ("main.py",)
+    assert (tmp_path / "main.py").read_text() == TWO_FUNCTIONS.replace("items[0]", "items[-1]")
+
+
+def test_focus_is_chosen_per_model_or_by_config(make_llm: MakeLLM, tmp_path: Path) -> None:
+    output = "FAIL last([1, 2]) == 2 (got 1)"
+    strong, _ = make_llm(model="openai/gpt-4o", mock_responses=("no code",))
+    request = request_for(tmp_path, strong, parent_code={"main.py": TWO_FUNCTIONS}, parent_output_tail=output)
+    (tmp_path / "main.py").write_text(TWO_FUNCTIONS)
+    assert "# Current files" in implement(request).transcript  # strong models see the whole file
+    focused = implement(request, focus="function").transcript
+    assert "Reply with the function last" in focused and "def double" not in focused
+    small, _ = make_llm(model="openai/smollm2-135m", mock_responses=("no code",))
+    whole = implement(dataclasses.replace(request, llm=small), focus="file").transcript
+    assert "def double" in whole and "complete new main.py" in whole
+    with pytest.raises(ConfigError, match="focus 'functions' is unknown; choose one of auto, function, file"):
+        implement(request, focus="functions")

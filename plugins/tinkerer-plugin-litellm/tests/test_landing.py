@@ -151,3 +151,10 @@ def test_a_small_models_broken_rewrites_keep_the_parents_version() -> None:
     assert "return items[0]" in contents  # last(items) can only recurse forever: the parent's stays
     merged = merge_definitions(PARENT, "def last(items):\n    return last(items)\n")
     assert merged is not None and "return last(items)" in merged  # careful merging is for small models only
+
+
+def test_a_small_models_stub_or_undocumented_rewrite_keeps_the_parents_contract() -> None:
+    reply = "```python\ndef double(x):\n    return x * 2\n\ndef last(items):\n    '''The last one.'''\n    ...\n```"
+    contents = land(reply)["main.py"]
+    assert '    """Return x times 2."""\n    return x * 2\n' in contents  # the dropped docstring comes back
+    assert "return items[0]" in contents  # an empty body is no implementation: the parent's stays

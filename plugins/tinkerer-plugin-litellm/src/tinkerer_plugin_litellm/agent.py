@@ -9,17 +9,19 @@ import chz
 from tinkerer_core.components import AgentRequest, AgentResult, CodingAgent
 from tinkerer_core.errors import ConfigError, MissingPluginError
 from tinkerer_core.llm import LLM, Completion, is_small_model, models_of
-from tinkerer_core.prompts import estimate_tokens
+from tinkerer_core.prompts import estimate_tokens, latest_output
 from tinkerer_plugin_litellm import prompts
 from tinkerer_plugin_litellm.budget import prompt_budget
 from tinkerer_plugin_litellm.edit_applying import EditError, read_text, write_files
 from tinkerer_plugin_litellm.edit_parsing import prose
+from tinkerer_plugin_litellm.focus import Focus, choose_focus
 from tinkerer_plugin_litellm.landing import IDENTICAL, FileContents, land_reply
 from tinkerer_plugin_litellm.prompts import COMPACT, FULL, PROMPT_STYLES, SEARCH_REPLACE, UDIFF, WHOLE
-from tinkerer_plugin_litellm.sampling import call_sampling
+from tinkerer_plugin_litellm.sampling import call_rng, call_sampling
 
 AUTO = "auto"
 EDIT_FORMATS = (AUTO, WHOLE, SEARCH_REPLACE, UDIFF)
+FOCUSES = (AUTO, "function", "file")
 UDIFF_MODELS = ("gpt-4-turbo", "gpt-4-1106", "gpt-4-0125")  # models that follow unified diffs best (aider's table)
 PURPOSE = "agent:llm_edit"
 
@@ -44,6 +46,12 @@ class LLMEditAgent(CodingAgent):
         default=None,
         doc="the request's token budget; None: the model's context window minus the reply's max_tokens",
     )
+    focus: str = chz.field(
+        default=AUTO,
+        doc="function (each call rewrites one function of the main file, the one the last run's failures name when "
+        "any do, shown whole or as its signature and docstring only) | file | auto (function for local and tiny "
+        "models, file otherwise)",
+    )
     prompt_style: str = chz.field(
         default="auto",
         doc="full (every section, headed) | compact (goal, code, last output, idea) | compact_no_idea | "
@@ -58,6 +66,8 @@ class LLMEditAgent(CodingAgent):
     def _check(self) -> None:
         if self.edit_format not in EDIT_FORMATS:
             raise ConfigError(f"edit_format {self.edit_format!r} is unknown; choose one of {', '.join(EDIT_FORMATS)}")
+        if self.focus not in FOCUSES:
+            raise ConfigError(f"focus {self.focus!r} is unknown; choose one of {', '.join(FOCUSES)}")
         if self.prompt_style not in PROMPT_STYLES:
             raise ConfigError(
                 f"prompt_style {self.prompt_style!r} is unknown; choose one of {', '.join(PROMPT_STYLES)}"
@@ -76,26 +86,31 @@ class LLMEditAgent(CodingAgent):
         main_file = self.main_file or next(iter(request.focus_files), "main.py")
         files = self._current_files(request, main_file)
         small = any(is_small_model(model) for model in models_of(llm))
-        edit_format = self._edit_format(llm, files, small)
+        focus = self._focus(request, files, main_file, small)
+        edit_format = WHOLE if focus else self._edit_format(llm, files, small)
         system = prompts.system_prompt(edit_format, main_file, small)
         budget = self.max_prompt_tokens or prompt_budget(llm, llm.config.max_tokens, estimate_tokens(system))
-        style = self.prompt_style if self.prompt_style != "auto" else (COMPACT if small else FULL)
-        history = prompts.messages(
-            request,
-            files,
-            main_file,
-            edit_format,
-            self.max_code_chars,
-            small=small,
-            max_prompt_tokens=budget,
-            style=style,
-        )
+        if focus:
+            history = prompts.focused_messages(request, focus, latest_output(request)[0], main_file, budget)
+        else:
+            style = self.prompt_style if self.prompt_style != "auto" else (COMPACT if small else FULL)
+            history = prompts.messages(
+                request,
+                files,
+                main_file,
+                edit_format,
+                self.max_code_chars,
+                small=small,
+                max_prompt_tokens=budget,
+                style=style,
+            )
+        careful = small or focus is not None  # a focused answer is merged into the file by definition
         completions: list[Completion] = []
         while True:
             completion = self._complete(llm, request, history, len(completions))
             completions.append(completion)
             try:
-                contents = land_reply(completion.text, edit_format, main_file, files, self._reader(request), small)
+                contents = land_reply(completion.text, edit_format, main_file, files, self._reader(request), careful)
                 changed = write_files(request.workspace, contents)
                 if not changed:
                     raise EditError(IDENTICAL, "identical")
@@ -107,11 +122,19 @@ class LLMEditAgent(CodingAgent):
                 history = prompts.whole_file_retry(history, completion.text, str(problem))
                 edit_format = WHOLE
 
+    def _focus(self, request: AgentRequest, files: dict[str, str], main_file: str, small: bool) -> Focus | None:
+        """The function this call rewrites, or None for a whole-file or multi-file edit."""
+        if not (self.focus == "function" or (self.focus == AUTO and small)):
+            return None
+        if not main_file.endswith(".py") or main_file not in files:
+            return None
+        rng = call_rng(request.seed, (*_salt(request, 0), "focus"))
+        return choose_focus(files[main_file], latest_output(request)[1], rng)
+
     def _complete(self, llm: LLM, request: AgentRequest, history: list[dict[str, str]], call: int) -> Completion:
         """One call, with its own seed and temperature (a fixed seed repeats the same answer to the same prompt)."""
         base = llm.config.temperature if self.temperature is None else self.temperature
-        salt = (request.kind, request.iteration, len(request.errors), call)
-        seed, temperature = call_sampling(request.seed, salt, base, self.temperature_spread)
+        seed, temperature = call_sampling(request.seed, _salt(request, call), base, self.temperature_spread)
         return llm.complete(history, purpose=PURPOSE, temperature=temperature, seed=seed)
 
     @staticmethod
@@ -154,6 +177,11 @@ class LLMEditAgent(CodingAgent):
             completion_tokens=sum(completion.completion_tokens for completion in completions),
             error=error,
         )
+
+
+def _salt(request: AgentRequest, call: int) -> tuple[object, ...]:
+    """What makes one call's random draws its own: the request's kind, iteration, errors so far, the call."""
+    return (request.kind, request.iteration, len(request.errors), call)
 
 
 def _note_failure(llm: LLM, problem: EditError, edit_format: str, completion: Completion) -> None:

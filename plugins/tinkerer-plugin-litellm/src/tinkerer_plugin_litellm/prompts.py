@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from tinkerer_core.components import AgentRequest
-from tinkerer_core.prompts import compact_request, render_request
+from tinkerer_core.prompts import (
+    CHARS_PER_TOKEN,
+    MIN_SECTION_CHARS,
+    bounded,
+    compact_request,
+    fit_sections,
+    render_request,
+)
+from tinkerer_plugin_litellm.focus import Focus
 
 FULL = "full"
 COMPACT = "compact"
@@ -20,6 +28,10 @@ Each attempt is run and scored; write complete, runnable code. {format_rules}"""
 
 # small models follow one short instruction; the format rules of strong models only confuse them
 SMALL_SYSTEM = """You are a Python programmer. Reply with the complete new {main_file} in one ```python code block. Change the code; do not repeat it unchanged."""
+
+# a focused call asks for one function: shown whole ("fix") or as its signature and docstring ("write the body")
+FOCUS_SYSTEM = """You are a Python programmer. Reply with the function {name} in one ```python code block."""
+FOCUS_TASKS = {True: "Write the body of this function", False: "Fix this function"}
 
 FORMAT_RULES = {
     WHOLE: """Answer with the complete new content of every file you create or change: the file's relative \
@@ -90,6 +102,24 @@ def messages(
     return [
         {"role": "system", "content": system_prompt(edit_format, main_file, small)},
         {"role": "user", "content": user},
+    ]
+
+
+def focused_messages(
+    request: AgentRequest, focus: Focus, output_title: str, main_file: str, max_prompt_tokens: int
+) -> list[dict[str, str]]:
+    """The system and user messages asking a small model for one function: the goal, the function, the output
+    lines about it, then knowledge while room is left (the idea is left out: one task per call)."""
+    room = int(max_prompt_tokens * CHARS_PER_TOKEN)
+    goal = bounded(request.goal, max(room // 3, MIN_SECTION_CHARS))
+    code = bounded(focus.shown, max((room - len(goal)) * 2 // 3, MIN_SECTION_CHARS))
+    parts = [goal, f"{FOCUS_TASKS[focus.body_hidden]} in {main_file}:\n```python\n{code}\n```"]
+    room -= sum(len(part) + 2 for part in parts)
+    optional = [(f"{output_title}\n", focus.output, "tail"), ("Hint: ", request.knowledge_context, "head")]
+    parts.extend(fit_sections(optional, room))
+    return [
+        {"role": "system", "content": FOCUS_SYSTEM.format(name=focus.name)},
+        {"role": "user", "content": "\n\n".join(parts)},
     ]
 
 

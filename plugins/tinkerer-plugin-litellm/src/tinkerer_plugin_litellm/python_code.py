@@ -112,13 +112,41 @@ def recurses_unconditionally(node: ast.stmt) -> bool:
     return calls_itself and not any(isinstance(child, BRANCHES) for child in inner)
 
 
+def is_empty(node: ast.stmt) -> bool:
+    """A function whose body is only a docstring, ``pass`` or ``...``: a stub, not an implementation."""
+    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return False
+    return all(
+        isinstance(child, ast.Pass) or (isinstance(child, ast.Expr) and isinstance(child.value, ast.Constant))
+        for child in node.body
+    )
+
+
+def _docstring_kept(lines: list[str], node: ast.stmt, parent_lines: list[str], parent_node: ast.stmt) -> str:
+    """The source of ``node`` with ``parent_node``'s docstring put back when ``node`` dropped it."""
+    source = _source(lines, node)
+    body, parent_body = getattr(node, "body", []), getattr(parent_node, "body", [])
+    if not body or not parent_body or _is_docstring(body[0]) or not _is_docstring(parent_body[0]):
+        return source
+    if body[0].lineno == node.lineno:  # a one-line definition: nowhere to put it
+        return source
+    start = _span(node)[0]
+    docstring = _source(parent_lines, parent_body[0]).splitlines(keepends=True)
+    indent = " " * body[0].col_offset
+    docstring = [indent + line[parent_body[0].col_offset :] if line.strip() else line for line in docstring]
+    at = body[0].lineno - 1 - start
+    own = source.splitlines(keepends=True)
+    return "".join([*own[:at], *docstring, *own[at:]])
+
+
 def merge_definitions(parent: str, fragment: str, *, careful: bool = False) -> str | None:
     """``parent`` with the fragment's functions and classes put in place of the same-named ones.
 
     New definitions that the merged code uses go after the parent's last definition, new imports after its
     imports; the fragment's other top-level statements (example calls, asserts, prints) and unused new
     definitions are dropped. ``careful`` (for small models): a name defined twice takes its first definition,
-    and a definition that can only recurse forever keeps the parent's. None when either does not parse.
+    a definition that can only recurse forever or has an empty body keeps the parent's, and a rewrite that
+    dropped the parent's docstring gets it back. None when either does not parse.
     """
     parent_tree, fragment_tree = parse(parent), parse(fragment)
     if parent_tree is None or fragment_tree is None:
@@ -127,11 +155,12 @@ def merge_definitions(parent: str, fragment: str, *, careful: bool = False) -> s
     fragment_lines = fragment.splitlines(keepends=True)
     fragment_defs: dict[str, ast.stmt] = {}
     for node in fragment_tree.body:
-        if not isinstance(node, DEFINITIONS) or (careful and recurses_unconditionally(node)):
+        if not isinstance(node, DEFINITIONS) or (careful and (recurses_unconditionally(node) or is_empty(node))):
             continue
         if not careful or node.name not in fragment_defs:
             fragment_defs[node.name] = node
-    ours = set(defined_names(parent_tree))
+    parent_defs = {node.name: node for node in parent_tree.body if isinstance(node, DEFINITIONS)}
+    ours = set(parent_defs)
     used = _referenced(parent_tree).union(*(_referenced(fragment_defs[name]) for name in ours & set(fragment_defs)))
     while True:  # a new helper is kept when kept code uses it, transitively
         grown = used.union(*(_referenced(node) for name, node in fragment_defs.items() if name in used))
@@ -139,7 +168,11 @@ def merge_definitions(parent: str, fragment: str, *, careful: bool = False) -> s
             break
         used = grown
     new_defs = {
-        name: _source(fragment_lines, node) for name, node in fragment_defs.items() if name in ours or name in used
+        name: _docstring_kept(fragment_lines, node, parent_lines, parent_defs[name])
+        if careful and name in parent_defs
+        else _source(fragment_lines, node)
+        for name, node in fragment_defs.items()
+        if name in ours or name in used
     }
     existing_imports = {ast.dump(node) for node in parent_tree.body if isinstance(node, IMPORTS)}
     new_imports = [
