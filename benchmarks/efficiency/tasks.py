@@ -109,8 +109,9 @@ MINIMIZE = Task(
 MULTI_STEP = Task(
     name="multi_step",
     goal=(
-        "Fix the two functions in main.py: double(x) returns x times 2, and last(items) returns the last element "
-        "of the list. The score is the fraction of functions that are right."
+        "Fix the three functions in main.py: double(x) returns x times 2, last(items) returns the last element "
+        "of the list, and middle(items) returns the middle element of a list of odd length. The score is the "
+        "fraction of functions that are right."
     ),
     program=textwrap.dedent(
         '''\
@@ -122,6 +123,11 @@ MULTI_STEP = Task(
         def last(items):
             """Return the last element of the list."""
             return items[0]
+
+
+        def middle(items):
+            """Return the middle element of a list of odd length."""
+            return items[len(items) / 2]
         '''
     ),
     checks=textwrap.dedent(
@@ -130,6 +136,7 @@ MULTI_STEP = Task(
             groups = {
                 "double": [((3,), 6), ((0,), 0), ((-4,), -8)],
                 "last": [(([1, 2, 3],), 3), ((["a"],), "a"), (([5, 9],), 9)],
+                "middle": [(([1, 2, 3],), 2), (([7],), 7), (([4, 5, 6, 7, 8],), 6)],
             }
             right = 0
             for name, cases in groups.items():

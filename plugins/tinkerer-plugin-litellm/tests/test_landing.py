@@ -158,3 +158,5 @@ def test_a_small_models_stub_or_undocumented_rewrite_keeps_the_parents_contract(
     contents = land(reply)["main.py"]
     assert '    """Return x times 2."""\n    return x * 2\n' in contents  # the dropped docstring comes back
     assert "return items[0]" in contents  # an empty body is no implementation: the parent's stays
+    drifted = "```python\ndef double(x):\n    '''Return the last item.'''\n    return x * 2\n```"
+    assert '    """Return x times 2."""\n    return x * 2\n' in land(drifted)["main.py"]  # the contract stays

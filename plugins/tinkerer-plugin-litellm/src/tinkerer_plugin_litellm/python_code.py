@@ -123,10 +123,10 @@ def is_empty(node: ast.stmt) -> bool:
 
 
 def _docstring_kept(lines: list[str], node: ast.stmt, parent_lines: list[str], parent_node: ast.stmt) -> str:
-    """The source of ``node`` with ``parent_node``'s docstring put back when ``node`` dropped it."""
+    """The source of ``node`` with ``parent_node``'s docstring in place of its own (or of none)."""
     source = _source(lines, node)
     body, parent_body = getattr(node, "body", []), getattr(parent_node, "body", [])
-    if not body or not parent_body or _is_docstring(body[0]) or not _is_docstring(parent_body[0]):
+    if not body or not parent_body or not _is_docstring(parent_body[0]):
         return source
     if body[0].lineno == node.lineno:  # a one-line definition: nowhere to put it
         return source
@@ -134,9 +134,10 @@ def _docstring_kept(lines: list[str], node: ast.stmt, parent_lines: list[str], p
     docstring = _source(parent_lines, parent_body[0]).splitlines(keepends=True)
     indent = " " * body[0].col_offset
     docstring = [indent + line[parent_body[0].col_offset :] if line.strip() else line for line in docstring]
-    at = body[0].lineno - 1 - start
     own = source.splitlines(keepends=True)
-    return "".join([*own[:at], *docstring, *own[at:]])
+    at = body[0].lineno - 1 - start
+    after = (body[0].end_lineno or body[0].lineno) - start if _is_docstring(body[0]) else at
+    return "".join([*own[:at], *docstring, *own[after:]])
 
 
 def merge_definitions(parent: str, fragment: str, *, careful: bool = False) -> str | None:
@@ -145,8 +146,8 @@ def merge_definitions(parent: str, fragment: str, *, careful: bool = False) -> s
     New definitions that the merged code uses go after the parent's last definition, new imports after its
     imports; the fragment's other top-level statements (example calls, asserts, prints) and unused new
     definitions are dropped. ``careful`` (for small models): a name defined twice takes its first definition,
-    a definition that can only recurse forever or has an empty body keeps the parent's, and a rewrite that
-    dropped the parent's docstring gets it back. None when either does not parse.
+    a definition that can only recurse forever or has an empty body keeps the parent's, and a rewrite keeps
+    the parent's docstring (the contract: small models drop or drift it). None when either does not parse.
     """
     parent_tree, fragment_tree = parse(parent), parse(fragment)
     if parent_tree is None or fragment_tree is None:
