@@ -1,7 +1,7 @@
 """Search efficiency on a small model: Tinkerer and OpenEvolve, same model, same server, same LLM calls.
 
 Each task (``benchmarks/efficiency/tasks.py``: repair a function against asserts, minimize a numeric
-objective, fix two functions step by step) runs for a fixed budget of LLM calls and several seeds, on the
+objective, fix three functions step by step) runs for a fixed budget of LLM calls and several seeds, on the
 embedded SmolLM2-135M served by llama.cpp over OpenAI-compatible HTTP. Both systems call it through one
 counting proxy, and the same harness scores every program they write. Prints, per task and system: solve
 rate, mean best score by call 5/10/20/30, LLM calls made, distinct replies, wall time; then failures by cause.

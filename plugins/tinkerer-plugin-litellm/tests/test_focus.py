@@ -51,6 +51,10 @@ def test_the_function_the_failures_name_is_rewritten() -> None:
 def test_a_crash_names_its_function_through_the_traceback() -> None:
     crash = 'Traceback (most recent call last):\n  File "main.py", line 5, in double\nTypeError: bad operand\n'
     assert {focus.name for focus in focuses(crash)} == {"double"}
+    pytest_feedback = "1/3 tests passed; not passed: test_twice\nmain.py:5: in double\n    return x + 2\nE   TypeError"
+    chosen = focuses(pytest_feedback)
+    assert {focus.name for focus in chosen} == {"double"}
+    assert chosen[0].output == "main.py:5: in double\nE   TypeError"
 
 
 def test_a_stub_hides_the_body_and_keeps_decorators_signature_and_docstring() -> None:

@@ -129,7 +129,8 @@ class LLMEditAgent(CodingAgent):
         if not main_file.endswith(".py") or main_file not in files:
             return None
         rng = call_rng(request.seed, (*_salt(request, 0), "focus"))
-        return choose_focus(files[main_file], latest_output(request)[1], rng)
+        evidence = "\n".join(text for text in (latest_output(request)[1], request.parent_feedback) if text)
+        return choose_focus(files[main_file], evidence, rng)
 
     def _complete(self, llm: LLM, request: AgentRequest, history: list[dict[str, str]], call: int) -> Completion:
         """One call, with its own seed and temperature (a fixed seed repeats the same answer to the same prompt)."""

@@ -21,8 +21,9 @@ HIDDEN_BODY_SHARE = 0.5  # calls that show the signature and docstring only
 WHOLE_FILE_SHARE = 0.25  # calls that show the whole file when no failure names a function
 FAILURE_LINE = re.compile(r"fail|error|exception|assert|wrong|expected|got ", re.IGNORECASE)
 PASS_LINE = re.compile(r"\s*(pass|ok)\b|traceback \(most recent call last\)", re.IGNORECASE)
-FRAME_LINE = re.compile(r'^\s*File ".*", line \d+, in (\w+)')  # a traceback frame names its function
-EXCEPTION_LINE = re.compile(r"^\w*(Error|Exception|Exit|Interrupt)\b")
+# a traceback frame names its function: Python's ``File "x.py", line 3, in f``, pytest's ``x.py:3: in f``
+FRAME_LINE = re.compile(r'^\s*(?:File ".*", line \d+,|\S+\.py:\d+:) in (\w+)')
+EXCEPTION_LINE = re.compile(r"^(E\s|\w*(Error|Exception|Exit|Interrupt)\b)")  # pytest's detail lines start "E "
 OUTPUT_LINES_SHOWN = 12
 
 
@@ -39,7 +40,8 @@ class Focus:
 def choose_focus(code: str, output: str, rng: random.Random) -> Focus | None:
     """The function of ``code`` to rewrite next, or None for a whole-file call.
 
-    Functions that the failing lines of ``output`` name come first; with none named, a quarter of the calls
+    ``output``: what the last run printed or failed with, and the evaluator's feedback. Functions that its
+    failing lines or traceback frames name come first; with none named, a quarter of the calls
     go to the whole file (the fix may lie outside any function). None when ``code`` defines no function.
     """
     tree = parse(code)
