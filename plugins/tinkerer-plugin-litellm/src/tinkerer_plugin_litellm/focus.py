@@ -1,9 +1,9 @@
 """Function focus for small models: each call rewrites one function of the main file, seeing only it.
 
-Small models copy the code they are shown. Asked to fix a two-function file, SmolLM2-135M returned
-``double``'s bug (``return x + 2``) unchanged in 16 of 16 answers; shown that function alone with its
-failing checks it still did (0/16), but shown only its signature and docstring it wrote a right body in 13
-of 16. For ``last`` the opposite held: 7 of 16 right with its body shown, 3 of 16 from the stub. So each
+Small models copy the code they are shown. Asked to fix a two-function file, SmolLM2-135M never fixed
+``double`` (``return x + 2``; 0 of 12 answers), nor when shown that function alone with its failing checks
+(0 of 16), but shown only its signature and docstring it wrote a right body in 13 of 16. For ``last`` the
+opposite held: 7 of 16 right with its body shown, 3 of 16 from the stub. So each
 focused call picks one function (one the last run's failures name, when any do) and shows it either whole
 or with its body hidden, half and half; the answer is merged back into the file by name.
 """
@@ -15,7 +15,7 @@ import random
 import re
 from dataclasses import dataclass
 
-from tinkerer_plugin_litellm.python_code import parse
+from tinkerer_plugin_litellm.python_code import is_docstring, parse, span
 
 HIDDEN_BODY_SHARE = 0.5  # calls that show the signature and docstring only
 WHOLE_FILE_SHARE = 0.25  # calls that show the whole file when no failure names a function
@@ -71,21 +71,16 @@ def _mentions(line: str, name: str) -> bool:
     return re.search(rf"\b{re.escape(name)}\b", line) is not None
 
 
-def _first_line(node: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
-    """The 0-based line where the definition starts, decorators included."""
-    return min([node.lineno, *(decorator.lineno for decorator in node.decorator_list)]) - 1
-
-
 def _source(lines: list[str], node: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
-    return "\n".join(lines[_first_line(node) : node.end_lineno or node.lineno])
+    start, end = span(node)
+    return "\n".join(lines[start:end])
 
 
 def _stub(lines: list[str], node: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
     """The function's decorators, signature and docstring, without its body."""
     first = node.body[0]
-    has_docstring = isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
-    has_docstring = has_docstring and isinstance(first.value.value, str)  # type: ignore[union-attr]
-    end = (first.end_lineno or first.lineno) if has_docstring else first.lineno - 1
-    if not has_docstring and first.lineno == node.lineno:  # a one-line ``def f(x): return x``
+    if is_docstring(first):
+        return "\n".join(lines[span(node)[0] : first.end_lineno or first.lineno])
+    if first.lineno == node.lineno:  # a one-line ``def f(x): return x``
         return lines[node.lineno - 1][: first.col_offset].rstrip()
-    return "\n".join(lines[_first_line(node) : end])
+    return "\n".join(lines[span(node)[0] : first.lineno - 1])

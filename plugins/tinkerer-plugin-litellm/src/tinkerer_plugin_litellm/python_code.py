@@ -41,12 +41,13 @@ def _without_docstrings(tree: ast.Module) -> ast.Module:
     """``tree`` with the docstrings of the module, its functions and classes removed (in place)."""
     for node in ast.walk(tree):
         body = getattr(node, "body", None)
-        if isinstance(node, (ast.Module, *DEFINITIONS)) and body and _is_docstring(body[0]):
+        if isinstance(node, (ast.Module, *DEFINITIONS)) and body and is_docstring(body[0]):
             node.body = body[1:] or [ast.Pass()]
     return tree
 
 
-def _is_docstring(node: ast.stmt) -> bool:
+def is_docstring(node: ast.stmt) -> bool:
+    """A bare string statement: the docstring, when it comes first in a body."""
     return isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
 
 
@@ -81,7 +82,7 @@ def is_fragment(parent: ast.Module, candidate: ast.Module) -> bool:
     return bool(ours & theirs) and not ours <= theirs
 
 
-def _span(node: ast.stmt) -> tuple[int, int]:
+def span(node: ast.stmt) -> tuple[int, int]:
     """The 0-based line range of a statement, decorators included."""
     decorators = getattr(node, "decorator_list", [])
     start = min([node.lineno, *(decorator.lineno for decorator in decorators)]) - 1
@@ -89,7 +90,7 @@ def _span(node: ast.stmt) -> tuple[int, int]:
 
 
 def _source(lines: list[str], node: ast.stmt) -> str:
-    start, end = _span(node)
+    start, end = span(node)
     return "".join(lines[start:end]).rstrip("\n") + "\n"
 
 
@@ -126,17 +127,17 @@ def _docstring_kept(lines: list[str], node: ast.stmt, parent_lines: list[str], p
     """The source of ``node`` with ``parent_node``'s docstring in place of its own (or of none)."""
     source = _source(lines, node)
     body, parent_body = getattr(node, "body", []), getattr(parent_node, "body", [])
-    if not body or not parent_body or not _is_docstring(parent_body[0]):
+    if not body or not parent_body or not is_docstring(parent_body[0]):
         return source
     if body[0].lineno == node.lineno:  # a one-line definition: nowhere to put it
         return source
-    start = _span(node)[0]
+    start = span(node)[0]
     docstring = _source(parent_lines, parent_body[0]).splitlines(keepends=True)
     indent = " " * body[0].col_offset
     docstring = [indent + line[parent_body[0].col_offset :] if line.strip() else line for line in docstring]
     own = source.splitlines(keepends=True)
     at = body[0].lineno - 1 - start
-    after = (body[0].end_lineno or body[0].lineno) - start if _is_docstring(body[0]) else at
+    after = (body[0].end_lineno or body[0].lineno) - start if is_docstring(body[0]) else at
     return "".join([*own[:at], *docstring, *own[after:]])
 
 
@@ -186,7 +187,7 @@ def merge_definitions(parent: str, fragment: str, *, careful: bool = False) -> s
     last_def_end = 0
     last_import_end = 0
     for node in parent_tree.body:
-        start, end = _span(node)
+        start, end = span(node)
         if isinstance(node, IMPORTS):
             last_import_end = end
         if isinstance(node, DEFINITIONS):
