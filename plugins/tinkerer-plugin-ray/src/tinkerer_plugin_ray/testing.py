@@ -8,11 +8,8 @@ head there. ``StepsAgent`` is a scripted coding agent importable on the workers.
 
 from __future__ import annotations
 
-import ctypes
 import os
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -26,36 +23,28 @@ import chz
 
 from tinkerer_core.components import AgentRequest, AgentResult, CodingAgent
 from tinkerer_core.hookspecs import hookimpl
+from tinkerer_core.isolation import (
+    PRIVATE_NETNS,
+    die_with_parent,
+    in_private_namespace,
+    namespace_unavailable,
+    wait_for_port,
+)
 
-ISOLATED = "TINKERER_PRIVATE_NETNS"  # "1" in a process that run_isolated started
 GCS_PORT, CLIENT_PORT = 6379, 10001  # the namespace is private: fixed ports are free
+# a network namespace and a pid namespace: every process of it dies with it
+UNSHARE_FLAGS = ("--net", "--pid", "--fork", "--kill-child", "--mount-proc")
 
 
 def isolation_unavailable() -> str | None:
     """Why a private network and pid namespace cannot be made here, or None when it can."""
-    if shutil.which("unshare") is None or shutil.which("ip") is None:
-        return "needs unshare and ip (util-linux, iproute2) to make a private network namespace"
-    probe = subprocess.run(["unshare", "--net", "--pid", "--fork", "true"], capture_output=True, text=True)
-    if probe.returncode != 0:
-        return f"cannot create a private network namespace here (root needed): {probe.stderr.strip()}"
-    return None
+    return namespace_unavailable(("--net", "--pid", "--fork"))
 
 
 def run_isolated(argv: Sequence[str], timeout_s: float = 600.0, cwd: Path | None = None) -> subprocess.CompletedProcess:
     """Run ``argv`` in a fresh network namespace (only loopback, up) and pid namespace; its output is captured."""
-    inner = " ".join(f"'{part}'" for part in argv)
-    command = [
-        "unshare",
-        "--net",
-        "--pid",
-        "--fork",
-        "--kill-child",
-        "--mount-proc",
-        "sh",
-        "-c",
-        f"ip link set lo up && exec {inner}",
-    ]
-    env = {**os.environ, ISOLATED: "1", "RAY_USAGE_STATS_ENABLED": "0"}
+    command = in_private_namespace(argv, UNSHARE_FLAGS)
+    env = {**os.environ, PRIVATE_NETNS: "1", "RAY_USAGE_STATS_ENABLED": "0"}
     env.pop("RAY_ADDRESS", None)
     return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout_s)
 
@@ -75,23 +64,6 @@ def run_pytest_isolated(module: Path, timeout_s: float = 600.0) -> subprocess.Co
 
 def _text(value: bytes | str | None) -> str:
     return value.decode(errors="replace") if isinstance(value, bytes) else value or ""
-
-
-def _die_with_parent() -> None:
-    ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-
-
-def _wait_for_port(port: int, process: subprocess.Popen, deadline: float, log: Path) -> None:
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(
-                    f"Ray did not open port {port}:\n{log.read_text(errors='replace')[-3000:]}"
-                ) from None
-            time.sleep(0.1)
 
 
 READY_PROBE = (
@@ -118,7 +90,7 @@ class RayCluster:
 @contextmanager
 def ray_head(num_cpus: int = 2, timeout_s: float = 60.0) -> Iterator[RayCluster]:
     """A Ray head on 127.0.0.1 with ``num_cpus`` CPUs; yields its addresses and stops it afterwards."""
-    if os.environ.get(ISOLATED) != "1":
+    if os.environ.get(PRIVATE_NETNS) != "1":
         raise RuntimeError("a test Ray cluster also binds the host's address: start it only inside run_isolated")
     ray = Path(sys.executable).parent / "ray"
     with tempfile.TemporaryDirectory(prefix="tray-", dir="/tmp") as temp_dir:
@@ -128,11 +100,11 @@ def ray_head(num_cpus: int = 2, timeout_s: float = 60.0) -> Iterator[RayCluster]
         command += ["--include-dashboard=false", "--disable-usage-stats", f"--temp-dir={temp_dir}"]
         env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
         with open(log, "wb") as out:
-            head = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env, preexec_fn=_die_with_parent)
+            head = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env, preexec_fn=die_with_parent)
         try:
             deadline = time.monotonic() + timeout_s
-            _wait_for_port(GCS_PORT, head, deadline, log)
-            _wait_for_port(CLIENT_PORT, head, deadline, log)
+            wait_for_port(GCS_PORT, head, deadline, log, "the Ray head")
+            wait_for_port(CLIENT_PORT, head, deadline, log, "the Ray head")
             _wait_until_a_task_runs(deadline)
             yield RayCluster(client=f"ray://127.0.0.1:{CLIENT_PORT}", gcs=f"127.0.0.1:{GCS_PORT}")
         finally:
