@@ -157,6 +157,11 @@ def models_of(llm: LLM) -> list[str]:
     return [model for model, _ in llm.config.ensemble] or [llm.config.model]
 
 
+def uses_small_model(llm: LLM) -> bool:
+    """Whether any model the gateway may call is small (``is_small_model``): then all calls are kept simple."""
+    return any(is_small_model(model) for model in models_of(llm))
+
+
 _FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.DOTALL)
 
 

@@ -10,9 +10,8 @@ import pytest
 
 from tinkerer_core.components import AgentRequest, AgentResult, CodingAgent
 from tinkerer_core.errors import ConfigError, MissingPluginError
-from tinkerer_core.llm import LLMConfig, LLMLedger
+from tinkerer_core.llm import LLMConfig, LLMLedger, is_small_model, models_of, uses_small_model
 from tinkerer_core.plugins import get_manager
-from tinkerer_plugin_litellm.agent import is_small_model, models_of
 from tinkerer_plugin_litellm.gateway import LiteLLMGateway
 
 if TYPE_CHECKING:
@@ -166,4 +165,6 @@ def test_small_and_local_models_get_whole_files() -> None:
     assert is_small_model("local/smollm2-135m") and is_small_model("ollama/gemma3:270m")
     assert not is_small_model("openai/gpt-4o-mini")
     ensemble = LLMConfig(ensemble=(("openai/gpt-4o", 1.0), ("local/smollm2-135m", 1.0)))
-    assert models_of(LiteLLMGateway(ensemble, LLMLedger())) == ["openai/gpt-4o", "local/smollm2-135m"]
+    gateway = LiteLLMGateway(ensemble, LLMLedger())
+    assert models_of(gateway) == ["openai/gpt-4o", "local/smollm2-135m"]
+    assert uses_small_model(gateway)  # one small model in the ensemble keeps every call simple

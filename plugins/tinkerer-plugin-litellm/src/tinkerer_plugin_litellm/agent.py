@@ -8,7 +8,7 @@ import chz
 
 from tinkerer_core.components import AgentRequest, AgentResult, CodingAgent
 from tinkerer_core.errors import ConfigError, MissingPluginError
-from tinkerer_core.llm import LLM, Completion, is_small_model, models_of
+from tinkerer_core.llm import LLM, Completion, models_of, uses_small_model
 from tinkerer_core.prompts import estimate_tokens, latest_output
 from tinkerer_plugin_litellm import prompts
 from tinkerer_plugin_litellm.budget import prompt_budget
@@ -25,7 +25,7 @@ FOCUSES = (AUTO, "function", "file")
 UDIFF_MODELS = ("gpt-4-turbo", "gpt-4-1106", "gpt-4-0125")  # models that follow unified diffs best (aider's table)
 PURPOSE = "agent:llm_edit"
 
-__all__ = ["EDIT_FORMATS", "LLMEditAgent", "is_small_model", "models_of"]
+__all__ = ["EDIT_FORMATS", "LLMEditAgent"]
 
 
 @chz.chz
@@ -85,7 +85,7 @@ class LLMEditAgent(CodingAgent):
             )
         main_file = self.main_file or next(iter(request.focus_files), "main.py")
         files = self._current_files(request, main_file)
-        small = any(is_small_model(model) for model in models_of(llm))
+        small = uses_small_model(llm)
         focus = self._focus(request, files, main_file, small)
         edit_format = WHOLE if focus else self._edit_format(llm, files, small)
         system = prompts.system_prompt(edit_format, main_file, small)

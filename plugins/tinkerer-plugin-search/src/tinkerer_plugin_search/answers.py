@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from tinkerer_core.components import SearchState
 from tinkerer_core.errors import TinkererError
-from tinkerer_core.llm import LLM, Messages, is_small_model, models_of
+from tinkerer_core.llm import LLM, Messages, uses_small_model
 from tinkerer_plugin_search.prompts import EFFORT
 
 T = TypeVar("T")
@@ -123,7 +123,7 @@ def idea_llm(llm: LLM | None, source: str) -> LLM | None:
     """The LLM to ask for ideas under ``source``, or None for heuristic ideas."""
     if llm is None or source == "heuristic":
         return None
-    if source == "auto" and any(is_small_model(model) for model in models_of(llm)):
+    if source == "auto" and uses_small_model(llm):
         return None
     return llm
 
