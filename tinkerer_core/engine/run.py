@@ -225,9 +225,12 @@ class EvolveRun:
         self.hooks.tinkerer_experiment_started(run_dir=str(self.run_dir), experiment=experiment)
         running[session.submit(task)] = experiment.id
 
+    def _parent(self, experiment: Experiment) -> Experiment | None:
+        return self.experiments.get(experiment.parent_id) if experiment.parent_id is not None else None
+
     def _task(self, experiment: Experiment) -> ExperimentTask:
-        parent = self.experiments.get(experiment.parent_id) if experiment.parent_id is not None else None
-        start_commit = self._start_commit(experiment)
+        parent = self._parent(experiment)
+        start_commit = self._start_commit(parent)
         workspace = self.workspaces.checkout(experiment.id, start_commit)
         return ExperimentTask(
             experiment_id=experiment.id,
@@ -248,17 +251,18 @@ class EvolveRun:
         while node is not None and len(errors) < MAX_BRANCH_ERRORS:
             if node.failed:
                 errors.append(node.error or (node.result.output_tail(500) if node.result else "failed"))
-            node = self.experiments.get(node.parent_id) if node.parent_id is not None else None
+            node = self._parent(node)
         return tuple(reversed(errors))
 
-    def _start_commit(self, experiment: Experiment) -> str:
-        """Where an experiment starts: its parent's commit, or the base when the parent committed nothing."""
-        parent = self.experiments.get(experiment.parent_id) if experiment.parent_id is not None else None
+    def _start_commit(self, parent: Experiment | None) -> str:
+        """Where a child of ``parent`` starts: the parent's commit, or the base when it committed nothing."""
         return parent.commit if parent and parent.commit else self.base_commit
 
     def _finish(self, experiment_id: int, outcome: ExperimentOutcome) -> None:
         experiment = self.experiments[experiment_id]
-        diff = self.workspaces.diff(self._start_commit(experiment), outcome.commit) if outcome.commit else ""
+        diff = (
+            self.workspaces.diff(self._start_commit(self._parent(experiment)), outcome.commit) if outcome.commit else ""
+        )
         for purpose, completion in outcome.llm_calls:
             self.store.record_llm_call(purpose, completion, experiment_id)
         for kind, data in outcome.events:
@@ -343,7 +347,7 @@ class EvolveRun:
             node: Experiment | None = best
             while node is not None:
                 lineage.append(node.id)
-                node = self.experiments.get(node.parent_id) if node.parent_id is not None else None
+                node = self._parent(node)
         solution = Solution(
             goal=self.config.goal,
             path=output_path.resolve(),
