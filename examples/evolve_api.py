@@ -18,6 +18,7 @@ import os
 from pathlib import Path
 
 from tinkerer_core import Tinkerer
+from tinkerer_core.formatting import format_cost
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_MODEL = "local/smollm2-135m"
@@ -67,7 +68,7 @@ def main() -> None:
     print(f"solution: {solution.path}")
     print(f"lineage: {' -> '.join(f'#{i}' for i in solution.lineage)}")
     print(f"stopped: {solution.stop_reason}")
-    print(f"cost: ${solution.cost:.6f}; run directory: {solution.run_dir}")
+    print(f"cost: {format_cost(solution.cost)}; run directory: {solution.run_dir}")
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ from typing import Any
 
 from tinkerer_core import __version__
 from tinkerer_core.errors import ConfigError, MissingPluginError, TinkererError
+from tinkerer_core.formatting import format_cost
 from tinkerer_core.kinds import KINDS, kind_named
 from tinkerer_core.plugins import get_manager
 from tinkerer_core.types import DeployStrategy
@@ -157,7 +158,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
     for row in rows:
         best = "-" if row["best_score"] is None else f"{row['best_score']:.6g}"
         print(
-            f"{row['run_dir']}  {row['status']:<11} best={best:<10} experiments={row['experiments']:<4} cost=${row['cost']:.4f}"
+            f"{row['run_dir']}  {row['status']:<11} best={best:<10} experiments={row['experiments']:<4} cost={format_cost(row['cost'])}"
         )
     return 0
 

@@ -25,6 +25,13 @@ def test_cost_limit_stops_at_max_cost(create, make_state) -> None:
     assert condition.check(make_state([0.1], total_cost=5.2)) == StopDecision(True, "cost $5.20 reached max_cost $5.00")
 
 
+def test_a_sub_cent_budget_reads_with_the_digits_it_needs(create, make_state) -> None:
+    condition = create("cost_limit", max_cost=0.005)
+    assert not condition.check(make_state([0.1], total_cost=0.0042)).stop
+    stopped = condition.check(make_state([0.1], total_cost=0.0051))
+    assert stopped == StopDecision(True, "cost $0.0051 reached max_cost $0.0050")
+
+
 def test_time_limit_stops_at_max_seconds(create, make_state) -> None:
     condition = create("time_limit", max_seconds=3600)
     assert not condition.check(make_state([0.1], elapsed_s=3599.9)).stop

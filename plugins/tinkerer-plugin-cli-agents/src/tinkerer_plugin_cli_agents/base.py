@@ -13,6 +13,7 @@ import chz
 
 from tinkerer_core.components import AgentRequest, AgentResult, CodingAgent
 from tinkerer_core.errors import ConfigError, MissingPluginError
+from tinkerer_core.formatting import format_cost
 from tinkerer_core.secrets import redact, scrubbed_environment
 from tinkerer_core.workspace_files import changed_files, snapshot
 from tinkerer_plugin_cli_agents.process import ProcessOutcome, run_streaming
@@ -143,7 +144,7 @@ class CLIAgent(CodingAgent):
         how = "timed out" if outcome.timed_out else f"exit code {outcome.exit_code}"
         return (
             f"{how} after {outcome.duration_s:.1f} s; {stream.events} events, {stream.tool_calls} tool calls, "
-            f"cost ${stream.cost:.4f}, {stream.prompt_tokens} prompt + {stream.completion_tokens} completion tokens"
+            f"cost {format_cost(stream.cost)}, {stream.prompt_tokens} prompt + {stream.completion_tokens} completion tokens"
         )
 
 

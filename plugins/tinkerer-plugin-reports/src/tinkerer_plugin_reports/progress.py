@@ -17,6 +17,7 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
+from tinkerer_core.formatting import format_cost
 from tinkerer_core.hookspecs import hookimpl
 from tinkerer_core.types import Direction, Experiment
 
@@ -143,7 +144,7 @@ class ProgressReporter:
 
     def _totals(self, run: _RunProgress) -> str:
         budget = f"/{run.max_iterations}" if run.max_iterations else ""
-        return f"{run.finished}{budget} done · cost ${run.cost:.4f} · {time.monotonic() - run.started:.1f} s"
+        return f"{run.finished}{budget} done · cost {format_cost(run.cost)} · {time.monotonic() - run.started:.1f} s"
 
     def _render(self, run: _RunProgress, ended: str = "") -> Group:
         best = _score(run.best) + (f" (#{run.best_id})" if run.best_id is not None else "")

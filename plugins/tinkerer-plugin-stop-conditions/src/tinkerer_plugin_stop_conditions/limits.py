@@ -5,6 +5,7 @@ from __future__ import annotations
 import chz
 
 from tinkerer_core.components import RunState, StopCondition, StopDecision
+from tinkerer_core.formatting import format_cost
 from tinkerer_plugin_stop_conditions.validation import at_least, positive
 
 
@@ -40,7 +41,7 @@ class CostLimit(StopCondition):
     max_cost: float = chz.field(validator=positive(), doc="dollars to spend before stopping")
 
     def check(self, state: RunState) -> StopDecision:
-        reason = f"cost ${state.total_cost:.2f} reached max_cost ${self.max_cost:.2f}"
+        reason = f"cost {format_cost(state.total_cost)} reached max_cost {format_cost(self.max_cost)}"
         return _reached(state.total_cost, self.max_cost, reason)
 
 
