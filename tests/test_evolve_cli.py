@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from tinkerer_core.engine.store import RunStore
 from tinkerer_core.types import ExperimentStatus
 
@@ -60,50 +62,131 @@ def test_minimized_metric_end_to_end_with_overrides(tmp_path: Path) -> None:
     assert rows[0]["experiments"] == 2
 
 
-def test_resume_after_sigkill_keeps_finished_experiments_and_redoes_the_interrupted_one(tmp_path: Path) -> None:
+HANG_ONCE = (
+    "import os, subprocess, time\n"
+    "if not os.path.exists({marker!r}):\n"
+    "    subprocess.Popen(['sleep', '303'], start_new_session=True)\n"  # a child in a session of its own
+    "    open({marker!r}, 'w').write(str(os.getpid()))\n"
+    "    time.sleep(120)\n"
+    "print('SCORE: 3')"
+)
+
+
+def _start_and_wait_for_the_hang(tmp_path: Path, *overrides: str) -> tuple[subprocess.Popen[bytes], Path, Path]:
+    """``tinkerer evolve`` whose third experiment hangs (once): returns the process, the run dir and the marker."""
     marker = tmp_path / "third-started"
-    steps = (
-        "print('SCORE: 1')",
-        "print('SCORE: 2')",
-        f"import os, time\nif not os.path.exists({str(marker)!r}):\n    open({str(marker)!r}, 'w').close()\n    time.sleep(120)\nprint('SCORE: 3')",
-        "print('SCORE: 4')",
-    )
+    steps = ("print('SCORE: 1')", "print('SCORE: 2')", HANG_ONCE.format(marker=str(marker)), "print('SCORE: 4')")
     config = write_step_config(tmp_path / "config.py", steps, max_iterations=4)
-    args = ["evolve", str(config), "evaluator=regex_pattern", "search=linear_search", "run_dir=runs/r", *SCRIPTED_LLM]
+    args = ["evolve", str(config), "evaluator=regex_pattern", "search=linear_search", "run_dir=runs/r", *overrides]
     process = subprocess.Popen(
-        [sys.executable, "-m", "tinkerer_core.cli", *args], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        [sys.executable, "-m", "tinkerer_core.cli", *args, *SCRIPTED_LLM],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
     deadline = time.monotonic() + 60
-    while not marker.exists() and time.monotonic() < deadline:
+    while not (marker.exists() and marker.read_text()) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert marker.exists(), process.communicate()
-    process.send_signal(signal.SIGKILL)
-    process.wait()
+    return process, tmp_path / "runs" / "r", marker
 
-    run_dir = tmp_path / "runs" / "r"
-    store = RunStore(run_dir)
-    before = {e.id: e for e in store.experiments()}
-    assert before[3].status is ExperimentStatus.RUNNING
-    leftover = int((run_dir / "pids" / "exp-3.pid").read_text())
-    assert _alive(leftover)  # the killed engine's solution still sleeps
 
+def _wait_until_gone(pids: list[int], seconds: float = 15) -> None:
+    deadline = time.monotonic() + seconds
+    while any(_alive(pid) for pid in pids):
+        assert time.monotonic() < deadline, f"still running: {[pid for pid in pids if _alive(pid)]}"
+        time.sleep(0.05)
+
+
+def _tree_under(run_dir: Path) -> list[int]:
+    """Every process whose working directory lies in the run directory (solutions, their children, workers')."""
+    found = []
+    for name in os.listdir("/proc"):
+        try:
+            if name.isdigit() and os.readlink(f"/proc/{name}/cwd").startswith(str(run_dir)):
+                found.append(int(name))
+        except OSError:
+            continue
+    return found
+
+
+def _resume_and_check(tmp_path: Path, run_dir: Path, before: dict[int, object]) -> RunStore:
     completed = tinkerer("resume", str(run_dir), cwd=tmp_path)
     assert completed.returncode == 0, completed.stderr
-    assert not _alive(leftover)
+    store = RunStore(run_dir)
     after = {e.id: e for e in store.experiments()}
     assert sorted(after) == [1, 2, 3, 4]
     for finished in (1, 2):
         assert after[finished].finished_at == before[finished].finished_at  # not re-run
-    assert after[3].score == 3
-    assert after[4].score == 4
+    assert [after[i].score for i in (1, 2, 3, 4)] == [1, 2, 3, 4]
     assert "best score: 4" in completed.stdout
-    assert [e["kind"] for e in store.events() if e["kind"].startswith(("run_", "experiment_redone", "leftover"))] == [
-        "run_started",
-        "run_resumed",
-        "leftover_killed",
-        "experiment_redone",
-        "run_finished",
-    ]
+    return store
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_kill_9_takes_every_process_of_the_run_down_and_resume_redoes_only_the_interrupted(
+    tmp_path: Path, workers: int
+) -> None:
+    process, run_dir, marker = _start_and_wait_for_the_hang(tmp_path, f"workers={workers}")
+    tree = [*_tree_under(run_dir), int(marker.read_text())]
+    workers_pids = [int(pid) for pid in _children(process.pid)]
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    _wait_until_gone(tree + workers_pids)
+    assert not any("303" in _cmdline(pid) for pid in _all_pids())
+
+    store = RunStore(run_dir)
+    before = {e.id: e for e in store.experiments()}
+    assert before[3].status is ExperimentStatus.RUNNING  # the engine died before it could say otherwise
+    _resume_and_check(tmp_path, run_dir, before)
+    events = [e for e in store.events() if e["kind"].startswith(("run_", "experiment_redone", "leftover"))]
+    assert [e["kind"] for e in events if e["kind"].startswith("run_")] == ["run_started", "run_resumed", "run_finished"]
+    redone = [e["experiment_id"] for e in events if e["kind"] == "experiment_redone"]
+    assert 3 in redone and set(redone) <= {3, 4}  # what ran when the engine died; nothing was left to kill
+
+
+@pytest.mark.parametrize("how", ["SIGTERM", "SIGHUP", "SIGINT"])
+def test_a_stop_signal_ends_the_run_as_interrupted_with_nothing_left_running(tmp_path: Path, how: str) -> None:
+    process, run_dir, marker = _start_and_wait_for_the_hang(tmp_path, "workers=2")
+    tree = [*_tree_under(run_dir), int(marker.read_text())]
+    process.send_signal(getattr(signal, how))
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 128 + getattr(signal, how)
+    assert f"interrupted: resume with `tinkerer resume {run_dir.resolve()}`" in stderr.decode()
+    assert "Traceback" not in stderr.decode()
+    _wait_until_gone(tree, seconds=5)
+    store = RunStore(run_dir)
+    assert store.meta()["status"] == "interrupted"
+    before = {e.id: e for e in store.experiments()}
+    assert before[3].status is ExperimentStatus.INTERRUPTED
+    _resume_and_check(tmp_path, run_dir, before)
+
+
+def test_a_second_engine_on_the_same_run_is_refused(tmp_path: Path) -> None:
+    process, run_dir, _ = _start_and_wait_for_the_hang(tmp_path)
+    try:
+        second = tinkerer("resume", str(run_dir), cwd=tmp_path)
+        assert second.returncode == 2
+        assert f"is being run by process {process.pid}" in second.stderr
+        assert RunStore(run_dir).meta()["status"] == "running"
+    finally:
+        process.kill()
+        process.wait()
+
+
+def _children(pid: int) -> list[str]:
+    return Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+
+
+def _all_pids() -> list[int]:
+    return [int(name) for name in os.listdir("/proc") if name.isdigit()]
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
 
 
 def test_config_errors_are_one_line_messages(tmp_path: Path) -> None:

@@ -7,10 +7,7 @@ from __future__ import annotations
 
 import io
 import os
-import subprocess
-import sys
 import tarfile
-import time
 from pathlib import Path
 
 import pytest
@@ -19,7 +16,7 @@ from tinkerer_core import Tinkerer
 from tinkerer_core.config import make_config
 from tinkerer_core.engine.config import EvolveConfig
 from tinkerer_core.engine.local import LocalExecutor
-from tinkerer_core.engine.runner import Limits, commands_run_by, run_command, run_here
+from tinkerer_core.engine.runner import Limits, commands_run_by, run_command
 from tinkerer_core.engine.shipping import (
     Changes,
     RecordingWorkspaces,
@@ -92,35 +89,6 @@ def test_commands_run_by_hands_this_threads_commands_to_another_runner(tmp_path:
         assert run_command("python -c 'print(1)'", tmp_path, Limits(), dict(os.environ)).output == "ran elsewhere"
     assert run_command("python -c 'print(1)'", tmp_path, Limits(), dict(os.environ)).output.strip() == "1"
     assert calls == ["python -c 'print(1)'"]
-
-
-DYING_CALLER = """
-import os, sys
-from pathlib import Path
-from tinkerer_core.engine.runner import Limits, run_here
-run_here(sys.argv[1], Path(sys.argv[2]), Limits(timeout_s=60), dict(os.environ), die_with_parent=True)
-"""
-
-
-def test_die_with_parent_takes_the_program_down_with_its_caller(tmp_path: Path) -> None:
-    pid_file = tmp_path / "child.pid"
-    command = f"python -c \"import os, time; open('{pid_file}', 'w').write(str(os.getpid())); time.sleep(60)\""
-    caller = subprocess.Popen([sys.executable, "-c", DYING_CALLER, command, str(tmp_path)])
-    deadline = time.monotonic() + 20
-    while not (pid_file.exists() and pid_file.read_text()):
-        assert time.monotonic() < deadline, "the program never started"
-        time.sleep(0.05)
-    child = int(pid_file.read_text())
-    caller.kill()
-    caller.wait()
-    while Path(f"/proc/{child}").exists() and Path(f"/proc/{child}/stat").read_text().split()[2] != "Z":
-        assert time.monotonic() < deadline + 10, "the program outlived its caller"
-        time.sleep(0.05)
-
-
-def test_run_here_without_die_with_parent_is_the_local_runner(tmp_path: Path) -> None:
-    result = run_here("python -c 'print(42)'", tmp_path, Limits(timeout_s=30), dict(os.environ))
-    assert result.ok and result.output.strip() == "42"
 
 
 # --- shipping ------------------------------------------------------------------------------

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from tinkerer_core.engine.runner import Limits, kill_leftover, run_command
+from tinkerer_core.processes import is_running, record_process, supervised
 
 
 def _run(workspace: Path, code: str, **limits: object):
@@ -55,30 +61,85 @@ def test_output_keeps_head_and_tail(tmp_path: Path) -> None:
     assert len(result.output) < 400
 
 
-def test_missing_program_is_a_result_not_an_exception(tmp_path: Path) -> None:
-    result = run_command("no-such-program-xyz", tmp_path, Limits(), os.environ)
-    assert result.exit_code is None
-    assert "could not start" in result.output
+DAEMON = """
+import os, subprocess, sys, time
+if os.fork() == 0:  # a daemon: double fork, new session, still holding our stdout
+    os.setsid()
+    if os.fork() == 0:
+        open('daemon.pid', 'w').write(str(os.getpid()))
+        time.sleep(300)
+    os._exit(0)
+subprocess.Popen(['sleep', '302'], start_new_session=True)
+while not os.path.exists('daemon.pid'):
+    time.sleep(0.01)
+print('SCORE: 1', flush=True)
+"""
 
 
-def test_kill_leftover_only_kills_a_process_running_in_the_workspace(tmp_path: Path) -> None:
-    import subprocess
+def test_a_daemon_that_holds_stdout_ends_with_the_program_at_once(tmp_path: Path) -> None:
+    started = time.monotonic()
+    result = _run(tmp_path, DAEMON, timeout_s=60)
+    assert result.ok and "SCORE: 1" in result.output
+    assert time.monotonic() - started < 10  # was the timeout plus 5 s: the daemon kept the pipe open
+    assert not is_running(int((tmp_path / "daemon.pid").read_text()))
+    assert not any("302" in _cmdline(pid) for pid in _pids())
 
-    elsewhere = subprocess.Popen(["sleep", "30"], cwd="/", start_new_session=True)
-    inside = subprocess.Popen(["sleep", "30"], cwd=tmp_path, start_new_session=True)
+
+DYING_CALLER = """
+import os, sys
+from pathlib import Path
+from tinkerer_core.engine.runner import Limits, run_here
+run_here("python main.py", Path(sys.argv[1]), Limits(timeout_s=60), dict(os.environ))
+"""
+
+
+@pytest.mark.parametrize("how", ["SIGKILL", "SIGTERM", "SIGINT"])
+def test_the_whole_tree_dies_with_its_caller_however_the_caller_ends(tmp_path: Path, how: str) -> None:
+    (tmp_path / "main.py").write_text(DAEMON.replace("print('SCORE: 1', flush=True)", "time.sleep(300)"))
+    caller = subprocess.Popen([sys.executable, "-c", DYING_CALLER, str(tmp_path)])
+    daemon_pid = tmp_path / "daemon.pid"
+    deadline = time.monotonic() + 30
+    while not (daemon_pid.exists() and daemon_pid.read_text()):
+        assert time.monotonic() < deadline, "the program never started"
+        time.sleep(0.05)
+    tree = [int(daemon_pid.read_text()), *(pid for pid in _pids() if str(tmp_path) in _cwd(pid))]
+    caller.send_signal(getattr(signal, how))
+    caller.wait(timeout=30)
+    while any(is_running(pid) for pid in tree):
+        assert time.monotonic() < deadline, f"outlived the caller: {[_cmdline(p) for p in tree if is_running(p)]}"
+        time.sleep(0.05)
+
+
+def test_kill_leftover_ends_the_recorded_tree_and_never_a_recycled_pid(tmp_path: Path) -> None:
+    pid_file = tmp_path / "exp-1.pid"
+    unrelated = subprocess.Popen(["sleep", "30"], start_new_session=True)
+    supervised_sleep = subprocess.Popen(supervised(["sleep", "31"]), start_new_session=True)
     try:
-        pid_file = tmp_path / "pid"
-        pid_file.write_text(str(elsewhere.pid))
-        assert not kill_leftover(pid_file, tmp_path)
-        assert elsewhere.poll() is None
-        pid_file.write_text(str(inside.pid))
-        assert kill_leftover(pid_file, tmp_path)
-        assert inside.wait(timeout=5) != 0
-        assert not pid_file.exists()
+        pid_file.write_text(f"{unrelated.pid} 12345\n")  # the pid a killed run recorded, now someone else's
+        assert not kill_leftover(pid_file)
+        assert unrelated.poll() is None and not pid_file.exists()
+        record_process(pid_file, supervised_sleep.pid)
+        assert kill_leftover(pid_file)
+        assert supervised_sleep.wait(timeout=10) != 0
+        assert not any("31" in _cmdline(pid).split() for pid in _pids())
     finally:
-        elsewhere.kill()
-        inside.kill()
-        elsewhere.wait()
+        unrelated.kill()
+        unrelated.wait()
+        supervised_sleep.kill()
+        supervised_sleep.wait()
+
+
+def test_a_command_that_is_not_installed_is_a_result(tmp_path: Path) -> None:
+    result = run_command("no-such-program-xyz --flag", tmp_path, Limits(), os.environ)
+    assert result.exit_code is None
+    assert result.output == "could not start: 'no-such-program-xyz' is not an executable on PATH"
+
+
+def _cwd(pid: int) -> str:
+    try:
+        return os.readlink(f"/proc/{pid}/cwd")
+    except OSError:
+        return ""
 
 
 def _pids() -> list[int]:

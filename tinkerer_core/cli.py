@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -114,14 +115,26 @@ def cmd_evolve(args: argparse.Namespace) -> int:
     config, config_file = _load_config(EvolveConfig, target, overrides), target
     run = EvolveRun.start(config, config_file)
     _quiet_progress(args.quiet)
-    return _report(run.run())
+    return _run_to_the_end(run)
 
 
 def cmd_resume(args: argparse.Namespace) -> int:
     from tinkerer_core.engine.run import EvolveRun
 
     _quiet_progress(args.quiet)
-    return _report(EvolveRun.resume(Path(args.run_dir)).run())
+    return _run_to_the_end(EvolveRun.resume(Path(args.run_dir)))
+
+
+def _run_to_the_end(run: Any) -> int:
+    """Run, report; when Ctrl-C, SIGTERM or SIGHUP stops it, say how to resume and exit 128 + the signal."""
+    from tinkerer_core.processes import Interrupted
+
+    try:
+        solution = run.run()
+    except KeyboardInterrupt as interrupt:
+        print(f"interrupted: resume with `tinkerer resume {run.run_dir}`", file=sys.stderr)
+        return 128 + (interrupt.signal_number if isinstance(interrupt, Interrupted) else signal.SIGINT)
+    return _report(solution)
 
 
 def _quiet_progress(quiet: bool) -> None:

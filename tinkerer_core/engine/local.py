@@ -9,6 +9,7 @@ This module is the entry point ``local_executor`` of tinkerer-core itself.
 
 from __future__ import annotations
 
+import os
 import threading
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
@@ -24,6 +25,7 @@ if TYPE_CHECKING:  # the pool's modules are imported when a run uses one: `tinke
     from tinkerer_core.engine.experiment import ExperimentOutcome, ExperimentTask
 
 _context: ExecutorContext | None = None  # what forked pool processes inherit
+PR_SET_PDEATHSIG = 1
 
 
 def execute_here(task: ExperimentTask, ctx: ExecutorContext) -> ExperimentOutcome:
@@ -37,6 +39,17 @@ def execute_here(task: ExperimentTask, ctx: ExecutorContext) -> ExperimentOutcom
 def _execute_in_worker(task: ExperimentTask) -> ExperimentOutcome:
     assert _context is not None, "worker started without context"
     return execute_here(task, _context)
+
+
+def _start_worker(engine_pid: int) -> None:
+    """In a new pool process: die with the engine, however it dies; leave Ctrl-C to the engine."""
+    import ctypes
+    import signal
+
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != engine_pid:  # the engine died before the signal was armed
+        os._exit(1)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 @chz.chz
@@ -68,7 +81,12 @@ class LocalSession(ExecutorSession):
                     self._pool.shutdown(wait=False, cancel_futures=True)
                 _context = self.ctx
                 self._broken = False
-                self._pool = ProcessPoolExecutor(self.capacity, mp_context=multiprocessing.get_context("fork"))
+                self._pool = ProcessPoolExecutor(
+                    self.capacity,
+                    mp_context=multiprocessing.get_context("fork"),
+                    initializer=_start_worker,
+                    initargs=(os.getpid(),),
+                )
             return self._pool
 
     def submit(self, task: ExperimentTask) -> Future[ExperimentOutcome]:
@@ -97,10 +115,14 @@ class LocalSession(ExecutorSession):
             outer.set_result(inner.result())
 
     def close(self, cancel: bool = False) -> None:
-        """Shut the pool down; experiments already running finish first (as before executors existed)."""
+        """Shut the pool down: experiments already running finish first, or with ``cancel`` end at once
+        (the run was interrupted; its workers and their experiments' processes are killed)."""
         global _context
         with self._lock:
             if self._pool is not None:
+                if cancel:  # the pool has no public way to stop what runs: its processes are killed
+                    for worker in list(self._pool._processes.values()):
+                        worker.kill()
                 self._pool.shutdown(wait=True, cancel_futures=True)
                 self._pool = None
             _context = None

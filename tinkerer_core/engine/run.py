@@ -8,7 +8,9 @@ produced comes back to the engine as an ``ExperimentOutcome``.
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import re
 import time
 from collections import Counter, deque
@@ -16,7 +18,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from tinkerer_core.components import ExecutorContext, ExecutorSession, Proposal, RunState, SearchState, WorkerLost
 from tinkerer_core.engine.config import EvolveConfig
@@ -30,17 +32,39 @@ from tinkerer_core.knowledge.index_file import open_index, read_index
 from tinkerer_core.knowledge.retrieval import knowledge_context
 from tinkerer_core.llm import lazy_llm
 from tinkerer_core.plugins import get_manager
+from tinkerer_core.processes import interrupted_by_signals
 from tinkerer_core.types import Direction, Experiment, ExperimentStatus, Solution
 
 SOLUTION_MARKER = ".tinkerer-solution.json"
 MAX_BRANCH_ERRORS = 3
 DEFAULT_DEBUG_ATTEMPTS = 2
 MAX_WORKER_LOSSES = 3  # an experiment whose worker died this often fails instead of running again
+LOCK_FILE = "run.lock"
 
 
 def default_run_dir(goal: str) -> Path:
     slug = re.sub(r"[^a-z0-9]+", "-", goal.lower()).strip("-")[:40] or "run"
     return Path("runs") / f"{datetime.now():%Y%m%d-%H%M%S}-{slug}"
+
+
+def lock_run(run_dir: Path) -> IO[str]:
+    """Take the run directory's lock, held while the returned file is open (so until this process and the
+    workers it forked are gone, however they end); refuse if another process holds it."""
+    handle = (run_dir / LOCK_FILE).open("a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "another process"
+        handle.close()
+        raise ConfigError(
+            f"{run_dir} is being run by process {holder} (or a process it started): "
+            "wait for it to end, or stop it (Ctrl-C, kill) and `tinkerer resume` the run"
+        ) from None
+    handle.truncate(0)
+    handle.write(str(os.getpid()))
+    handle.flush()
+    return handle
 
 
 def best_experiment(experiments: list[Experiment], direction: Direction) -> Experiment | None:
@@ -64,11 +88,14 @@ def best_experiment(experiments: list[Experiment], direction: Direction) -> Expe
 class EvolveRun:
     """One evolve run in its run directory; ``start`` a new one or ``resume`` a killed one."""
 
-    def __init__(self, config: EvolveConfig, run_dir: Path, store: RunStore, workspaces: Workspaces) -> None:
+    def __init__(
+        self, config: EvolveConfig, run_dir: Path, store: RunStore, workspaces: Workspaces, lock: IO[str]
+    ) -> None:
         self.config = config
         self.run_dir = run_dir
         self.store = store
         self.workspaces = workspaces
+        self._lock = lock
         self.ledger = StoreLedger(store)
         self.llm = lazy_llm(config.llm, self.ledger)
         self.hooks = get_manager().hooks.hook
@@ -100,6 +127,7 @@ class EvolveRun:
         if config.kg_index:
             read_index(Path(config.kg_index))  # a clear error before anything is created
         run_dir.mkdir(parents=True, exist_ok=True)
+        lock = lock_run(run_dir)
         workspaces = Workspaces(run_dir, config.data_dir, config.data_mode)
         base_commit = workspaces.create(config.starting_repo)
         store = RunStore(run_dir)
@@ -114,25 +142,37 @@ class EvolveRun:
             config=save_config(config),
         )
         store.log_event("run_started")
-        return cls(config, run_dir, store, workspaces)
+        return cls(config, run_dir, store, workspaces, lock)
 
     @classmethod
     def resume(cls, run_dir: Path) -> EvolveRun:
         run_dir = Path(run_dir).resolve()
         if not RunStore.exists(run_dir):
             raise ConfigError(f"{run_dir} holds no run (no run.sqlite): start one with `tinkerer evolve`")
+        lock = lock_run(run_dir)
         store = RunStore(run_dir)
         meta = store.meta()
         config = load_config(meta["config"], meta.get("config_file"))
         interrupted = store.mark_interrupted()
         store.set_meta(status="running")
         store.log_event("run_resumed", interrupted=interrupted)
-        return cls(config, run_dir, store, Workspaces(run_dir, config.data_dir, config.data_mode))
+        return cls(config, run_dir, store, Workspaces(run_dir, config.data_dir, config.data_mode), lock)
 
     # --- the loop --------------------------------------------------------------------------
 
     def run(self) -> Solution:
-        """Run experiments until a stop condition, the budget or the strategy ends the run."""
+        """Run experiments until a stop condition, the budget or the strategy ends the run.
+
+        Ctrl-C, SIGTERM and SIGHUP end it as ``interrupted``: experiments that finished are kept,
+        running ones are stopped with their processes, and ``resume`` runs them again.
+        """
+        try:
+            with interrupted_by_signals():
+                return self._run()
+        finally:
+            self._lock.close()
+
+    def _run(self) -> Solution:
         self.hooks.tinkerer_run_start(run_dir=str(self.run_dir), config=self.config)
         redo = deque(e for e in self.experiments.values() if e.status is ExperimentStatus.INTERRUPTED)
         reason = self._check_stop() or ""
@@ -147,22 +187,34 @@ class EvolveRun:
                     break
                 done, _ = wait(running, return_when=FIRST_COMPLETED)
                 for future in done:
-                    experiment_id = running.pop(future)
-                    try:
-                        outcome = future.result()
-                    except WorkerLost as lost:
-                        self._lost(experiment_id, str(lost), redo)
-                        continue
-                    self._finish(experiment_id, outcome)
-                    reason = reason or self._check_stop()
+                    stop_reason = self._take(future, running.pop(future), redo)
+                    reason = reason or stop_reason
             cancel = False
         except BaseException:
+            self._keep_finished(running)
+            self.store.mark_interrupted()
             self.store.set_meta(status="interrupted", elapsed_s=self._elapsed())
             raise
         finally:
             if session is not None:
                 session.close(cancel=cancel)
         return self._conclude(reason or "search exhausted")
+
+    def _take(self, future: Future[ExperimentOutcome], experiment_id: int, redo: deque[Experiment]) -> str:
+        """Store what a finished future brought; return a stop reason if the run should now stop."""
+        try:
+            outcome = future.result()
+        except WorkerLost as lost:
+            self._lost(experiment_id, str(lost), redo)
+            return ""
+        self._finish(experiment_id, outcome)
+        return self._check_stop()
+
+    def _keep_finished(self, running: dict[Future[ExperimentOutcome], int]) -> None:
+        """On the way out of an interrupted run: store experiments that finished but were not taken yet."""
+        for future, experiment_id in running.items():
+            if future.done() and not future.cancelled() and future.exception() is None:
+                self._finish(experiment_id, future.result())
 
     def _lost(self, experiment_id: int, why: str, redo: deque[Experiment]) -> None:
         """A worker died under an experiment: mark it interrupted and run it again, as resume would."""
@@ -191,7 +243,7 @@ class EvolveRun:
         while len(running) < session.capacity:
             if redo:
                 experiment = redo.popleft()
-                if kill_leftover(self.workspaces.pid_file(experiment.id), self.workspaces.path(experiment.id)):
+                if kill_leftover(self.workspaces.pid_file(experiment.id)):
                     self.store.log_event("leftover_killed", experiment.id)
                 self.store.restart_experiment(experiment.id)
                 self.experiments[experiment.id] = replace(experiment, status=ExperimentStatus.RUNNING)

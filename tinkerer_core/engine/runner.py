@@ -1,4 +1,4 @@
-"""Run a solution's command in its workspace: own process group, hard timeout, memory and output caps.
+"""Run a solution's command in its workspace: a supervised process tree, hard timeout, memory and output caps.
 
 Callers pass an environment scrubbed of secrets (``tinkerer_core.secrets.scrubbed_environment``)
 unless the config passes them explicitly. An executor that runs commands elsewhere (a cluster
@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import ctypes
 import os
 import resource
 import shlex
-import signal
+import shutil
 import subprocess
 import sys
 import threading
@@ -22,7 +21,10 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from tinkerer_core.processes import record_process, recorded_process, stop_tree, supervised
 from tinkerer_core.types import RunResult
+
+READER_JOIN_S = 5.0  # after the tree has ended, how long the output pipe may take to drain
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,6 @@ def _snapshot(root: Path) -> dict[str, float]:
 
 CommandRunner = Callable[[str, Path, Limits, Mapping[str, str], "Path | None"], RunResult]
 _delegate: contextvars.ContextVar[CommandRunner | None] = contextvars.ContextVar("tinkerer_runner", default=None)
-PR_SET_PDEATHSIG = 1
 
 
 @contextlib.contextmanager
@@ -113,62 +114,45 @@ def run_here(
     limits: Limits,
     env: Mapping[str, str],
     pid_file: Path | None = None,
-    die_with_parent: bool = False,
 ) -> RunResult:
-    """``run_command`` on this machine; with ``die_with_parent`` the program is killed when its caller dies
-    (a cluster worker that is killed takes its experiment's processes with it)."""
+    """``run_command`` on this machine, under a supervisor (``tinkerer_core.processes``): the program and
+    every process it starts end when it exits, at the timeout, when the caller is interrupted, and when the
+    caller's process dies (a killed engine or cluster worker takes its experiment's processes with it)."""
     argv = shlex.split(command)
     if argv and argv[0] in ("python", "python3"):
-        argv[0] = sys.executable  # the interpreter Tinkerer runs in, whatever PATH says
+        argv[0] = sys.executable  # the interpreter Tinkerer itself runs in, whatever PATH says
+    if not argv or shutil.which(argv[0], path=env.get("PATH", os.defpath)) is None:
+        why = f"{argv[0]!r} is not an executable on PATH" if argv else "the command is empty"
+        return RunResult(command=command, exit_code=None, duration_s=0.0, output=f"could not start: {why}")
     before = _snapshot(workspace)
-    memory_bytes = limits.memory_mb * 1024 * 1024 if limits.memory_mb else None
-
-    parent = os.getpid()
-    prctl = ctypes.CDLL(None).prctl if die_with_parent else None  # looked up before the fork, not in the child
-
-    def limit_child() -> None:
-        if memory_bytes:
-            resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        if prctl is not None:
-            prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-            if os.getppid() != parent:  # the caller died before the signal was armed
-                os._exit(137)
-
     started = time.monotonic()
-    try:
-        process = subprocess.Popen(
-            argv,
-            cwd=workspace,
-            env=dict(env),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            preexec_fn=limit_child,
-        )
-    except OSError as error:
-        return RunResult(
-            command=command, exit_code=None, duration_s=0.0, output=f"could not start {argv[0]!r}: {error}"
-        )
-
+    process = subprocess.Popen(
+        supervised(argv, limits.memory_mb),
+        cwd=workspace,
+        env=dict(env),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     if pid_file is not None:
-        pid_file.parent.mkdir(parents=True, exist_ok=True)
-        pid_file.write_text(str(process.pid))
+        record_process(pid_file, process.pid)
     output = _CappedOutput(limits.output_chars)
     reader = threading.Thread(target=_pump, args=(process, output), daemon=True)
     reader.start()
     waited: list[tuple[int, resource.struct_rusage]] = []
     waiter = threading.Thread(target=lambda: waited.append(os.wait4(process.pid, 0)[1:]), daemon=True)
     waiter.start()
-    waiter.join(timeout=limits.timeout_s)
-    timed_out = waiter.is_alive()
-    # Kill the whole group: on timeout, and any children a finished program left behind.
-    _kill_group(process.pid)
-    waiter.join()
+    try:
+        waiter.join(timeout=limits.timeout_s)
+        timed_out = waiter.is_alive()
+    finally:  # at the timeout, and when the caller is interrupted (Ctrl-C, SIGTERM)
+        if waiter.is_alive():
+            stop_tree(process.pid)
+        waiter.join()
     status, usage = waited[0]
     process.returncode = os.waitstatus_to_exitcode(status)
-    reader.join(timeout=5)
+    reader.join(timeout=READER_JOIN_S)
     duration = time.monotonic() - started
     if pid_file is not None:
         pid_file.unlink(missing_ok=True)
@@ -196,19 +180,10 @@ def _pump(process: subprocess.Popen[bytes], output: _CappedOutput) -> None:
         output.feed(chunk.decode("utf-8", errors="replace"))
 
 
-def kill_leftover(pid_file: Path, workspace: Path) -> bool:
-    """Kill the process group recorded in ``pid_file`` if it still runs in ``workspace``."""
-    try:
-        pid = int(pid_file.read_text())
-        alive_in_workspace = Path(os.readlink(f"/proc/{pid}/cwd")) == workspace.resolve()
-    except (OSError, ValueError):
-        alive_in_workspace = False
-    if alive_in_workspace:
-        _kill_group(pid)
+def kill_leftover(pid_file: Path) -> bool:
+    """End the program recorded in ``pid_file`` (a killed run's) with its whole tree, if it still runs."""
+    pid = recorded_process(pid_file)
+    if pid is not None:
+        stop_tree(pid)
     pid_file.unlink(missing_ok=True)
-    return alive_in_workspace
-
-
-def _kill_group(pid: int) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, signal.SIGKILL)
+    return pid is not None

@@ -88,7 +88,7 @@ def _run_on_worker(
     env: Mapping[str, str],
     pid_file: Path | None,
 ) -> RunResult:
-    return run_here(command, workspace, limits, {**env, **sent_env}, pid_file, die_with_parent=True)
+    return run_here(command, workspace, limits, {**env, **sent_env}, pid_file)
 
 
 def _note_left_behind(result: RunResult, changes: Changes) -> RunResult:
