@@ -132,7 +132,7 @@ def test_kill_leftover_ends_the_recorded_tree_and_never_a_recycled_pid(tmp_path:
 def test_a_command_that_is_not_installed_is_a_result(tmp_path: Path) -> None:
     result = run_command("no-such-program-xyz --flag", tmp_path, Limits(), os.environ)
     assert result.exit_code is None
-    assert result.output == "could not start: 'no-such-program-xyz' is not an executable on PATH"
+    assert result.output == "could not start 'no-such-program-xyz': not found on PATH"
 
 
 def _cwd(pid: int) -> str:

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 SUPERVISOR = Path(__file__).with_name("supervisor.py")
@@ -106,3 +107,17 @@ def interrupted_by_signals(signals: Sequence[int] = (signal.SIGTERM, signal.SIGH
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)
+
+
+def missing_program(argv: Sequence[str], cwd: Path, env: Mapping[str, str]) -> str | None:
+    """Why ``argv`` cannot be started in ``cwd`` with ``env``'s PATH, or None when it can."""
+    if not argv:
+        return "could not start: the command is empty"
+    program = argv[0]
+    if os.sep in program:
+        path = cwd / program
+        if not (path.is_file() and os.access(path, os.X_OK)):
+            return f"could not start {program!r}: no executable file {path}"
+    elif shutil.which(program, path=env.get("PATH", os.defpath)) is None:
+        return f"could not start {program!r}: not found on PATH"
+    return None

@@ -12,7 +12,6 @@ import contextvars
 import os
 import resource
 import shlex
-import shutil
 import subprocess
 import sys
 import threading
@@ -21,7 +20,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from tinkerer_core.processes import record_process, recorded_process, stop_tree, supervised
+from tinkerer_core.processes import missing_program, record_process, recorded_process, stop_tree, supervised
 from tinkerer_core.types import RunResult
 
 READER_JOIN_S = 5.0  # after the tree has ended, how long the output pipe may take to drain
@@ -121,9 +120,9 @@ def run_here(
     argv = shlex.split(command)
     if argv and argv[0] in ("python", "python3"):
         argv[0] = sys.executable  # the interpreter Tinkerer itself runs in, whatever PATH says
-    if not argv or shutil.which(argv[0], path=env.get("PATH", os.defpath)) is None:
-        why = f"{argv[0]!r} is not an executable on PATH" if argv else "the command is empty"
-        return RunResult(command=command, exit_code=None, duration_s=0.0, output=f"could not start: {why}")
+    missing = missing_program(argv, workspace, env)
+    if missing:
+        return RunResult(command=command, exit_code=None, duration_s=0.0, output=missing)
     before = _snapshot(workspace)
     started = time.monotonic()
     process = subprocess.Popen(

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import signal
 import subprocess
 import tempfile
 import time
@@ -18,6 +16,7 @@ import chz
 from tinkerer_core.components import AgentRequest, AgentResult, CodingAgent
 from tinkerer_core.errors import ConfigError, MissingPluginError
 from tinkerer_core.llm import Completion
+from tinkerer_core.processes import stop_tree, supervised
 from tinkerer_core.secrets import redact
 from tinkerer_core.workspace_files import changed_files, snapshot
 from tinkerer_plugin_aider import local, prompts, setup
@@ -206,7 +205,7 @@ class AiderAgent(CodingAgent):
         return existing, missing
 
     def run_driver(self, python: Path, workspace: Path, driver_input: dict[str, Any]) -> DriverRun:
-        """Run the driver with aider's python in ``workspace`` (own process group, killed on timeout)."""
+        """Run the driver with aider's python in ``workspace`` (a supervised tree, ended on timeout)."""
         env = {key: value for key, value in os.environ.items() if key not in DROPPED_ENV}
         env.update(DRIVER_ENV)
         venv = python.parent.parent
@@ -214,7 +213,7 @@ class AiderAgent(CodingAgent):
         env["PATH"] = os.pathsep.join([str(python.parent), env.get("PATH", "")])
         started = time.monotonic()
         process = subprocess.Popen(
-            [str(python), str(DRIVER)],
+            supervised([str(python), str(DRIVER)]),
             cwd=workspace,
             env=env,
             stdin=subprocess.PIPE,
@@ -231,13 +230,12 @@ class AiderAgent(CodingAgent):
                 stdout, stderr = process.communicate(json.dumps(driver_input), timeout=self.timeout_s)
             except subprocess.TimeoutExpired:
                 timed_out = True
-                _kill_group(process)
+                stop_tree(process.pid)
                 stdout, stderr = process.communicate()
         finally:
             if process.poll() is None:  # interrupted: leave nothing running
-                _kill_group(process)
+                stop_tree(process.pid)
                 process.wait()
-        _kill_group(process)  # anything the driver left in its group (a linter ...)
         history = Path(driver_input["chat_history_file"])
         return DriverRun(
             data=None if timed_out else parse_driver_output(stdout),
@@ -302,8 +300,3 @@ class AiderAgent(CodingAgent):
             completion_tokens=completion_tokens,
             error=redact(error),
         )
-
-
-def _kill_group(process: subprocess.Popen[str]) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(process.pid, signal.SIGKILL)

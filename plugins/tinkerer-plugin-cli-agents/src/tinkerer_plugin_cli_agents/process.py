@@ -1,10 +1,7 @@
-"""Run a CLI in its own process group, hand every stdout line to a callback as it arrives, kill on timeout."""
+"""Run a CLI as a supervised process tree, hand every stdout line to a callback as it arrives, end it on timeout."""
 
 from __future__ import annotations
 
-import contextlib
-import os
-import signal
 import subprocess
 import threading
 import time
@@ -13,8 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from tinkerer_core.processes import missing_program, stop_tree, supervised
+
 STDERR_TAIL_CHARS = 4000
-READER_JOIN_S = 5.0  # after the group is killed, how long to wait for the pipes to drain
+READER_JOIN_S = 5.0  # after the tree has ended, how long to wait for the pipes to drain
 
 
 @dataclass(frozen=True)
@@ -48,23 +47,24 @@ def run_streaming(
 ) -> ProcessOutcome:
     """Run ``argv`` in ``cwd``, calling ``on_line`` with each stdout line (without its newline) as it comes.
 
-    The process gets its own session (so its own process group); the whole group is killed with
-    SIGKILL when ``timeout_s`` passes, and once the process exits (children it left behind).
-    ``on_line`` runs on a reader thread; an exception it raises is re-raised here.
+    The CLI runs under the core's supervisor (``tinkerer_core.processes``): it and every process it
+    starts end when ``timeout_s`` passes, when it exits (children it left behind), when this call is
+    interrupted and when the calling process dies. ``on_line`` runs on a reader thread; an exception
+    it raises is re-raised here.
     """
     started = time.monotonic()
-    try:
-        process = subprocess.Popen(
-            list(argv),
-            cwd=cwd,
-            env=dict(env),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            start_new_session=True,
-        )
-    except OSError as error:
-        return ProcessOutcome(exit_code=None, start_error=f"could not start {argv[0]!r}: {error}")
+    missing = missing_program(argv, cwd, env)
+    if missing:
+        return ProcessOutcome(exit_code=None, start_error=missing)
+    process = subprocess.Popen(
+        supervised(argv),
+        cwd=cwd,
+        env=dict(env),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
 
     assert process.stdout is not None and process.stderr is not None
     stderr = _Tail(STDERR_TAIL_CHARS)
@@ -80,8 +80,9 @@ def run_streaming(
         process.wait(timeout=timeout_s)
     except subprocess.TimeoutExpired:
         timed_out = True
-    finally:  # on timeout, on success (leftover children), and if we are interrupted
-        kill_group(process.pid)
+    finally:  # on timeout, and if we are interrupted (the supervisor ends what a finished CLI left)
+        if process.poll() is None:
+            stop_tree(process.pid)
         process.wait()
         for reader in readers:
             reader.join(timeout=READER_JOIN_S)
@@ -111,9 +112,3 @@ def _read_lines(stream: IO[bytes], on_line: Callable[[str], None], failures: lis
 def _read_chunks(stream: IO[bytes], feed: Callable[[str], None]) -> None:
     for chunk in iter(lambda: stream.read1(65536), b""):  # type: ignore[attr-defined]
         feed(chunk.decode("utf-8", errors="replace"))
-
-
-def kill_group(pid: int) -> None:
-    """SIGKILL the process group led by ``pid``, if any of it is still alive."""
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, signal.SIGKILL)

@@ -1,11 +1,9 @@
-"""Run a command in a workspace: no shell, own process group, hard timeout, secrets scrubbed."""
+"""Run a command in a workspace: no shell, a supervised process tree, hard timeout, secrets scrubbed."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shlex
-import signal
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -13,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tinkerer_core.errors import ConfigError
+from tinkerer_core.processes import missing_program, stop_tree, supervised
 from tinkerer_core.secrets import scrubbed_environment
 
 
@@ -45,32 +44,31 @@ def command_argv(command: str) -> tuple[str, ...]:
 
 
 def run_process(argv: Sequence[str], cwd: Path, timeout_s: float) -> ProcessResult:
-    """Run ``argv`` in ``cwd``; kill its whole process group on timeout and once it exits."""
+    """Run ``argv`` in ``cwd`` as a supervised tree (``tinkerer_core.processes``): it ends at the timeout,
+    when it exits (children it left behind) and with the caller."""
     env = {**scrubbed_environment(os.environ), "PYTHONDONTWRITEBYTECODE": "1"}
-    try:
-        process = subprocess.Popen(
-            argv,
-            cwd=cwd,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            errors="replace",
-            start_new_session=True,
-        )
-    except OSError as error:
-        return ProcessResult(exit_code=None, error=f"could not start {argv[0]!r}: {error}")
+    missing = missing_program(argv, cwd, env)
+    if missing:
+        return ProcessResult(exit_code=None, error=missing)
+    process = subprocess.Popen(
+        supervised(argv),
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        errors="replace",
+        start_new_session=True,
+    )
     try:
         stdout, stderr = process.communicate(timeout=timeout_s)
     except subprocess.TimeoutExpired:
-        _kill_group(process.pid)
+        stop_tree(process.pid)
         stdout, stderr = process.communicate()
         return ProcessResult(exit_code=None, stdout=stdout, stderr=stderr, timed_out=True)
-    _kill_group(process.pid)  # children the program left behind
+    finally:
+        if process.poll() is None:  # interrupted: leave nothing running
+            stop_tree(process.pid)
+            process.wait()
     return ProcessResult(exit_code=process.returncode, stdout=stdout, stderr=stderr)
-
-
-def _kill_group(pid: int) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, signal.SIGKILL)
