@@ -24,3 +24,7 @@ class UnknownComponentError(ConfigError):
 
 class MissingPluginError(TinkererError):
     """A feature needs a kind of plugin that is not installed."""
+
+
+class DiskFullError(TinkererError):
+    """The disk that holds a run directory is full: the run stopped, and resumes once space is back."""

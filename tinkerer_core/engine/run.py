@@ -8,10 +8,14 @@ produced comes back to the engine as an ``ExperimentOutcome``.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import fcntl
 import json
 import os
 import re
+import shutil
+import sqlite3
 import time
 from collections import Counter, deque
 from concurrent.futures import FIRST_COMPLETED, Future, wait
@@ -27,7 +31,7 @@ from tinkerer_core.engine.persist import load_config, save_config
 from tinkerer_core.engine.runner import kill_leftover
 from tinkerer_core.engine.store import RunStore, StoreLedger
 from tinkerer_core.engine.workspace import Workspaces
-from tinkerer_core.errors import ConfigError
+from tinkerer_core.errors import ConfigError, DiskFullError, TinkererError
 from tinkerer_core.knowledge.index_file import open_index, read_index
 from tinkerer_core.knowledge.retrieval import knowledge_context
 from tinkerer_core.llm import lazy_llm
@@ -40,6 +44,7 @@ MAX_BRANCH_ERRORS = 3
 DEFAULT_DEBUG_ATTEMPTS = 2
 MAX_WORKER_LOSSES = 3  # an experiment whose worker died this often fails instead of running again
 LOCK_FILE = "run.lock"
+MIN_FREE_BYTES = 1024 * 1024  # less than this left on the run's disk: the run cannot go on
 
 
 def default_run_dir(goal: str) -> Path:
@@ -65,6 +70,26 @@ def lock_run(run_dir: Path) -> IO[str]:
     handle.write(str(os.getpid()))
     handle.flush()
     return handle
+
+
+def disk_full(error: BaseException, run_dir: Path) -> bool:
+    """Whether ``error`` (or what caused it) says no space is left, or ``run_dir``'s disk has no room left."""
+    node: BaseException | None = error
+    while node is not None:
+        if isinstance(node, OSError) and node.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        if any(sign in str(node) for sign in ("No space left on device", "database or disk is full")):
+            return True
+        node = node.__cause__ or node.__context__
+    try:
+        return shutil.disk_usage(run_dir).free < MIN_FREE_BYTES
+    except OSError:
+        return False
+
+
+def _last_line(error: BaseException) -> str:
+    lines = str(error).strip().splitlines()
+    return lines[-1] if lines else type(error).__name__
 
 
 def best_experiment(experiments: list[Experiment], direction: Direction) -> Experiment | None:
@@ -128,7 +153,7 @@ class EvolveRun:
             read_index(Path(config.kg_index))  # a clear error before anything is created
         run_dir.mkdir(parents=True, exist_ok=True)
         lock = lock_run(run_dir)
-        workspaces = Workspaces(run_dir, config.data_dir, config.data_mode)
+        workspaces = Workspaces(run_dir, config.data_dir, config.data_mode, config.max_commit_file_mb)
         base_commit = workspaces.create(config.starting_repo)
         store = RunStore(run_dir)
         store.set_meta(
@@ -156,7 +181,8 @@ class EvolveRun:
         interrupted = store.mark_interrupted()
         store.set_meta(status="running")
         store.log_event("run_resumed", interrupted=interrupted)
-        return cls(config, run_dir, store, Workspaces(run_dir, config.data_dir, config.data_mode), lock)
+        workspaces = Workspaces(run_dir, config.data_dir, config.data_mode, config.max_commit_file_mb)
+        return cls(config, run_dir, store, workspaces, lock)
 
     # --- the loop --------------------------------------------------------------------------
 
@@ -190,10 +216,13 @@ class EvolveRun:
                     stop_reason = self._take(future, running.pop(future), redo)
                     reason = reason or stop_reason
             cancel = False
-        except BaseException:
-            self._keep_finished(running)
-            self.store.mark_interrupted()
-            self.store.set_meta(status="interrupted", elapsed_s=self._elapsed())
+        except BaseException as error:
+            self._record_interruption(running)
+            if isinstance(error, Exception) and disk_full(error, self.run_dir):
+                raise DiskFullError(
+                    f"the disk that holds {self.run_dir} is full ({_last_line(error)}); the run stopped and what finished is "
+                    f"kept: free some space, then `tinkerer resume {self.run_dir}`"
+                ) from error
             raise
         finally:
             if session is not None:
@@ -210,11 +239,15 @@ class EvolveRun:
         self._finish(experiment_id, outcome)
         return self._check_stop()
 
-    def _keep_finished(self, running: dict[Future[ExperimentOutcome], int]) -> None:
-        """On the way out of an interrupted run: store experiments that finished but were not taken yet."""
-        for future, experiment_id in running.items():
-            if future.done() and not future.cancelled() and future.exception() is None:
-                self._finish(experiment_id, future.result())
+    def _record_interruption(self, running: dict[Future[ExperimentOutcome], int]) -> None:
+        """On the way out of a stopped run: store experiments that finished but were not taken yet, and mark
+        the rest interrupted. Best effort (the disk may be full): ``resume`` treats a run left ``running`` alike."""
+        with contextlib.suppress(sqlite3.Error, OSError, TinkererError):
+            for future, experiment_id in running.items():
+                if future.done() and not future.cancelled() and future.exception() is None:
+                    self._finish(experiment_id, future.result())
+            self.store.mark_interrupted()
+            self.store.set_meta(status="interrupted", elapsed_s=self._elapsed())
 
     def _lost(self, experiment_id: int, why: str, redo: deque[Experiment]) -> None:
         """A worker died under an experiment: mark it interrupted and run it again, as resume would."""
@@ -395,7 +428,7 @@ class EvolveRun:
         if best is not None:
             _check_output_path(str(output_path))
             _clear_owned(output_path)
-            self.workspaces.export(best.commit or self.base_commit, output_path)
+            self.workspaces.export(best.commit or self.base_commit, output_path, self.workspaces.path(best.id))
             node: Experiment | None = best
             while node is not None:
                 lineage.append(node.id)
@@ -449,8 +482,6 @@ def _check_output_path(output_path: str | None) -> None:
 
 def _clear_owned(path: Path) -> None:
     """Empty a solution directory that an earlier Tinkerer run wrote (it has the marker)."""
-    import shutil
-
     if (path / SOLUTION_MARKER).exists():
         for child in path.iterdir():
             if child.is_dir() and not child.is_symlink():
