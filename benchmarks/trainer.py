@@ -20,6 +20,7 @@ from pathlib import Path
 
 warnings.filterwarnings("ignore")
 os.environ.setdefault("TINKERER_QUIET", "1")
+os.environ.setdefault("TINKER_TELEMETRY", "0")  # the SDK would post telemetry to the local server
 
 
 def batch_tokens(vocab: int, rows: int = 4, length: int = 128) -> list[list[int]]:
@@ -57,11 +58,11 @@ def bare_steps(model_name: str, batch: list[list[int]], steps: int) -> list[floa
     return times[1:]
 
 
-def protocol_steps(base_url: str, model_name: str, batch: list[list[int]], steps: int) -> list[float]:
+def protocol_steps(server, model_name: str, batch: list[list[int]], steps: int) -> list[float]:
     """Seconds per forward_backward + optim_step through the tinker SDK."""
     import tinker
 
-    service = tinker.ServiceClient(base_url=base_url, api_key="tml-local")
+    service = tinker.ServiceClient(base_url=server.base_url, api_key=server.api_key)
     training = service.create_lora_training_client(base_model=model_name, rank=16).result()
     data = [
         tinker.Datum(model_input=tinker.ModelInput.from_ints(t[:-1]), loss_fn_inputs={"target_tokens": t[1:]})
@@ -76,13 +77,13 @@ def protocol_steps(base_url: str, model_name: str, batch: list[list[int]], steps
     return times[1:]
 
 
-def sampling_rates(server, base_url: str, model_name: str, prompt: list[int], tokens: int) -> tuple[float, float]:
+def sampling_rates(server, model_name: str, prompt: list[int], tokens: int) -> tuple[float, float]:
     """Greedy decoding tokens/s: through the SDK, and the server's sampler called in-process."""
     import tinker
 
     from tinkerer_plugin_tinker_local.sampling import SamplingRequest, Stops, sample
 
-    service = tinker.ServiceClient(base_url=base_url, api_key="tml-local")
+    service = tinker.ServiceClient(base_url=server.base_url, api_key=server.api_key)
     sampler = service.create_sampling_client(base_model=model_name)
     params = tinker.SamplingParams(max_tokens=tokens, temperature=0.0, stop=[])
     sampler.sample(tinker.ModelInput.from_ints(prompt), 1, params).result()  # warm-up
@@ -114,8 +115,8 @@ def main() -> None:
     tokens_per_step = sum(len(t) - 1 for t in batch)
     bare = statistics.median(bare_steps(args.model, batch, args.steps))
     with tempfile.TemporaryDirectory() as scratch, TinkerLocalServer(Path(scratch)) as server:
-        protocol = statistics.median(protocol_steps(server.base_url, args.model, batch, args.steps))
-        through_sdk, direct = sampling_rates(server, server.base_url, args.model, batch[0][:32], args.sample_tokens)
+        protocol = statistics.median(protocol_steps(server, args.model, batch, args.steps))
+        through_sdk, direct = sampling_rates(server, args.model, batch[0][:32], args.sample_tokens)
     print(f"model {args.model}, LoRA rank 16, batch 4 x 128 tokens, median of {args.steps} steps")
     print(f"LoRA step, bare torch+peft:   {bare:7.3f} s  {tokens_per_step / bare:8.1f} tokens/s")
     print(f"LoRA step, SDK + local server: {protocol:7.3f} s  {tokens_per_step / protocol:8.1f} tokens/s")

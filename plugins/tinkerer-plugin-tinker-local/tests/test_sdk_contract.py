@@ -29,7 +29,7 @@ def server(tmp_path_factory: pytest.TempPathFactory):
 
 @pytest.fixture(scope="module")
 def service(server: TinkerLocalServer):
-    return tinker.ServiceClient(base_url=server.base_url, api_key="tml-local")
+    return tinker.ServiceClient(base_url=server.base_url, api_key=server.api_key)
 
 
 def _datum(tokens: list[int], **inputs: list[float]) -> types.Datum:
@@ -175,7 +175,7 @@ def test_cookbook_supervised_loop_runs_unmodified(server: TinkerLocalServer, tmp
     from tinker_cookbook.supervised.data import FromConversationFileBuilder
     from tinker_cookbook.supervised.types import ChatDatasetBuilderCommonConfig
 
-    monkeypatch.setenv("TINKER_API_KEY", "tml-local")
+    monkeypatch.setenv("TINKER_API_KEY", server.api_key)
     register_cookbook_tokenizers()
     data = tmp_path / "chat.jsonl"
     data.write_text(
@@ -213,7 +213,7 @@ def test_cookbook_rl_loop_runs_unmodified(server: TinkerLocalServer, tmp_path: P
     from tinker_cookbook.recipes.math_rl.arithmetic_env import ArithmeticDatasetBuilder
     from tinker_cookbook.rl import train
 
-    monkeypatch.setenv("TINKER_API_KEY", "tml-local")
+    monkeypatch.setenv("TINKER_API_KEY", server.api_key)
     register_cookbook_tokenizers()
     config = train.Config(
         learning_rate=1e-3,
@@ -237,7 +237,7 @@ def test_cookbook_rl_loop_runs_unmodified(server: TinkerLocalServer, tmp_path: P
     assert all(abs(row["optim/kl_sample_train_v1"]) < 1e-3 for row in rows if "optim/kl_sample_train_v1" in row)
 
 
-def test_serve_command_answers_health_checks(tmp_path: Path) -> None:
+def test_serve_command_prints_and_stores_its_key(tmp_path: Path) -> None:
     process = subprocess.Popen(
         [
             sys.executable,
@@ -256,11 +256,17 @@ def test_serve_command_answers_health_checks(tmp_path: Path) -> None:
     try:
         line = process.stdout.readline()
         url = line.split("Tinker API on ")[1].split()[0]
-        with urllib.request.urlopen(f"{url}/api/v1/healthz", timeout=10) as response:
+        key = line.split("TINKER_API_KEY=")[1].split()[0]
+        assert (tmp_path / "api-key").read_text().strip() == key and (
+            tmp_path / "api-key"
+        ).stat().st_mode & 0o777 == 0o600
+        request = urllib.request.Request(f"{url}/api/v1/healthz", headers={"X-API-Key": key})
+        with urllib.request.urlopen(request, timeout=10) as response:
             assert json.load(response) == {"status": "ok"}
     finally:
         process.terminate()
         process.wait(timeout=10)
+    assert process.returncode == 0 and not (tmp_path / "api-key").exists()  # SIGTERM stops it cleanly
 
 
 def test_concurrent_samples_match_serial_ones(service) -> None:

@@ -19,6 +19,7 @@ def _offline_local_training(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("TINKER_API_KEY", "TINKER_BASE_URL", "WANDB_API_KEY"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("TINKERER_QUIET", "1")
+    monkeypatch.setenv("TINKER_TELEMETRY", "0")  # the SDK's switch: no telemetry thread posting to stopped servers
 
 
 @pytest.fixture

@@ -4,6 +4,10 @@ Model work (create_model, forward_backward, optim_step, save/load, sampling) is 
 by one worker thread in arrival order; ``retrieve_future`` long-polls for the result (protobuf for
 forward_backward outputs and samples, JSON otherwise). Sessions, heartbeats, capabilities, training runs
 and checkpoints are answered directly.
+
+Only its owner gets in: the server makes a key at every start (``api_key``, also written with mode 0600 to
+``<data_dir>/api-key``), and refuses requests without it (401), for another ``Host`` or from another ``Origin``
+(403), see ``tinkerer_core.local_server_auth``.
 """
 
 from __future__ import annotations
@@ -18,12 +22,13 @@ import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
 from tinkerer_core.errors import TinkererError
+from tinkerer_core.local_server_auth import LocalAccess, OwnerOnlyHandler, is_loopback, new_key, remove_key, write_key
 from tinkerer_plugin_tinker_local import catalog, wire
 from tinkerer_plugin_tinker_local.backend import Backend
 from tinkerer_plugin_tinker_local.checkpoints import CheckpointStore
@@ -34,6 +39,9 @@ log = logging.getLogger(__name__)
 PROTOBUF = "application/x-protobuf"
 KEEP_RESULTS_S = 600.0  # finished results stay retrievable this long
 RETRIEVE_WAIT_S = 40.0  # under the SDK's 45 s read timeout: a retrieve_future waits this long, then try_again
+MAX_BODY_BYTES = 64 << 20  # the SDK splits forward_backward into chunks of about 5 MB
+KEY_FILE = "api-key"  # in the data dir: the running server's key, for Tinkerer's clients
+KEY_PREFIX = "tml-local-"  # the SDK accepts only keys that start with "tml-"
 CLIENT_CONFIG = {
     "pjwt_auth_enabled": False,
     "use_pyqwest_transport": False,
@@ -54,21 +62,28 @@ class _Reply(Exception):
 class TinkerLocalServer:
     """The server: start it in a thread (``start``/``stop``, or as a context manager) or ``serve_forever``."""
 
-    def __init__(self, data_dir: Path, port: int = 0, device: str | None = None) -> None:
+    def __init__(self, data_dir: Path, port: int = 0, device: str | None = None, host: str = "127.0.0.1") -> None:
+        if not is_loopback(host):
+            log.warning("the local Tinker server listens on %s: other machines can reach it (with its key)", host)
         self.store = CheckpointStore(data_dir / "runs")
         self._snapshots = Path(tempfile.mkdtemp(prefix="snapshots-", dir=data_dir))  # this server's alone
         self.backend = Backend(self.store, self._snapshots, device)
         self._futures: dict[str, Future] = {}
         self._queue = WorkQueue()
         self._sessions: dict[str, dict[str, Any]] = {}
-        self._http = ThreadingHTTPServer(("127.0.0.1", port), _handler_for(self))
+        handler = type("BoundHandler", (Handler,), {"tinker": self})
+        self._http = ThreadingHTTPServer((host, port), handler)
         self._http.daemon_threads = True
+        self.api_key = new_key(KEY_PREFIX)
+        handler.access = LocalAccess(self.api_key, self._http.server_address[1], host)
+        self.key_file = write_key(key_file(data_dir), self.api_key)
         self._threads: list[threading.Thread] = []
 
     @property
     def base_url(self) -> str:
-        """What to pass as ``base_url`` (or ``TINKER_BASE_URL``)."""
-        return f"http://127.0.0.1:{self._http.server_address[1]}"
+        """What to pass as ``base_url`` (or ``TINKER_BASE_URL``); ``api_key`` is the key to send."""
+        host, port = self._http.server_address[:2]
+        return f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
 
     def start(self) -> TinkerLocalServer:
         """Serve in background threads."""
@@ -94,6 +109,7 @@ class TinkerLocalServer:
         self._http.shutdown()
         self._http.server_close()
         shutil.rmtree(self._snapshots, ignore_errors=True)
+        remove_key(self.key_file, self.api_key)
 
     def __enter__(self) -> TinkerLocalServer:
         return self.start()
@@ -185,6 +201,16 @@ class TinkerLocalServer:
             "last_sampler_checkpoint": (last["sampler"] or [None])[0],
             "user_metadata": None,
         }
+
+
+def default_data_dir() -> Path:
+    """Where ``tinkerer tinker-local serve`` keeps runs, checkpoints and its key unless told otherwise."""
+    return catalog.cache_root() / "data"
+
+
+def key_file(data_dir: Path) -> Path:
+    """Where the server that keeps its runs in ``data_dir`` writes its key while it runs."""
+    return data_dir / KEY_FILE
 
 
 def _checkpoint(record: dict[str, Any]) -> dict[str, Any]:
@@ -415,51 +441,56 @@ def _weights_info(server, body, params, query):
     }
 
 
-def _handler_for(server: TinkerLocalServer) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+class Handler(OwnerOnlyHandler):
+    """Routes ``/api/v1`` requests of the server's owner to the route handlers."""
 
-        def do_GET(self) -> None:
-            self._dispatch("GET")
+    tinker: TinkerLocalServer
+    protocol_version = "HTTP/1.1"
+    max_body_bytes = MAX_BODY_BYTES
+    timeout = 120  # idle keep-alive connections and stalled requests are dropped after this
 
-        def do_POST(self) -> None:
-            self._dispatch("POST")
+    def do_GET(self) -> None:
+        self._dispatch("GET")
 
-        def do_DELETE(self) -> None:
-            self._dispatch("DELETE")
+    def do_POST(self) -> None:
+        self._dispatch("POST")
 
-        def _dispatch(self, method: str) -> None:
-            url = urlparse(self.path)
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length) if length else b""
-            query = dict(part.split("=", 1) for part in url.query.split("&") if "=" in part)
-            for route_method, pattern, handler in ROUTES:
-                match = pattern.match(unquote(url.path))
-                if route_method == method and match:
-                    self._answer(handler, raw, match.groupdict(), query)
-                    return
-            self._send(*_json(404, {"detail": f"{method} {url.path} is not part of the local Tinker API"}))
+    def do_DELETE(self) -> None:
+        self._dispatch("DELETE")
 
-        def _answer(self, handler: Route, raw: bytes, params: dict[str, str], query: dict[str, str]) -> None:
-            try:
-                is_protobuf = PROTOBUF in (self.headers.get("Content-Type") or "")
-                body = raw if is_protobuf else (json.loads(raw) if raw else {})
-                result = handler(server, body, params, query)
-                self._send(*(result if isinstance(result, tuple) else _json(200, result)))
-            except _Reply as reply:
-                self._send(*_json(reply.status, reply.body))
-            except (TinkererError, wire.WireError, KeyError, ValueError) as error:
-                detail = f"missing field {error}" if isinstance(error, KeyError) else str(error)
-                self._send(*_json(400, {"detail": detail}))
+    def _dispatch(self, method: str) -> None:
+        if not self.admit():
+            return
+        raw = self.read_body()
+        if raw is None:
+            return
+        url = urlparse(self.path)
+        query = dict(part.split("=", 1) for part in url.query.split("&") if "=" in part)
+        for route_method, pattern, handler in ROUTES:
+            match = pattern.match(unquote(url.path))
+            if route_method == method and match:
+                self._answer(handler, raw, match.groupdict(), query)
+                return
+        self._send(*_json(404, {"detail": f"{method} {url.path} is not part of the local Tinker API"}))
 
-        def _send(self, status: int, content_type: str, payload: bytes) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
+    def _answer(self, handler: Route, raw: bytes, params: dict[str, str], query: dict[str, str]) -> None:
+        try:
+            is_protobuf = PROTOBUF in (self.headers.get("Content-Type") or "")
+            body = raw if is_protobuf else (json.loads(raw) if raw else {})
+            result = handler(self.tinker, body, params, query)
+            self._send(*(result if isinstance(result, tuple) else _json(200, result)))
+        except _Reply as reply:
+            self._send(*_json(reply.status, reply.body))
+        except (TinkererError, wire.WireError, KeyError, ValueError) as error:
+            detail = f"missing field {error}" if isinstance(error, KeyError) else str(error)
+            self._send(*_json(400, {"detail": detail}))
 
-        def log_message(self, format: str, *args: Any) -> None:
-            log.debug("%s " + format, self.address_string(), *args)
+    def _send(self, status: int, content_type: str, payload: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
 
-    return Handler
+    def log_message(self, format: str, *args: Any) -> None:
+        log.debug("%s " + format, self.address_string(), *args)
