@@ -36,12 +36,15 @@ def estimate_tokens(text: str) -> int:
 
 
 def files_section(files: Mapping[str, str], max_chars: int) -> str:
-    """The files as path + fenced block, within a total budget of ``max_chars``."""
+    """The files as path + fenced block, within a total budget of ``max_chars``; binary content is named, not shown."""
     if not files:
         return "There are no files yet."
     parts: list[str] = []
     budget = max_chars
     for path, text in files.items():
+        if "\0" in text:  # a binary file a caller read as text: never raw bytes in a prompt
+            parts.append(f"{path}: binary, not shown")
+            continue
         shown = bounded(text, max(budget, 0))
         budget -= len(shown)
         fence = "````" if "```" in shown else "```"

@@ -1,4 +1,5 @@
-"""Workspace files: safe relative paths, reading them, and content snapshots that tell what changed."""
+"""Workspace files: safe relative paths, reading them as text (binaries told apart), and content snapshots
+that tell what changed."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path, PurePosixPath
 SKIPPED_DIRS = frozenset({".git", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"})
 HASH_LIMIT_BYTES = 64 * 1024 * 1024  # bigger files (data) are compared by size and mtime only
 CHUNK_BYTES = 1024 * 1024
+BINARY_SNIFF_BYTES = 8000  # git's rule: a NUL byte among the first 8000 bytes makes a file binary
 
 
 class UnsafePathError(ValueError):
@@ -32,10 +34,32 @@ def safe_path(workspace: Path, relative: str) -> Path:
     return target
 
 
+def is_binary(data: bytes) -> bool:
+    """Whether ``data`` is binary by git's rule: a NUL byte among its first 8000 bytes."""
+    return b"\0" in data[:BINARY_SNIFF_BYTES]
+
+
+def decode_text(data: bytes) -> str | None:
+    """``data`` as text (UTF-8, undecodable bytes replaced by U+FFFD), or None when it is binary."""
+    return None if is_binary(data) else data.decode("utf-8", errors="replace")
+
+
+def is_binary_file(path: Path) -> bool:
+    """Whether the file at ``path`` is binary (only its first 8000 bytes are read)."""
+    with open(path, "rb") as handle:
+        return is_binary(handle.read(BINARY_SNIFF_BYTES))
+
+
+def read_file_text(path: Path) -> str | None:
+    """The text of the file at ``path`` (undecodable bytes replaced), or None when it is binary."""
+    return decode_text(Path(path).read_bytes())
+
+
 def read_text(workspace: Path, relative: str) -> str | None:
-    """The content of a workspace file, or None when it does not exist; raises ``UnsafePathError``."""
+    """The text of a workspace file, or None when it does not exist or is binary (not text to show or edit);
+    bytes that are not UTF-8 are replaced by U+FFFD. Raises ``UnsafePathError``."""
     target = safe_path(workspace, relative)
-    return target.read_text(encoding="utf-8", errors="replace") if target.is_file() else None
+    return read_file_text(target) if target.is_file() else None
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,11 @@ class EvolveConfig:
     data_dir: str | None = chz.field(default=None, doc="data available to solutions as ./data")
     data_mode: str = chz.field(default="link", doc="link (read in place) or copy data_dir")
     main_file: str = chz.field(default="main.py", doc="the file the agent focuses on")
+    max_commit_file_mb: float | None = chz.field(
+        default=10.0,
+        doc="files larger than this stay out of experiments' commits (listed in the commit message, "
+        "copied to output_path from the best worktree); None: commit everything",
+    )
     additional_context: str = chz.field(default="", doc="extra context given to the agent")
     kg_index: str | None = chz.field(default=None, doc="a .index file: knowledge retrieved for every experiment")
     knowledge_top_k: int = chz.field(default=4, doc="knowledge pages retrieved per experiment")
@@ -53,5 +58,7 @@ class EvolveConfig:
             raise ValueError(f"timeout_s must be positive, got {self.timeout_s}")
         if self.debug_attempts is not None and self.debug_attempts < 0:
             raise ValueError(f"debug_attempts must be 0 or more, got {self.debug_attempts}")
+        if self.max_commit_file_mb is not None and self.max_commit_file_mb <= 0:
+            raise ValueError(f"max_commit_file_mb must be positive or None, got {self.max_commit_file_mb}")
         if self.data_mode not in ("link", "copy"):
             raise ValueError(f"data_mode must be 'link' or 'copy', got {self.data_mode!r}")

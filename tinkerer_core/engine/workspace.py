@@ -2,19 +2,32 @@
 
 Lineage is git history: experiment N's branch ``exp-N`` starts at its parent's commit, and the
 agent's edits are committed on it. Data given by ``data_dir`` is linked or copied into
-``data/`` and kept out of git.
+``data/`` and kept out of git. Files are bytes: git's output is read as bytes, binary files are
+told apart by git's rule, and text that is not UTF-8 is decoded with replacement characters.
+
+Files larger than ``max_commit_file_mb`` stay out of experiments' commits: each commit's message
+lists them (``Tinkerer-Left-Out: <size> <sha256> <json path>``), and ``export`` copies what the
+best experiment's worktree holds beyond its commit (its run's outputs, large files included).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shutil
+import stat
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
 from tinkerer_core.errors import ConfigError, TinkererError
+from tinkerer_core.workspace_files import SKIPPED_DIRS, decode_text
 
 DATA_LINK = "data"
+DEFAULT_MAX_COMMIT_FILE_MB = 10.0
+LEFT_OUT_TRAILER = "Tinkerer-Left-Out"
+_MB = 1024 * 1024
 _GIT_ENV = {
     "GIT_AUTHOR_NAME": "tinkerer",
     "GIT_AUTHOR_EMAIL": "tinkerer@localhost",
@@ -29,30 +42,81 @@ class GitError(TinkererError):
     """A git command failed."""
 
 
-def git(cwd: Path, *args: str) -> str:
-    """Run git in ``cwd`` and return its stdout; raise ``GitError`` with stderr on failure."""
-    env = {**os.environ, **_GIT_ENV, "HOME": os.environ.get("HOME", "/tmp")}
-    completed = subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True, check=False)
+def _git_env() -> dict[str, str]:
+    return {**os.environ, **_GIT_ENV, "HOME": os.environ.get("HOME", "/tmp")}
+
+
+def git_bytes(cwd: Path, *args: str, input: bytes | None = None) -> bytes:
+    """Run git in ``cwd`` (``input`` on its stdin) and return its stdout as bytes; raise ``GitError`` on failure."""
+    completed = subprocess.run(["git", *args], cwd=cwd, env=_git_env(), input=input, capture_output=True, check=False)
     if completed.returncode != 0:
-        raise GitError(f"git {' '.join(args)} failed in {cwd}: {completed.stderr.strip()}")
+        stderr = completed.stderr.decode("utf-8", errors="replace").strip()
+        raise GitError(f"git {' '.join(args)} failed in {cwd}: {stderr}")
     return completed.stdout
+
+
+def git(cwd: Path, *args: str) -> str:
+    """Run git in ``cwd`` and return its stdout as text (bytes that are not UTF-8 replaced by U+FFFD)."""
+    return git_bytes(cwd, *args).decode("utf-8", errors="replace")
+
+
+@dataclass(frozen=True)
+class LeftOutFile:
+    """A file over ``max_commit_file_mb`` that a commit left out: its path, size and content hash."""
+
+    path: str
+    size: int
+    sha256: str
+
+    def trailer(self) -> str:
+        """The commit-message line that records it (the path JSON-quoted: any name fits on one line)."""
+        return f"{LEFT_OUT_TRAILER}: {self.size} {self.sha256} {json.dumps(self.path)}"
+
+    @classmethod
+    def parse(cls, line: str) -> LeftOutFile | None:
+        """The file a ``trailer`` line records, or None for any other line."""
+        prefix = f"{LEFT_OUT_TRAILER}: "
+        if not line.startswith(prefix):
+            return None
+        try:
+            size, sha256, path = line[len(prefix) :].split(" ", 2)
+            return cls(json.loads(path), int(size), sha256)
+        except ValueError:
+            return None
+
+    def describe(self) -> str:
+        """How a diff shows it, beside git's ``Binary files ... differ`` lines."""
+        shown = self.path.encode("utf-8", errors="surrogateescape").decode("utf-8", errors="replace")
+        return f"Large file left out of git: {shown} ({self.size} bytes, sha256 {self.sha256})"
 
 
 class Workspaces:
     """The run's repository (``run_dir/repo``) and experiment worktrees (``run_dir/workspaces``)."""
 
-    def __init__(self, run_dir: Path, data_dir: str | None = None, data_mode: str = "link") -> None:
+    max_commit_bytes: int | None = int(DEFAULT_MAX_COMMIT_FILE_MB * _MB)
+
+    def __init__(
+        self,
+        run_dir: Path,
+        data_dir: str | None = None,
+        data_mode: str = "link",
+        max_commit_file_mb: float | None = DEFAULT_MAX_COMMIT_FILE_MB,
+    ) -> None:
         if data_mode not in ("link", "copy"):
             raise ConfigError(f"data_mode must be 'link' or 'copy', not {data_mode!r}")
         self.repo = run_dir / "repo"
         self.root = run_dir / "workspaces"
         self.data_dir = Path(data_dir).resolve() if data_dir else None
         self.data_mode = data_mode
+        self.max_commit_bytes = None if max_commit_file_mb is None else int(max_commit_file_mb * _MB)
         if self.data_dir is not None and not self.data_dir.is_dir():
             raise ConfigError(f"data_dir {data_dir!r} is not a directory")
 
     def create(self, starting_repo: str | None) -> str:
-        """Create the run's repository, seeded from ``starting_repo`` (a directory) if given; return the base commit."""
+        """Create the run's repository, seeded from ``starting_repo`` (a directory) if given; return the base commit.
+
+        The base commit holds all of ``starting_repo``, large files included: it is committed once.
+        """
         self.root.mkdir(parents=True, exist_ok=True)
         if starting_repo:
             source = Path(starting_repo)
@@ -63,10 +127,14 @@ class Workspaces:
             self.repo.mkdir(parents=True)
         git(self.repo, "init", "--quiet", "--initial-branch=base")
         (self.repo / ".git" / "info").mkdir(parents=True, exist_ok=True)
-        (self.repo / ".git" / "info" / "exclude").write_text(f"/{DATA_LINK}\n__pycache__/\n*.pyc\n")
+        self._exclude_file.write_text(f"/{DATA_LINK}\n__pycache__/\n*.pyc\n")
         git(self.repo, "add", "--all")
         git(self.repo, "commit", "--quiet", "--allow-empty", "-m", "base")
         return self.head(self.repo)
+
+    @property
+    def _exclude_file(self) -> Path:
+        return self.repo / ".git" / "info" / "exclude"
 
     def head(self, path: Path) -> str:
         return git(path, "rev-parse", "HEAD").strip()
@@ -82,12 +150,34 @@ class Workspaces:
         """A fresh worktree for ``experiment_id`` on branch ``exp-<id>`` at ``start_commit``."""
         path = self.path(experiment_id)
         branch = f"exp-{experiment_id}"
-        if path.exists():  # an interrupted experiment being redone
-            git(self.repo, "worktree", "remove", "--force", str(path))
+        if path.exists() or path.is_symlink():  # an interrupted experiment being redone
+            self._remove_stale(path)
         git(self.repo, "worktree", "prune")
         git(self.repo, "worktree", "add", "--quiet", "-B", branch, str(path), start_commit)
         self._attach_data(path)
         return path
+
+    def _remove_stale(self, path: Path) -> None:
+        """Remove a worktree left by an interrupted experiment, whatever state it was left in.
+
+        ``git worktree remove`` fails on a directory git does not know as a worktree (a run killed
+        during ``worktree add``) or when files appear while it deletes (processes left writing):
+        then the directory itself is deleted; it lies in this run's ``workspaces/``, nothing else is.
+        """
+        if path.is_symlink():  # never followed: what it points to is not ours
+            path.unlink()
+            return
+        if path.resolve().parent != self.root.resolve():
+            raise GitError(f"refusing to remove {path}: it is not inside this run's workspaces ({self.root})")
+        try:
+            git(self.repo, "worktree", "remove", "--force", "--force", str(path))
+        except GitError as error:
+            for _ in range(3):  # a process still writing can refill it between passes
+                shutil.rmtree(path, ignore_errors=True)
+                if not path.exists():
+                    break
+            else:
+                raise GitError(f"cannot remove the stale worktree {path} (is a process still writing?): {error}")
 
     def _attach_data(self, path: Path) -> None:
         if self.data_dir is None:
@@ -99,36 +189,155 @@ class Workspaces:
             shutil.copytree(self.data_dir, target)
 
     def commit(self, path: Path, message: str) -> str:
-        """Commit everything changed in the worktree at ``path``; return the new commit."""
-        git(path, "add", "--all")
+        """Commit everything changed in the worktree at ``path`` but files over ``max_commit_bytes``, which
+        the message lists (``left_out``); return the new commit."""
+        left_out = self._large_changes(path)
+        pathspecs = [".", *(f":(exclude,literal){file.path}" for file in left_out)]
+        git_bytes(
+            path,
+            "add",
+            "--all",
+            "--pathspec-from-file=-",
+            "--pathspec-file-nul",
+            input=b"\0".join(os.fsencode(spec) for spec in pathspecs),
+        )
+        if left_out:
+            message += "\n\n" + "\n".join(file.trailer() for file in left_out)
         git(path, "commit", "--quiet", "--allow-empty", "-m", message)
         return self.head(path)
 
+    def _large_changes(self, path: Path) -> list[LeftOutFile]:
+        """The files over ``max_commit_bytes`` that git would commit (new or changed), hashed."""
+        if self.max_commit_bytes is None:
+            return []
+        large = [name for name, size in _file_sizes(path) if size > self.max_commit_bytes]
+        if not large:
+            return []
+        status = git_bytes(
+            path, "--literal-pathspecs", "status", "--porcelain", "-z", "--untracked-files=all", "--", *large
+        ).split(b"\0")
+        changed: list[LeftOutFile] = []
+        entries = iter(status)
+        for entry in entries:
+            if len(entry) < 4:
+                continue
+            if entry[:1] in (b"R", b"C"):  # a staged rename or copy: its source path follows
+                next(entries, None)
+            name = os.fsdecode(entry[3:])
+            file = path / name
+            if entry[1:2] == b"D" or not file.is_file():
+                continue
+            with open(file, "rb") as handle:
+                digest = hashlib.file_digest(handle, "sha256").hexdigest()
+            changed.append(LeftOutFile(name, file.stat().st_size, digest))
+        return sorted(changed, key=lambda file: file.path)
+
+    def left_out(self, commit: str) -> list[LeftOutFile]:
+        """The large files ``commit`` left out of git, as its message lists them."""
+        message = git(self.repo, "log", "-1", "--format=%B", commit)
+        return [file for line in message.splitlines() if (file := LeftOutFile.parse(line)) is not None]
+
     def diff(self, start: str, end: str) -> str:
-        return git(self.repo, "diff", start, end)
+        """What changed from ``start`` to ``end``: git's diff as text (binary files as git's ``Binary files ...
+        differ`` line, text that is not UTF-8 with replacement characters), then the large files ``end`` left out."""
+        text = git(self.repo, "diff", "--no-color", "--no-ext-diff", start, end)
+        return text + "".join(file.describe() + "\n" for file in self.left_out(end))
 
     def files(self, commit: str, max_bytes: int = 200_000) -> dict[str, str]:
-        """The text files of ``commit`` (for the agent's view of the parent), bounded in total size."""
-        names = git(self.repo, "ls-tree", "-r", "--name-only", commit).splitlines()
+        """The text files of ``commit`` (for the agent's view of the parent), bounded in total size.
+
+        Binary files, symlinks and files whose names are not UTF-8 are left out; text that is not
+        UTF-8 is decoded with replacement characters.
+        """
+        blobs: list[tuple[str, bytes, int]] = []
+        for record in git_bytes(self.repo, "ls-tree", "-r", "-l", "-z", commit).split(b"\0"):
+            meta, _, raw_name = record.partition(b"\t")
+            fields = meta.split()
+            if len(fields) != 4 or fields[1] != b"blob" or fields[0] == b"120000":
+                continue
+            try:
+                blobs.append((raw_name.decode("utf-8"), fields[2], int(fields[3])))
+            except UnicodeDecodeError:
+                continue
         files: dict[str, str] = {}
         budget = max_bytes
-        for name in names:
-            try:
-                text = git(self.repo, "show", f"{commit}:{name}")
-            except GitError:
-                continue
-            if "\0" in text or len(text) > budget:
-                continue
-            files[name] = text
-            budget -= len(text)
+        with subprocess.Popen(
+            ["git", "cat-file", "--batch"],
+            cwd=self.repo,
+            env=_git_env(),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        ) as batch:
+            assert batch.stdin is not None and batch.stdout is not None
+            for name, object_id, size in blobs:
+                if size > budget:
+                    continue
+                batch.stdin.write(object_id + b"\n")
+                batch.stdin.flush()
+                batch.stdout.readline()  # "<object id> blob <size>"
+                data = batch.stdout.read(size)
+                batch.stdout.read(1)  # the newline after the content
+                text = decode_text(data)
+                if text is None or len(text) > budget:
+                    continue
+                files[name] = text
+                budget -= len(text)
+            batch.stdin.close()
         return files
 
-    def export(self, commit: str, output_path: Path) -> None:
-        """Write the files of ``commit`` to ``output_path`` (a directory this run owns or an empty one)."""
-        archive = subprocess.run(
-            ["git", "archive", "--format=tar", commit], cwd=self.repo, capture_output=True, check=True
-        ).stdout
+    def export(self, commit: str, output_path: Path, worktree: Path | None = None) -> None:
+        """Write the files of ``commit`` to ``output_path`` (a directory this run owns or an empty one).
+
+        With ``worktree`` (the experiment's, at ``commit``), what it holds beyond the commit comes too:
+        the files its last run wrote and those left out of git for their size; the data link and
+        caches do not.
+        """
+        archive = git_bytes(self.repo, "archive", "--format=tar", commit)
         output_path.mkdir(parents=True, exist_ok=True)
         subprocess.run(["tar", "-x", "-C", str(output_path)], input=archive, check=True)
+        if worktree is not None and self._at(worktree, commit):
+            self._copy_uncommitted(worktree, output_path)
         if self.data_dir is not None and not (output_path / DATA_LINK).exists():
             (output_path / DATA_LINK).symlink_to(self.data_dir, target_is_directory=True)
+
+    def _at(self, worktree: Path, commit: str) -> bool:
+        """Whether ``worktree`` is a worktree whose HEAD is ``commit``."""
+        try:
+            return worktree.is_dir() and self.head(worktree) == commit
+        except GitError:
+            return False
+
+    def _copy_uncommitted(self, worktree: Path, output_path: Path) -> None:
+        """Make ``output_path`` hold what ``worktree`` holds beyond its commit (new, changed and deleted files)."""
+        listing = git_bytes(
+            worktree, "ls-files", "-z", "--others", "--modified", f"--exclude-from={self._exclude_file}"
+        )
+        for name in sorted({os.fsdecode(raw) for raw in listing.split(b"\0") if raw}):
+            source, target = worktree / name, output_path / name
+            if target.is_symlink() or target.is_file():
+                target.unlink()
+            elif target.is_dir():
+                shutil.rmtree(target)
+            if source.is_dir() and not source.is_symlink():  # a nested repository, listed as one entry
+                shutil.copytree(source, target, symlinks=True)
+            elif os.path.lexists(source):
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(source, target, follow_symlinks=False)
+
+
+def _file_sizes(root: Path) -> list[tuple[str, int]]:
+    """Every regular file under ``root`` with its size (relative POSIX path), skipping ``.git``, caches and data."""
+    found: list[tuple[str, int]] = []
+    for directory, dirnames, filenames in os.walk(root):
+        at_top = directory == str(root)
+        dirnames[:] = [name for name in dirnames if name not in SKIPPED_DIRS and not (at_top and name == DATA_LINK)]
+        for name in filenames:
+            full = os.path.join(directory, name)
+            try:
+                info = os.lstat(full)
+            except OSError:
+                continue
+            if stat.S_ISREG(info.st_mode):
+                found.append((Path(full).relative_to(root).as_posix(), info.st_size))
+    return found

@@ -20,7 +20,7 @@ def graph_pages(path: Path) -> list[KnowledgePage]:
     path = Path(path)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as error:
+    except (OSError, ValueError) as error:  # ValueError: not JSON, or not UTF-8
         raise ConfigError(f"data_path {str(path)!r} is not a readable JSON graph: {error}") from None
     nodes = data.get("nodes") if isinstance(data, dict) else None
     if isinstance(nodes, dict):  # the seed's form: nodes keyed by id

@@ -35,8 +35,8 @@ def read_index(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise ConfigError(f"kg_index {str(path)!r} does not exist; create it with Tinkerer().index_kg(...)")
     try:
-        record = json.loads(path.read_text())
-    except json.JSONDecodeError as error:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as error:  # not JSON, or not UTF-8
         raise ConfigError(f"kg_index {str(path)!r} is not valid JSON: {error}") from None
     missing = [key for key in ("search_backend", "backend_refs") if key not in record]
     if missing:

@@ -1,5 +1,9 @@
 """Turning sources into wiki pages by deterministic parsing: READMEs, module structure, docstrings,
-requirements, research reports and the solutions Tinkerer built."""
+requirements, research reports and the solutions Tinkerer built.
+
+Files are read as bytes: binary ones (a NUL among the first 8000 bytes, git's rule) are skipped,
+text that is not UTF-8 is decoded with replacement characters, and names that are not UTF-8 are skipped.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ from tinkerer_core.knowledge.wiki import link, page_id, slug
 from tinkerer_core.llm import LLM, LLMError
 from tinkerer_core.prompts import bounded
 from tinkerer_core.types import Solution, Source
+from tinkerer_core.workspace_files import is_binary_file, read_file_text
 
 logger = logging.getLogger(__name__)
 CONTENT_CHARS = 6000
@@ -51,8 +56,8 @@ def repo_pages(root: Path, name: str, source: str) -> list[KnowledgePage]:
     module_names = {module: _module_name(root, module) for module in modules}
     implementation = [_module_page(root, path, module_names, source) for path in modules]
     environment = _environment_page(root, name, source)
-    readme = next((p for p in sorted(root.glob("README*")) if p.is_file()), None)
-    text = readme.read_text(encoding="utf-8", errors="replace") if readme else ""
+    readmes = (read_file_text(path) for path in sorted(root.glob("README*")) if path.is_file())
+    text = next((text for text in readmes if text is not None), "")
     workflow_links = [link("implemented_by", page.id) for page in implementation[:50]]
     if environment:
         workflow_links.append(link("requires", environment.id))
@@ -75,8 +80,21 @@ def _python_modules(root: Path) -> list[Path]:
     found = []
     for directory, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRS and not d.startswith("."))
-        found += [Path(directory) / f for f in sorted(filenames) if f.endswith(".py")]
+        found += [
+            Path(directory) / name
+            for name in sorted(filenames)
+            if name.endswith(".py") and _utf8_name(name) and not is_binary_file(Path(directory) / name)
+        ]
     return found[:MAX_MODULES]
+
+
+def _utf8_name(name: str) -> bool:
+    """Whether a file name (as ``os`` decodes it) was valid UTF-8: names become page ids and titles."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _module_name(root: Path, path: Path) -> str:
@@ -88,8 +106,8 @@ def _module_name(root: Path, path: Path) -> str:
 def _module_page(root: Path, path: Path, module_names: dict[Path, str], source: str) -> KnowledgePage:
     name = module_names[path]
     try:
-        tree = ast.parse(path.read_text(encoding="utf-8", errors="replace"))
-    except SyntaxError:
+        tree = ast.parse(read_file_text(path) or "")
+    except (SyntaxError, ValueError):  # ValueError: a NUL byte past the first 8000
         tree = ast.Module(body=[], type_ignores=[])
     lines = []
     for node in tree.body:
@@ -123,8 +141,9 @@ def _environment_page(root: Path, name: str, source: str) -> KnowledgePage | Non
     requirements = []
     for file in ("requirements.txt", "pyproject.toml", "environment.yml", "setup.cfg"):
         path = root / file
-        if path.is_file():
-            requirements.append(f"## {file}\n```\n{bounded(path.read_text(errors='replace'), 2000)}\n```")
+        text = read_file_text(path) if path.is_file() else None
+        if text is not None:
+            requirements.append(f"## {file}\n```\n{bounded(text, 2000)}\n```")
     if not requirements:
         return None
     return KnowledgePage(
@@ -138,13 +157,15 @@ def _environment_page(root: Path, name: str, source: str) -> KnowledgePage | Non
 
 
 def file_pages(path: Path) -> list[KnowledgePage]:
-    """A Python file as an Implementation page; any other text as a Principle page."""
+    """A Python file as an Implementation page; any other text as a Principle page; a binary file is refused."""
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"cannot learn from {str(path)!r}: no such file")
+    text = read_file_text(path)
+    if text is None:
+        raise ConfigError(f"cannot learn from {str(path)!r}: it is a binary file; learn reads text and Python files")
     if path.suffix == ".py":
         return [_module_page(path.parent, path, {path: path.stem}, str(path))]
-    text = path.read_text(encoding="utf-8", errors="replace")
     heading = HEADING.search(text)
     return [_text_page("Principle", heading.group(1) if heading else path.stem, text, str(path))]
 

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from tinkerer_core.components import PAGE_TYPES, KnowledgePage
 from tinkerer_core.errors import ConfigError
+from tinkerer_core.workspace_files import read_file_text
 
 LINK = re.compile(r"\[\[([A-Za-z_][A-Za-z0-9_]*)::([A-Za-z]+):([^\]\n]+?)\]\]")
 SLUG = re.compile(r"[^A-Za-z0-9_.-]+")
@@ -101,16 +102,18 @@ def write_pages(pages: Iterable[KnowledgePage], wiki_dir: Path) -> list[Path]:
 
 
 def read_wiki(wiki_dir: Path) -> list[KnowledgePage]:
-    """Every page under ``wiki_dir``; a broken file is reported by path."""
+    """Every page under ``wiki_dir``; a broken or binary file is reported by path (text that is not UTF-8 is
+    read with replacement characters)."""
     wiki_dir = Path(wiki_dir)
     if not wiki_dir.is_dir():
         raise ConfigError(f"wiki_dir {str(wiki_dir)!r} is not a directory")
     pages = []
     for path in sorted(p for p in wiki_dir.rglob("*") if p.suffix in WIKI_SUFFIXES and p.is_file()):
+        text = read_file_text(path)
+        if text is None:
+            raise ConfigError(f"{path}: a binary file, not a wiki page")
         try:
-            pages.append(
-                from_markdown(path.read_text(encoding="utf-8"), path.relative_to(wiki_dir).with_suffix("").as_posix())
-            )
+            pages.append(from_markdown(text, path.relative_to(wiki_dir).with_suffix("").as_posix()))
         except ConfigError as error:
             raise ConfigError(f"{path}: {error}") from None
     return pages
