@@ -12,6 +12,7 @@ from tinkerer_core.errors import ConfigError
 from tinkerer_core.secrets import scrubbed_environment
 from tinkerer_core.types import Software, Solution
 from tinkerer_plugin_deploy_local.entry import EntryError, find_entry
+from tinkerer_plugin_deploy_local.service import Limits, is_loopback
 from tinkerer_plugin_deploy_local.software import InProcessSoftware, LocalService
 
 MODES = ("service", "in_process")
@@ -28,11 +29,27 @@ class LocalDeployer(Deployer):
     startup_timeout_s: float = chz.field(default=60.0, doc="longest the service may take to become healthy")
     pass_env: tuple[str, ...] = chz.field(default=(), doc="secret variables the solution may see (e.g. OPENAI_API_KEY)")
     python: str = chz.field(default="", doc="the interpreter that runs the service; empty: Tinkerer's own")
+    threads: int = chz.field(
+        default=Limits.threads, doc="calls served at the same time (1 if the entry is not thread-safe)"
+    )
+    max_body_bytes: int = chz.field(default=Limits.max_body_bytes, doc="largest request body; larger ones get 413")
+    shutdown_timeout_s: float = chz.field(
+        default=Limits.shutdown_timeout_s, doc="on stop, how long calls in flight may take to finish"
+    )
+    allowed_hosts: tuple[str, ...] = chz.field(
+        default=(), doc="Host names served besides loopback ones (* for any); empty: any unless bound to loopback"
+    )
 
     @chz.validate
     def _known_mode(self) -> None:
         if self.mode not in MODES:
             raise ConfigError(f"deployer local: unknown mode {self.mode!r}; choose one of: {', '.join(MODES)}")
+
+    @chz.validate
+    def _positive_limits(self) -> None:
+        for name in ("threads", "max_body_bytes"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"deployer local: {name} must be at least 1, got {getattr(self, name)}")
 
     def supports(self, solution: Solution) -> tuple[bool, str]:
         try:
@@ -47,6 +64,11 @@ class LocalDeployer(Deployer):
         if self.mode == "in_process":
             software = InProcessSoftware(solution.path, entry, self.call_timeout_s)
         else:
+            if not is_loopback(self.host):
+                print(
+                    f"warning: deployer local binds {self.host}: the service is reachable from the network",
+                    file=sys.stderr,
+                )
             software = LocalService(
                 solution.path,
                 entry,
@@ -56,6 +78,12 @@ class LocalDeployer(Deployer):
                 port=self.port,
                 call_timeout_s=self.call_timeout_s,
                 startup_timeout_s=self.startup_timeout_s,
+                shutdown_timeout_s=self.shutdown_timeout_s,
+                service_args=self._service_args(),
             )
         software.start()
         return software
+
+    def _service_args(self) -> list[str]:
+        args = ["--threads", str(self.threads), "--max-body-bytes", str(self.max_body_bytes)]
+        return args + (["--allowed-hosts", ",".join(self.allowed_hosts)] if self.allowed_hosts else [])

@@ -58,23 +58,31 @@ class HttpService(Software, ABC):
     def _exit_code(self, wait_s: float) -> int | None:
         """The service's exit code if it ends within ``wait_s``; None while it runs."""
 
+    @abstractmethod
+    def stop(self, grace_s: float | None = None) -> None:
+        """Stop the service, giving calls in flight ``grace_s`` to finish (None: the service's own default)."""
+
     def start(self) -> None:
         """Start the service and wait until it answers its health check; no-op when it runs."""
         if self._running():
             return
         self._launch()
+        try:
+            self._wait_healthy()
+        except BaseException:  # a failed start, or Ctrl-C / SIGTERM while waiting: nothing is left running
+            self.stop(grace_s=0)
+            raise
+
+    def _wait_healthy(self) -> None:
         deadline = time.monotonic() + self.startup_timeout_s
         while time.monotonic() < deadline:
             code = self._exit_code(wait_s=0)
             if code is not None:
-                tail = self._log_tail()
-                self.stop()
-                raise DeployError(f"the service exited with code {code} while starting:\n{tail}")
+                raise DeployError(f"the service exited with code {code} while starting:\n{self._log_tail()}")
             if self.url and self.is_healthy():
                 return
             time.sleep(0.05)
         tail = self._log_tail()
-        self.stop()
         raise DeployError(f"the service did not become healthy within {self.startup_timeout_s:g} s:\n{tail}")
 
     def run(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
@@ -122,7 +130,7 @@ class HttpService(Software, ABC):
             return error_result(f"the service died (exit code {code}) and was restarted", tail)
 
     def _restart(self) -> None:
-        self.stop()
+        self.stop(grace_s=0)  # it hung or died: no grace
         self.start()
 
     def _log_tail(self) -> str:

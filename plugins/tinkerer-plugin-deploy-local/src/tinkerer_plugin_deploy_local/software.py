@@ -11,7 +11,7 @@ import signal
 import subprocess
 import sys
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +22,11 @@ from tinkerer_plugin_deploy_local.entry import Entry
 from tinkerer_plugin_deploy_local.http_service import DeployError, HttpService, shape_error
 from tinkerer_plugin_deploy_local.service import error_result
 
-STOP_GRACE_S = 5.0
+STOP_MARGIN_S = 2.0  # past the service's own shutdown timeout, before its process group is killed
 
 
 class LocalService(HttpService):
-    """The solution behind ``service.py`` on 127.0.0.1, as its own process group."""
+    """The solution behind ``service.py`` on 127.0.0.1, as its own process group that ends when its owner does."""
 
     def __init__(
         self,
@@ -40,8 +40,12 @@ class LocalService(HttpService):
         call_timeout_s: float = 600.0,
         startup_timeout_s: float = 60.0,
         log_dir: Path | None = None,
+        service_args: Sequence[str] = (),
+        shutdown_timeout_s: float = service.Limits.shutdown_timeout_s,
     ) -> None:
         super().__init__(call_timeout_s, startup_timeout_s)
+        self.service_args = tuple(service_args)
+        self.shutdown_timeout_s = shutdown_timeout_s
         self.solution_dir = Path(solution_dir).resolve()
         self.entry = entry
         self.env = dict(env)
@@ -82,6 +86,11 @@ class LocalService(HttpService):
             str(self._ready_file),
             "--program-timeout",
             str(self.call_timeout_s),
+            "--shutdown-timeout",
+            str(self.shutdown_timeout_s),
+            "--owner-pid",
+            str(os.getpid()),
+            *self.service_args,
         ]
         with open(self.log_path, "ab") as log:
             self._process = subprocess.Popen(
@@ -94,21 +103,21 @@ class LocalService(HttpService):
                 start_new_session=True,
             )
 
-    def stop(self) -> None:
-        """Stop the whole process group (SIGTERM, then SIGKILL); nothing is left running."""
+    def stop(self, grace_s: float | None = None) -> None:
+        """SIGTERM to the service (calls in flight finish), then SIGKILL to its whole process group after
+        ``grace_s`` (default: its shutdown timeout and a margin); nothing is left running."""
         process, self._process, self._bound_port = self._process, None, None
         if process is None:
             return
-        for sig, grace in ((signal.SIGTERM, STOP_GRACE_S), (signal.SIGKILL, None)):
+        grace = self.shutdown_timeout_s + STOP_MARGIN_S if grace_s is None else grace_s
+        if grace > 0:
             with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, sig)
-            try:
+                os.kill(process.pid, signal.SIGTERM)
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(timeout=grace)
-                break
-            except subprocess.TimeoutExpired:
-                continue
-        with contextlib.suppress(ProcessLookupError):  # children the solution left behind
+        with contextlib.suppress(ProcessLookupError):  # the service if it is still there, and what it left behind
             os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
     def logs(self) -> str:
         return redact(self.log_path.read_text(errors="replace")) if self.log_path.is_file() else ""
