@@ -222,6 +222,7 @@ def cmd_index_kg(args: argparse.Namespace) -> int:
 def cmd_deploy(args: argparse.Namespace) -> int:
     from tinkerer_core.api import Tinkerer
     from tinkerer_core.deploy import PACKAGES
+    from tinkerer_core.processes import interrupted_by_signals
 
     if not get_manager().names("deployer"):
         return _missing("deployer", PACKAGES["local"])(args)
@@ -230,19 +231,28 @@ def cmd_deploy(args: argparse.Namespace) -> int:
     tinkerer = Tinkerer()
     plan = tinkerer.plan_deploy(args.solution, args.strategy)
     print(f"deploying with {plan}", file=sys.stderr)
-    with tinkerer.deploy(args.solution, plan.deployer, deployer_params=params) as software:
-        if inputs:
-            for item in inputs:
-                print(json.dumps(software.run(item), default=str))
-            return 0
-        print(f"serving {getattr(software, 'url', '') or args.solution}; Ctrl-C stops it", file=sys.stderr)
-        try:
-            while software.is_healthy():
-                time.sleep(1.0)
-        except KeyboardInterrupt:
-            return 0
-        print(f"the deployment stopped answering; its logs:\n{software.logs()[-2000:]}", file=sys.stderr)
-        return 1
+    try:
+        with (
+            interrupted_by_signals(),
+            tinkerer.deploy(args.solution, plan.deployer, deployer_params=params) as software,
+        ):
+            return _serve_deployment(software, inputs, args.solution)
+    except KeyboardInterrupt as stop:  # Ctrl-C, SIGTERM or SIGHUP: the with-block has stopped the deployment
+        print(f"{stop or 'stopped by Ctrl-C'}: the deployment is stopped", file=sys.stderr)
+        return 0
+
+
+def _serve_deployment(software: Any, inputs: list[dict[str, Any]], solution: str) -> int:
+    """Call ``software`` with each of ``inputs`` and return; without inputs, serve until it stops answering."""
+    if inputs:
+        for item in inputs:
+            print(json.dumps(software.run(item), default=str))
+        return 0
+    print(f"serving {getattr(software, 'url', '') or solution}; Ctrl-C stops it", file=sys.stderr)
+    while software.is_healthy():
+        time.sleep(1.0)
+    print(f"the deployment stopped answering; its logs:\n{software.logs()[-2000:]}", file=sys.stderr)
+    return 1
 
 
 def _json_object(text: str) -> dict[str, Any]:
