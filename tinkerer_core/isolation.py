@@ -8,14 +8,16 @@ gets SIGTERM when the test dies (``die_with_parent``) and waits for its port (``
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import shlex
 import shutil
 import signal
 import socket
 import subprocess
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 PRIVATE_NETNS = "TINKERER_PRIVATE_NETNS"  # "1" in a process started inside the private namespace
@@ -54,3 +56,36 @@ def wait_for_port(port: int, process: subprocess.Popen, deadline: float, log: Pa
                 output = log.read_text(errors="replace")[-3000:]
                 raise RuntimeError(f"{what} did not open port {port}:\n{output}") from None
             time.sleep(0.05)
+
+
+@contextlib.contextmanager
+def silent_server(greeting: bytes = b"") -> Iterator[int]:
+    """A TCP server on 127.0.0.1 that accepts every connection and then never answers; yields its port.
+
+    With ``greeting``, it reads the client's first bytes and sends ``greeting`` before falling silent (a
+    handshake that succeeds, then nothing). The honest stand-in for a server that hangs a client's handshake.
+    """
+    listener = socket.create_server(("127.0.0.1", 0))
+    held: list[socket.socket] = []
+
+    def accept() -> None:
+        with contextlib.suppress(OSError):  # the listener was shut down
+            while True:
+                connection, _ = listener.accept()
+                held.append(connection)
+                if greeting:
+                    with contextlib.suppress(OSError):  # the client left, or the server is closing
+                        connection.recv(4096)
+                        connection.sendall(greeting)
+
+    thread = threading.Thread(target=accept, name="silent-server", daemon=True)
+    thread.start()
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        for sock in (listener, *held):
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)  # wakes the thread's accept() or recv()
+        thread.join(timeout=5)
+        for sock in (listener, *held):
+            sock.close()

@@ -160,3 +160,17 @@ def test_errors_name_the_server_and_never_the_password(server, monkeypatch) -> N
     assert "bolt://127.0.0.1:1" in str(caught.value)
     assert "hunter2-very-secret" not in str(caught.value)
     assert "hunter2-very-secret" not in repr(backend.refs())
+
+
+def test_a_new_connection_after_another_closed_answers_or_fails_within_the_limit(server) -> None:
+    """falkordb leaves the first connection after a close unanswered: the bounded attempt is tried again."""
+    uri, dialect = server
+    namespace = f"test-{uuid.uuid4().hex[:8]}"
+    for round_ in range(3):
+        backend = LLMNavigation(uri=uri, dialect=dialect, namespace=namespace, connect_timeout_s=2.0)
+        try:
+            backend.index([page(f"Workflow/round_{round_}", "one more round")])
+            assert backend.count() == round_ + 1
+        finally:
+            backend.close()
+    LLMNavigation(uri=uri, dialect=dialect, namespace=namespace, connect_timeout_s=2.0).clear()

@@ -14,6 +14,8 @@ from tinkerer_plugin_neo4j.dialect import Dialect
 TEXT_FIELDS = ("page_title", "page_type", "overview", "content", "source")  # literal property names only
 MAX_DEPTH = 5
 LIVE = "n.page_title IS NOT NULL"  # nodes made only as edge targets have no title until indexed
+DEFAULT_CONNECT_TIMEOUT_S = 10.0
+CONNECT_ATTEMPTS = 2
 
 
 class GraphStoreError(TinkererError):
@@ -40,29 +42,73 @@ class GraphStore:
     """A namespace of wiki pages in a Neo4j-compatible server, reached over Bolt with the official driver."""
 
     def __init__(
-        self, uri: str, auth: tuple[str, str] | None, database: str | None, namespace: str, dialect: Dialect
+        self,
+        uri: str,
+        auth: tuple[str, str] | None,
+        database: str | None,
+        namespace: str,
+        dialect: Dialect,
+        connect_timeout_s: float = DEFAULT_CONNECT_TIMEOUT_S,
     ) -> None:
         if not namespace.strip():
             raise ValueError("namespace must be a non-empty string that names what this index owns")
         self.uri, self.database, self.namespace, self.dialect = uri, database or None, namespace, dialect
+        self.connect_timeout_s = connect_timeout_s
         self._auth = auth
         self._driver: Any = None
         self._indexed = False
 
     # --- plumbing ----------------------------------------------------------------------------
 
-    def _run(self, query: str, **params: Any) -> list[dict[str, Any]]:
+    def _error(self, message: str) -> GraphStoreError:
+        return GraphStoreError(redact(message, [self._auth[1]] if self._auth else []))
+
+    def _connect(self) -> Any:
+        """A driver whose first connection answered, found in at most ``CONNECT_ATTEMPTS`` x ``connect_timeout_s``.
+
+        Every new connection (TCP connect, Bolt handshake, HELLO) gets ``connect_timeout_s``; a server that
+        accepts and never answers is tried again once (falkordb leaves the first connection after another one
+        closed unanswered), then reported.
+        """
         import neo4j
 
         try:
-            if self._driver is None:
-                self._driver = neo4j.GraphDatabase.driver(
-                    self.uri, auth=self._auth, connection_timeout=10.0, max_transaction_retry_time=5.0
-                )
+            driver = neo4j.GraphDatabase.driver(
+                self.uri,
+                auth=self._auth,
+                connection_timeout=self.connect_timeout_s,
+                connection_acquisition_timeout=self.connect_timeout_s,
+                max_transaction_retry_time=self.connect_timeout_s,
+            )
+        except (neo4j.exceptions.DriverError, ValueError) as error:  # a malformed URI
+            raise self._error(f"graph server {self.uri}: {error}") from None
+        unanswered: BaseException | None = None
+        for _ in range(CONNECT_ATTEMPTS):
+            try:
+                driver.verify_connectivity()
+                return driver
+            except (neo4j.exceptions.ServiceUnavailable, neo4j.exceptions.SessionExpired, OSError) as error:
+                unanswered = error
+            except (neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError, ValueError) as error:
+                driver.close()
+                raise self._error(f"graph server {self.uri}: {error}") from None
+        driver.close()
+        raise self._error(
+            f"cannot reach the graph server at {self.uri}: no Bolt answer within connect_timeout_s="
+            f"{self.connect_timeout_s:g} s ({CONNECT_ATTEMPTS} attempts). Check that a Neo4j server runs there, that "
+            f"the address is its Bolt port (bolt://HOST:7687) and that nothing between drops the connection; "
+            f"cause: {unanswered}"
+        )
+
+    def _run(self, query: str, **params: Any) -> list[dict[str, Any]]:
+        import neo4j
+
+        if self._driver is None:
+            self._driver = self._connect()
+        try:
             result = self._driver.execute_query(query, {"ns": self.namespace, **params}, database_=self.database)
         except (neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError, OSError, ValueError) as error:
-            secrets = [self._auth[1]] if self._auth else []
-            raise GraphStoreError(redact(f"graph server {self.uri}: {error}", secrets)) from None
+            raise self._error(f"graph server {self.uri}: {error}") from None
         return [record.data() for record in result.records]
 
     def _ensure_indexes(self) -> None:

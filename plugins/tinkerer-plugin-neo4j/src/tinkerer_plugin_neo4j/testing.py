@@ -61,8 +61,7 @@ def falkordb_bolt(offset: int = 0, timeout_s: float = 20.0) -> Iterator[str]:
 @contextmanager
 def graph_server() -> Iterator[tuple[str, str] | None]:
     """(uri, dialect) of the graph server for a test: NEO4J_URI when set, else a fresh falkordb when this
-    process runs in the private namespace (one per test: a new connection can hang after another one
-    closed), else None."""
+    process runs in the private namespace (one per test, so tests share no state), else None."""
     if os.environ.get("NEO4J_URI"):
         yield os.environ["NEO4J_URI"], "neo4j"
     elif os.environ.get(PRIVATE_NETNS) == "1":

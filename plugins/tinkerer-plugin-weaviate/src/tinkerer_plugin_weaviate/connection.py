@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import urllib.error
+import urllib.request
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -10,9 +12,14 @@ from tinkerer_core.errors import ConfigError, TinkererError
 from tinkerer_core.secrets import redact
 
 
-def connect(url: str, grpc_port: int, api_key_env: str) -> Any:
-    """A connected ``weaviate.WeaviateClient`` for ``url`` (http or https) and its gRPC port."""
+def connect(url: str, grpc_port: int, api_key_env: str, connect_timeout_s: float, request_timeout_s: float) -> Any:
+    """A connected ``weaviate.WeaviateClient`` for ``url`` (http or https) and its gRPC port.
+
+    Its start-up checks (HTTP meta, gRPC health) get ``connect_timeout_s``; every query and insert
+    ``request_timeout_s``.
+    """
     import weaviate
+    from weaviate.config import AdditionalConfig, Timeout
 
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -22,6 +29,7 @@ def connect(url: str, grpc_port: int, api_key_env: str) -> Any:
     secure = parts.scheme == "https"
     key = os.environ.get(api_key_env, "")
     try:
+        answers_within(url, key, connect_timeout_s)
         return weaviate.connect_to_custom(
             http_host=parts.hostname,
             http_port=parts.port or (443 if secure else 80),
@@ -30,6 +38,32 @@ def connect(url: str, grpc_port: int, api_key_env: str) -> Any:
             grpc_port=grpc_port,
             grpc_secure=secure,
             auth_credentials=weaviate.auth.AuthApiKey(key) if key else None,
+            additional_config=AdditionalConfig(
+                timeout=Timeout(init=connect_timeout_s, query=request_timeout_s, insert=request_timeout_s)
+            ),
         )
     except Exception as error:  # the SDK raises many types; all mean "cannot use this server"
-        raise TinkererError(redact(f"cannot connect to Weaviate at {url}: {error}", [key])) from None
+        cause = " ".join(str(error).split())
+        raise TinkererError(
+            redact(
+                f"cannot connect to Weaviate at {url} (gRPC port {grpc_port}) within connect_timeout_s="
+                f"{connect_timeout_s:g} s: check that Weaviate runs there, that url is its HTTP address and "
+                f"grpc_port its gRPC port, and the key in {api_key_env}; cause: {cause}",
+                [key],
+            )
+        ) from None
+
+
+def answers_within(url: str, key: str, timeout_s: float) -> None:
+    """Return once ``url``'s ``/v1/meta`` answers (any HTTP status); OSError when it does not within ``timeout_s``.
+
+    The SDK reads ``/meta`` with the query timeout, not the init one, when an API key is set: this bounds it.
+    """
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    request = urllib.request.Request(url.rstrip("/") + "/v1/meta", headers=headers)
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # like the SDK: no proxy from the env
+    try:
+        with opener.open(request, timeout=timeout_s) as response:
+            response.read()
+    except urllib.error.HTTPError:
+        return  # it answered; the SDK says what was wrong

@@ -46,6 +46,12 @@ class GraphSearch(Neo4jSettings, KnowledgeBackend):
     candidate_factor: int = chz.field(default=2, doc="vector candidates fetched per result, for reranking")
     connected: int = chz.field(default=5, doc="linked pages attached to each hit")
     rerank: LLMConfig | None = chz.field(default=None, doc="the model reranking candidates; None keeps vector order")
+    request_timeout_s: float = chz.field(default=90.0, doc="seconds each Weaviate query or insert may take")
+
+    @chz.validate
+    def _positive_request_timeout(self) -> None:
+        if not self.request_timeout_s > 0:
+            raise ValueError(f"request_timeout_s must be a positive number of seconds, got {self.request_timeout_s!r}")
 
     @chz.validate
     def _collection_name(self) -> None:
@@ -59,7 +65,11 @@ class GraphSearch(Neo4jSettings, KnowledgeBackend):
     def collection(self) -> WeaviateCollection:
         """The Weaviate collection (connects on first use)."""
         return WeaviateCollection(
-            partial(connect, self.url, self.grpc_port, self.api_key_env), self.namespace, self.vectorizer
+            partial(
+                connect, self.url, self.grpc_port, self.api_key_env, self.connect_timeout_s, self.request_timeout_s
+            ),
+            self.namespace,
+            self.vectorizer,
         )
 
     @chz.init_property
