@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import urllib.request
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
@@ -63,6 +65,9 @@ def test_the_dockerfile_installs_requirements_and_serves_the_entry_as_a_non_root
     assert lines[0] == "FROM python:3.11-slim"
     assert "RUN pip install -r /tmp/requirements.txt" in lines
     assert lines.index("RUN pip install -r /tmp/requirements.txt") < lines.index("COPY app/ /app/")  # cached layer
+    server = f"RUN pip install uvicorn=={version('uvicorn')} starlette=={version('starlette')}"
+    assert lines.index(server) < lines.index("RUN pip install -r /tmp/requirements.txt")  # the server tested here
+    assert "TINKERER_IN_CONTAINER=1" in lines[1]  # binding 0.0.0.0 in a container published on loopback: no warning
     assert "USER tinkerer" in lines
     assert "EXPOSE 8000" in lines
     command = json.loads(lines[-1].removeprefix("CMD "))
@@ -99,6 +104,8 @@ def test_deploy_builds_runs_and_removes_the_container(
         assert software.run({"crash": True})["error"] == "RuntimeError: bad input"
         assert "predicting ['text']" in software.logs()
         assert "hf_secret_token_value" not in software.logs()
+        status = urllib.request.urlopen(software.url + "/metrics", timeout=30).status  # the same service as local
+        assert status == 200
     finally:
         software.stop()
 

@@ -1,6 +1,6 @@
 """A stand-in for the ``modal`` SDK, for machines without a Modal token.
 
-It has the surface the deployer uses (``Image.debian_slim / pip_install_from_requirements /
+It has the surface the deployer uses (``Image.debian_slim / pip_install / pip_install_from_requirements /
 add_local_file / add_local_python_source / add_local_dir``, ``Secret.from_dict``, ``App.function /
 deploy / lookup / stop``, ``Function.from_name(...).remote``) and records every call. A remote call
 runs the registered function in a fresh Python process, like a container: the image's local files
@@ -59,6 +59,9 @@ class _Image:
     def _with(self, layer: tuple[str, Any]) -> _Image:
         self.modal.calls.append(layer)
         return _Image(self.modal, (*self.layers, layer))
+
+    def pip_install(self, *packages: str) -> _Image:
+        return self._with(("pip_install", packages))
 
     def pip_install_from_requirements(self, path: str) -> _Image:
         return self._with(("pip_install_from_requirements", Path(path).read_text()))

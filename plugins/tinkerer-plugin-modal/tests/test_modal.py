@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
@@ -82,10 +83,11 @@ def test_deploy_builds_the_image_and_calls_reach_the_solution(
 
     layers = [call for call in standin.calls if call[0].startswith(("Image", "pip", "add_"))]
     assert layers[0] == ("Image.debian_slim", "3.11")
-    assert layers[1] == ("pip_install_from_requirements", "numpy\n")
-    assert layers[2][0] == "add_local_file" and layers[2][1][1] == "/opt/tinkerer/service.py"
-    assert layers[3] == ("add_local_python_source", "tinkerer_plugin_modal")
-    assert layers[4][1][:2] == (str(solution_dir.resolve()), "/app")
+    assert layers[1] == ("pip_install", (f"uvicorn=={version('uvicorn')}", f"starlette=={version('starlette')}"))
+    assert layers[2] == ("pip_install_from_requirements", "numpy\n")
+    assert layers[3][0] == "add_local_file" and layers[3][1][1] == "/opt/tinkerer/service.py"
+    assert layers[4] == ("add_local_python_source", "tinkerer_plugin_modal")
+    assert layers[5][1][:2] == (str(solution_dir.resolve()), "/app")
     function = next(options for name, options in standin.calls if name == "App.function")
     assert {key: function[key] for key in ("gpu", "memory", "timeout", "name", "serialized", "fn")} == {
         "gpu": "T4",

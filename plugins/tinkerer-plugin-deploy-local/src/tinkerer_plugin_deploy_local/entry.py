@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tinkerer_core.errors import TinkererError
+from tinkerer_core.workspace_files import read_file_text
 
 CONFIG_FILE = "tinkerer.toml"
 ENTRY_FILES = ("main.py", "solution.py", "app.py", "predict.py")
@@ -75,8 +76,11 @@ def _configured(solution_dir: Path) -> Entry | None:
     path = solution_dir / CONFIG_FILE
     if not path.is_file():
         return None
+    text = read_file_text(path)
+    if text is None:
+        raise EntryError(f"{path} is a binary file, not TOML")
     try:
-        deploy = tomllib.loads(path.read_text(encoding="utf-8")).get("deploy", {})
+        deploy = tomllib.loads(text).get("deploy", {})
     except tomllib.TOMLDecodeError as error:
         raise EntryError(f"{path} is not valid TOML: {error}") from None
     spec = deploy.get("entry")
@@ -98,8 +102,8 @@ def _entry_function(path: Path, names: tuple[str, ...] = ENTRY_FUNCTIONS) -> str
     if not path.is_file():
         return None
     try:
-        tree = ast.parse(path.read_text(encoding="utf-8", errors="replace"))
-    except SyntaxError:
+        tree = ast.parse(read_file_text(path) or "")
+    except (SyntaxError, ValueError):  # ValueError: a NUL byte past the first 8000
         return None
     defined = {
         node.name

@@ -51,6 +51,13 @@ OWNER_POLL_S = 0.5
 Call = Callable[[dict[str, Any]], dict[str, Any]]
 
 
+def pinned_server_requirements() -> list[str]:
+    """``SERVER_REQUIREMENTS`` pinned to the versions installed here, so an image runs the server tested here."""
+    from importlib.metadata import version
+
+    return [f"{name}=={version(name)}" for name in SERVER_REQUIREMENTS]
+
+
 def load_function(solution_dir: Path, module: str, function: str) -> Callable[[dict[str, Any]], Any]:
     """Import ``module`` from the solution (as the service's own process) and return ``function``."""
     sys.path.insert(0, str(solution_dir))

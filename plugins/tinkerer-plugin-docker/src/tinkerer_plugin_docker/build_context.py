@@ -1,4 +1,8 @@
-"""The Docker build context of a solution: its files, the service script and a generated Dockerfile."""
+"""The Docker build context of a solution: its files, the service script and a generated Dockerfile.
+
+The image runs the same service as a local deployment (``service.py`` on uvicorn + starlette, at the
+versions installed here); it binds 0.0.0.0 inside the container and is published on 127.0.0.1 only.
+"""
 
 from __future__ import annotations
 
@@ -18,8 +22,12 @@ IGNORED = shutil.ignore_patterns(".git", "__pycache__", "*.pyc", ".venv", "venv"
 
 def dockerfile(entry: Entry, base_image: str) -> str:
     """The Dockerfile that installs the solution's requirements and serves its entry on CONTAINER_PORT."""
-    lines = [f"FROM {base_image}", "ENV PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1"]
-    lines.append(f"WORKDIR {APP_DIR}")
+    lines = [
+        f"FROM {base_image}",
+        "ENV PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 TINKERER_IN_CONTAINER=1",
+        f"WORKDIR {APP_DIR}",
+        f"RUN pip install {' '.join(service.pinned_server_requirements())}",  # the server: one layer for every solution
+    ]
     if entry.requirements:
         lines += [
             f"COPY app/{entry.requirements} /tmp/requirements.txt",

@@ -8,10 +8,11 @@ from typing import Any
 
 from tinkerer_core.secrets import redact
 from tinkerer_plugin_deploy_local.http_service import HttpService
+from tinkerer_plugin_deploy_local.service import Limits
 from tinkerer_plugin_docker.build_context import CONTAINER_PORT
 
 LABEL = "tinkerer.deployment"
-STOP_GRACE_S = 5
+STOP_GRACE_S = Limits.shutdown_timeout_s + 2  # the service's own shutdown timeout, and a margin
 
 
 class DockerService(HttpService):
@@ -72,16 +73,17 @@ class DockerService(HttpService):
             return int(self.container.attrs["State"]["ExitCode"])
         return None
 
-    def stop(self) -> None:
-        """Stop and remove the container (its logs stay readable through ``logs()``)."""
+    def stop(self, grace_s: float | None = None) -> None:
+        """Stop the container (SIGTERM: calls in flight finish within ``grace_s``), then remove it; its logs stay
+        readable through ``logs()``."""
         container, self.container, self._url = self.container, None, ""
         if container is None:
             return
         from docker.errors import NotFound
 
         with contextlib.suppress(NotFound):
+            container.stop(timeout=int(STOP_GRACE_S if grace_s is None else grace_s))
             self._last_logs = self._container_logs(container)
-            container.stop(timeout=STOP_GRACE_S)
         with contextlib.suppress(NotFound):
             container.remove(force=True)
 

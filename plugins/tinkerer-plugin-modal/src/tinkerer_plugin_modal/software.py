@@ -52,7 +52,10 @@ class ModalDeployment(Software):
             return
         import modal
 
-        image = modal.Image.debian_slim(python_version=PYTHON_VERSION)
+        # the same service files and server versions as a local or Docker deployment
+        image = modal.Image.debian_slim(python_version=PYTHON_VERSION).pip_install(
+            *service.pinned_server_requirements()
+        )
         if self.entry.requirements:
             image = image.pip_install_from_requirements(str(self.solution_dir / self.entry.requirements))
         image = (
