@@ -8,6 +8,7 @@ import json
 import os
 import pickle
 import urllib.request
+from dataclasses import replace
 from pathlib import Path
 
 import chz
@@ -22,7 +23,7 @@ from tinkerer_core.errors import ConfigError
 from tinkerer_core.hookspecs import hookimpl
 from tinkerer_core.plugins import get_manager
 from tinkerer_core.prompts import files_section
-from tinkerer_core.types import ExperimentStatus
+from tinkerer_core.types import ExperimentStatus, RunResult
 from tinkerer_core.workspace_files import read_text
 
 from .conftest import read_log
@@ -137,8 +138,10 @@ def test_the_report_of_a_run_with_binary_files(workdir: Path, scripted_agent: st
     page = write_report(solution.run_dir).read_text(encoding="utf-8")
     assert "Binary files /dev/null and b/model.pkl differ" in page
     assert "\0" not in page
-    with ReportServer(solution.run_dir) as server, urllib.request.urlopen(server.url + "data.json") as response:
-        data = json.loads(response.read())
+    with ReportServer(solution.run_dir) as server:
+        request = urllib.request.Request(server.url + "data.json", headers={"X-API-Key": server.token})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            data = json.loads(response.read())
     assert "caf\ufffd" in data["experiments"][0]["diff"]
 
 
@@ -170,9 +173,33 @@ def test_what_the_best_run_wrote_reaches_output_path(workdir: Path, scripted_age
     assert (workdir / "best" / "main.py").read_text() == SCORES_AFTER_WRITING + "\n"
 
 
+def test_the_store_keeps_text_with_undecodable_bytes(tmp_path: Path) -> None:
+    store = RunStore(tmp_path)
+    name = os.fsdecode(b"r\xe9sultat.bin")  # how os names a file whose name is Latin-1
+    experiment_id = store.add_experiment(None, 1, f"load {name}", "draft")
+    result = RunResult(
+        command="python main.py", exit_code=1, duration_s=0.1, output=f"no {name}", produced_files=(name,)
+    )
+    store.finish_experiment(
+        replace(
+            store.experiment(experiment_id), status=ExperimentStatus.FAILED, error=f"cannot read {name}", result=result
+        )
+    )
+    stored = store.experiment(experiment_id)
+    assert (stored.idea, stored.error) == ("load r\ufffdsultat.bin", "cannot read r\ufffdsultat.bin")
+    assert stored.result is not None and stored.result.output == "no r\ufffdsultat.bin"
+    assert stored.result.produced_files == (name,)  # kept exactly (JSON escapes it)
+
+
 def test_checkout_replaces_a_stale_directory_git_cannot_remove(tmp_path: Path) -> None:
     workspaces = Workspaces(tmp_path / "run")
     base = workspaces.create(None)
+    redone = workspaces.checkout(2, base)
+    (redone / "model.bin").write_bytes(bytes(range(256)))  # what an interrupted experiment left
+    (redone / "out").mkdir()
+    (redone / "out" / "notes.txt").write_bytes(LATIN1.encode("latin-1"))
+    assert workspaces.checkout(2, base) == redone
+    assert sorted(path.name for path in redone.iterdir()) == [".git"]
     stale = workspaces.path(3)
     (stale / "sub").mkdir(parents=True)  # left by a run killed before or after `git worktree add`
     (stale / "sub" / "left.bin").write_bytes(b"\0\1")
@@ -211,6 +238,8 @@ def test_a_solution_with_binary_files_deploys(tmp_path: Path) -> None:
     (tmp_path / "model.pkl").write_bytes(pickle.dumps(PICKLED))
     (tmp_path / "model.bin").write_bytes(bytes(range(256)))
     (tmp_path / "notes.txt").write_bytes(LATIN1.encode("latin-1"))
+    (tmp_path / "tinkerer.toml").write_bytes(b'# caf\xe9\n[deploy]\nentry = "main:predict"\n')  # a Latin-1 comment
+    assert Tinkerer().plan_deploy(str(tmp_path)).reason.startswith("serves main:predict")
     with Tinkerer().deploy(str(tmp_path), DeployStrategy.LOCAL) as software:
         assert software.run({"x": 1}) == {"status": "success", "output": {"weights": [0.5, 1.5], "x": 1}}
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from tinkerer_core.errors import ConfigError, MissingPluginError, UnknownComponentError
 from tinkerer_core.plugins import get_manager
 from tinkerer_core.types import DeployStrategy, Direction, Solution
+from tinkerer_core.workspace_files import read_file_text
 
 PACKAGES = {
     "local": "tinkerer-plugin-deploy-local",
@@ -82,6 +83,6 @@ def declared_strategy(solution_dir: Path) -> str | None:
     """The strategy a solution's ``tinkerer.toml`` names under ``[deploy]``, if any."""
     path = Path(solution_dir) / "tinkerer.toml"
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8")).get("deploy", {}).get("strategy")
+        return tomllib.loads(read_file_text(path) or "").get("deploy", {}).get("strategy")
     except (OSError, tomllib.TOMLDecodeError):
         return None

@@ -1,12 +1,15 @@
 """The run store: one SQLite file (WAL) per run directory, written by the engine alone.
 
 It holds the run's config, every experiment, every LLM call and a stream of events, so a run
-can be listed, reported on and resumed after it was killed.
+can be listed, reported on and resumed after it was killed. Text is stored as valid UTF-8 whatever
+a run produced: bytes smuggled into strings (file names ``os`` decoded with surrogate escapes) are
+replaced by U+FFFD instead of failing the write.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import threading
 import time
@@ -19,6 +22,7 @@ from tinkerer_core.llm import Completion, LLMLedger
 from tinkerer_core.types import Direction, Evaluation, Experiment, ExperimentStatus, RunResult
 
 STORE_FILE = "run.sqlite"
+_SURROGATES = re.compile("[\ud800-\udfff]")
 SCHEMA_VERSION = 1
 
 _SCHEMA = """
@@ -134,7 +138,7 @@ class RunStore:
         with self._transaction() as db:
             cursor = db.execute(
                 "INSERT INTO experiments(parent_id, iteration, idea, kind, status, started_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (parent_id, iteration, idea, kind, ExperimentStatus.RUNNING.value, time.time()),
+                (parent_id, iteration, valid_text(idea), kind, ExperimentStatus.RUNNING.value, time.time()),
             )
             experiment_id = cursor.lastrowid
             assert experiment_id is not None
@@ -166,19 +170,19 @@ class RunStore:
                     experiment.status.value,
                     experiment.branch,
                     experiment.commit,
-                    experiment.diff,
-                    result.command if result else None,
+                    valid_text(experiment.diff),
+                    valid_text(result.command) if result else None,
                     result.exit_code if result else None,
                     result.duration_s if result else None,
                     result.peak_memory_mb if result else None,
-                    result.output if result else None,
+                    valid_text(result.output) if result else None,
                     int(result.timed_out) if result else None,
                     int(result.truncated) if result else None,
                     json.dumps(list(result.produced_files)) if result else None,
                     evaluation.score if evaluation else None,
-                    evaluation.feedback if evaluation else None,
+                    valid_text(evaluation.feedback) if evaluation else None,
                     json.dumps(dict(evaluation.metrics)) if evaluation else None,
-                    experiment.error,
+                    valid_text(experiment.error),
                     experiment.cost,
                     experiment.agent_seconds,
                     experiment.finished_at or time.time(),
@@ -314,6 +318,15 @@ class RunStore:
                 "(SELECT COALESCE(SUM(cost), 0) FROM llm_calls WHERE experiment_id IS NULL)"
             ).fetchone()
         return float(row[0])
+
+
+def valid_text(text: str) -> str:
+    """``text`` as valid UTF-8: lone surrogates (bytes ``os`` could not decode) become U+FFFD."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _SURROGATES.sub("\ufffd", text)
+    return text
 
 
 class StoreLedger(LLMLedger):
