@@ -103,7 +103,8 @@ def test_the_ui_refreshes_while_the_run_is_alive(browser: Any, tmp_path: Path, m
     store = RunStore(run_dir)
     store.set_meta(status="running")  # as a run looks while it goes on
     with ReportServer(run_dir) as server:
-        page, errors = open_page(browser, server.url)
+        page, errors = open_page(browser, server.page_url)
+        assert page.url == server.url  # the token went into a cookie; the page and its polls carry it
         assert page.locator("#tree .node").count() == 1
         assert page.locator("#live").inner_text() == "· live"
         experiment_id = store.add_experiment(1, 2, "a new idea", "improve")  # the engine adds one

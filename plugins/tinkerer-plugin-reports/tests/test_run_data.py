@@ -95,29 +95,3 @@ def test_the_report_command_writes_the_file_and_explains_a_wrong_directory(finis
     assert not (tmp_path / "nothing" / "run.sqlite").exists()
     with pytest.raises(ConfigError):
         run_data(tmp_path)
-
-
-def test_the_ui_command_serves_the_run_until_interrupted(finished_run: Path) -> None:
-    import json
-    import signal
-    import urllib.request
-
-    tinkerer = str(Path(sys.executable).with_name("tinkerer"))
-    server = subprocess.Popen(
-        [tinkerer, "ui", str(finished_run)],
-        stdout=subprocess.PIPE,
-        text=True,
-        # a test run started in the background inherits SIGINT ignored; the command must see Ctrl-C as users do
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
-    )
-    try:
-        line = server.stdout.readline()  # type: ignore[union-attr]
-        assert line.startswith(f"serving {finished_run} at http://127.0.0.1:")
-        url = line.split(" at ", 1)[1].split(" ", 1)[0]
-        with urllib.request.urlopen(url + "data.json", timeout=10) as response:
-            assert json.loads(response.read())["best_score"] == 0.7
-        with urllib.request.urlopen(url, timeout=10) as response:
-            assert "const LIVE = true" in response.read().decode()
-    finally:
-        server.send_signal(signal.SIGINT)
-        assert server.wait(timeout=10) == 0

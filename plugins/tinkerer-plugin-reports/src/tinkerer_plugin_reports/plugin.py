@@ -20,6 +20,11 @@ def tinkerer_register_commands(subparsers: Any) -> None:
     ui = subparsers.add_parser("ui", help="serve a run's report on 127.0.0.1, refreshing while it runs")
     ui.add_argument("run_dir", type=Path)
     ui.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    ui.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on; another than 127.0.0.1 lets other machines in: it warns",
+    )
     ui.set_defaults(handler=_ui)
 
 
@@ -33,8 +38,8 @@ def _report(args: argparse.Namespace) -> int:
 def _ui(args: argparse.Namespace) -> int:
     from tinkerer_plugin_reports.ui import ReportServer
 
-    server = ReportServer(args.run_dir, port=args.port)
-    print(f"serving {args.run_dir} at {server.url} (Ctrl-C stops)", flush=True)
+    server = ReportServer(args.run_dir, host=args.host, port=args.port)
+    print(f"serving {args.run_dir} at {server.page_url} (the token lets your browser in; Ctrl-C stops)", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
