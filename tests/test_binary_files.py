@@ -7,6 +7,8 @@ import hashlib
 import json
 import os
 import pickle
+import subprocess
+import sys
 import urllib.request
 from dataclasses import replace
 from pathlib import Path
@@ -26,7 +28,7 @@ from tinkerer_core.prompts import files_section
 from tinkerer_core.types import ExperimentStatus, RunResult
 from tinkerer_core.workspace_files import read_text
 
-from .conftest import read_log
+from .conftest import read_log, write_step_config
 
 LATIN1 = "caf\xe9 cr\xe8me br\xfbl\xe9e\n"
 PICKLED = {"weights": [0.5, 1.5], "name": "model"}
@@ -84,6 +86,33 @@ def test_a_failed_attempt_s_binary_files_committed_by_the_debug_attempt_flow_thr
     best = workdir / "best"
     assert (best / "model.bin").read_bytes() == bytes(range(256))
     assert pickle.loads((best / "model.pkl").read_bytes()) == PICKLED
+
+
+# Saves its files, and fails the first time (before they exist): the debug attempt commits them.
+HEALS_AFTER_SAVING = (
+    "import pathlib\n"
+    "if not pathlib.Path('model.pkl').exists():\n"
+    + "".join(f"    {line}\n" for line in WRITE_FILES.splitlines())
+    + "    raise SystemExit('no model yet')\n"
+    "print('SCORE: 0.5')"
+)
+
+
+def test_the_cli_evolves_and_reports_a_run_whose_lineage_holds_binary_files(tmp_path: Path) -> None:
+    config = write_step_config(tmp_path / "config.py", (HEALS_AFTER_SAVING,), max_iterations=2)
+
+    def tinkerer(*args: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "tinkerer_core.cli", *args]
+        return subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+
+    evolved = tinkerer("evolve", str(config), "evaluator=regex_pattern", "run_dir=run", "output_path=best")
+    assert evolved.returncode == 0, evolved.stderr
+    assert "best score: 0.5" in evolved.stdout
+    assert {"model.bin", "model.pkl", "notes.txt"} <= tracked(tmp_path / "run")
+    assert [e.status for e in RunStore(tmp_path / "run").experiments()] == [ExperimentStatus.SUCCEEDED] * 2
+    reported = tinkerer("report", "run")
+    assert reported.returncode == 0, reported.stderr
+    assert "Binary files /dev/null and b/model.bin differ" in (tmp_path / "run" / "report.html").read_text()
 
 
 @chz.chz
@@ -146,7 +175,13 @@ def test_the_report_of_a_run_with_binary_files(workdir: Path, scripted_agent: st
 
 
 def test_a_large_file_stays_out_of_git_but_reaches_output_path(workdir: Path, scripted_agent: str) -> None:
-    writes_model = "import pathlib\npathlib.Path('weights.bin').write_bytes(bytes(range(256)) * 400)\n"  # 100 KiB
+    from tinkerer_plugin_reports.run_data import run_data
+
+    writes_model = (
+        "import pathlib\n"
+        "pathlib.Path('weights.bin').write_bytes(bytes(range(256)) * 400)  # 100 KiB\n"
+        f"# {'a long comment ' * 2000}\n"  # 30 KB of code: the report cuts its diff, never the large files
+    )
     solution = evolve(
         scripted_agent,
         steps=(writes_model + "raise SystemExit(1)",),
@@ -161,6 +196,7 @@ def test_a_large_file_stays_out_of_git_but_reaches_output_path(workdir: Path, sc
     (experiment,) = RunStore(solution.run_dir).experiments()
     digest = hashlib.sha256(model).hexdigest()
     assert f"Large file left out of git: weights.bin ({len(model)} bytes, sha256 {digest})" in experiment.diff
+    assert f"weights.bin ({len(model)} bytes, sha256 {digest})" in run_data(solution.run_dir)["experiments"][0]["diff"]
     message = git(solution.run_dir / "repo", "log", "-1", "--format=%B", experiment.commit)
     assert f"Tinkerer-Left-Out: {len(model)} {digest} " in message
 

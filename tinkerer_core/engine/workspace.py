@@ -27,6 +27,7 @@ from tinkerer_core.workspace_files import SKIPPED_DIRS, decode_text
 DATA_LINK = "data"
 DEFAULT_MAX_COMMIT_FILE_MB = 10.0
 LEFT_OUT_TRAILER = "Tinkerer-Left-Out"
+LEFT_OUT_NOTE = "Large file left out of git: "  # how a diff names each one
 _MB = 1024 * 1024
 _GIT_ENV = {
     "GIT_AUTHOR_NAME": "tinkerer",
@@ -87,7 +88,7 @@ class LeftOutFile:
     def describe(self) -> str:
         """How a diff shows it, beside git's ``Binary files ... differ`` lines."""
         shown = self.path.encode("utf-8", errors="surrogateescape").decode("utf-8", errors="replace")
-        return f"Large file left out of git: {shown} ({self.size} bytes, sha256 {self.sha256})"
+        return f"{LEFT_OUT_NOTE}{shown} ({self.size} bytes, sha256 {self.sha256})"
 
 
 class Workspaces:

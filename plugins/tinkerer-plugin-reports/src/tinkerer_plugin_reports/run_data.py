@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from tinkerer_core.engine.store import RunStore
+from tinkerer_core.engine.workspace import LEFT_OUT_NOTE
 from tinkerer_core.errors import ConfigError
 from tinkerer_core.types import Direction, Experiment
 
@@ -65,13 +66,21 @@ def _experiment(experiment: Experiment) -> dict[str, Any]:
         "score": experiment.score,
         "feedback": experiment.evaluation.feedback if experiment.evaluation else "",
         "error": experiment.error,
-        "diff": experiment.diff[:DIFF_CHARS],
+        "diff": shown_diff(experiment.diff),
         "output_tail": result.output_tail(OUTPUT_TAIL_CHARS) if result else "",
         "exit_code": result.exit_code if result else None,
         "duration_s": result.duration_s if result else None,
         "cost": experiment.cost,
         "finished_at": experiment.finished_at,
     }
+
+
+def shown_diff(diff: str) -> str:
+    """The diff cut to ``DIFF_CHARS``; the large files left out of git (listed at its end) are always shown."""
+    if len(diff) <= DIFF_CHARS:
+        return diff
+    notes = [line for line in diff.splitlines() if line.startswith(LEFT_OUT_NOTE)]
+    return diff[:DIFF_CHARS] + "\n... [diff cut] ...\n" + "".join(note + "\n" for note in notes)
 
 
 def best_over_time(experiments: list[Experiment], direction: Direction) -> list[dict[str, Any]]:
