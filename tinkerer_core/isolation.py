@@ -59,18 +59,22 @@ def wait_for_port(port: int, process: subprocess.Popen, deadline: float, log: Pa
 
 
 @contextlib.contextmanager
-def silent_server(greeting: bytes = b"") -> Iterator[int]:
+def silent_server(greeting: bytes = b"", accepting: bool = True) -> Iterator[int]:
     """A TCP server on 127.0.0.1 that accepts every connection and then never answers; yields its port.
 
     With ``greeting``, it reads the client's first bytes and sends ``greeting`` before falling silent (a
-    handshake that succeeds, then nothing). The honest stand-in for a server that hangs a client's handshake.
+    handshake that succeeds, then nothing). With ``accepting=False`` it accepts nothing and its backlog is
+    full, so a client's connect itself hangs (its SYN goes unanswered). The honest stand-in for a server that
+    hangs a client's connect or handshake.
     """
-    listener = socket.create_server(("127.0.0.1", 0))
+    listener = socket.create_server(("127.0.0.1", 0), backlog=16 if accepting else 0)
     held: list[socket.socket] = []
+    if not accepting:
+        held.append(socket.create_connection(listener.getsockname()))  # fills the backlog of one
 
     def accept() -> None:
         with contextlib.suppress(OSError):  # the listener was shut down
-            while True:
+            while accepting:
                 connection, _ = listener.accept()
                 held.append(connection)
                 if greeting:

@@ -30,7 +30,8 @@ class LLMConfig:
     api_base: str | None = chz.field(default=None, doc="an OpenAI-compatible server to call")
     temperature: float = 0.7
     max_tokens: int = 1024
-    timeout_s: float = 120.0
+    timeout_s: float = chz.field(default=120.0, doc="seconds a call waits for the server's reply")
+    connect_timeout_s: float = chz.field(default=10.0, doc="seconds to connect to the model's server")
     retries: int = chz.field(default=3, doc="retries with backoff on rate limits and transient errors")
     cache_dir: str | None = chz.field(default=None, doc="on-disk response cache: a re-run costs nothing")
     ensemble: tuple[tuple[str, float], ...] = chz.field(default=(), doc="(model, weight) pairs to sample from")

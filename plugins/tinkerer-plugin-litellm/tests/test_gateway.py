@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tinkerer_core.errors import ConfigError, MissingPluginError, TinkererError
+from tinkerer_core.isolation import silent_server
 from tinkerer_core.llm import LLM, LLMError, LLMUnavailableError
 from tinkerer_plugin_litellm.errors import LLMCallError
 from tinkerer_plugin_litellm.gateway import LiteLLMGateway
@@ -148,6 +150,29 @@ def test_an_unreachable_server_fails_after_the_retries(make_llm: MakeLLM, monkey
     llm, _ = make_llm(api_base=f"http://127.0.0.1:{port}/v1", retries=1)
     with pytest.raises(LLMUnavailableError, match="after 2 attempts"):
         llm.complete(HELLO)
+
+
+@pytest.mark.parametrize(
+    ("accepting", "limit"), [(True, "llm.timeout_s=0.5 s"), (False, "llm.connect_timeout_s=0.2 s")],
+    ids=["accepts and never answers", "never accepts the connection"],
+)  # fmt: skip
+def test_a_silent_server_times_out_naming_the_model_the_url_and_the_limit(
+    make_llm: MakeLLM, monkeypatch: pytest.MonkeyPatch, accepting: bool, limit: str
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", SECRET)
+    import_litellm()  # its first import is not the call's time
+    with silent_server(accepting=accepting) as port:
+        url = f"http://127.0.0.1:{port}/v1"
+        llm, _ = make_llm(api_base=url, timeout_s=0.5, connect_timeout_s=0.2, retries=0)
+        started = time.monotonic()
+        with pytest.raises(LLMUnavailableError) as caught:
+            llm.complete(HELLO)
+        waited = time.monotonic() - started
+    message = str(caught.value)
+    assert "model 'openai/gpt-4o-mini'" in message and f"{url} did not answer within" in message
+    assert limit in message and "Check that the server runs and serves this model" in message
+    assert SECRET not in message
+    assert waited < 10  # the limits, not litellm's 600 s default
 
 
 def test_a_cached_reply_costs_nothing_and_calls_no_model(make_llm: MakeLLM, tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from tinkerer_core.engine.shipping import apply_changes, pack, pack_directory, r
 from tinkerer_core.engine.store import RunStore
 from tinkerer_core.engine.workspace import Workspaces, git
 from tinkerer_core.errors import ConfigError
+from tinkerer_core.isolation import silent_server
 from tinkerer_core.plugins import get_manager
 from tinkerer_plugin_ray.executor import RayConnectionError, RayExecutor
 from tinkerer_plugin_ray.testing import StepsAgentPlugin
@@ -86,6 +88,24 @@ def test_an_unreachable_cluster_is_reported_at_once(tmp_path: Path) -> None:
     with pytest.raises(RayConnectionError):
         run.run()
     assert RunStore(run.run_dir).meta()["status"] == "interrupted"  # `tinkerer resume` once the cluster is up
+
+
+@pytest.mark.parametrize("scheme", ["ray://", ""], ids=["Ray Client address", "GCS address"])
+def test_an_address_that_accepts_and_never_answers_is_reported_within_the_limit(tmp_path: Path, scheme: str) -> None:
+    with silent_server() as port:
+        address = f"{scheme}127.0.0.1:{port}"
+        argv = ["goal=g", "executor=ray", f"executor.address={address}", "executor.connect_timeout_s=0.5"]
+        config = make_config(EvolveConfig, argv=argv)
+        started = time.monotonic()
+        with pytest.raises(RayConnectionError) as caught:
+            config.executor.start(ExecutorContext(config, Workspaces(tmp_path), tmp_path))
+        waited = time.monotonic() - started
+    message = str(caught.value)
+    assert f"{address!r} accepts connections but no Ray answered within executor.connect_timeout_s=0.5 s" in message
+    assert "is executor.address its Ray Client address (ray://HEAD:10001) or its GCS address" in message
+    assert waited < 10  # Ray alone waits 30 s (Ray Client) or minutes (GCS)
+    with pytest.raises(ConfigError, match="connect_timeout_s must be a positive number of seconds"):
+        make_config(EvolveConfig, argv=["goal=g", "executor=ray", "executor.connect_timeout_s=0"])
 
 
 def _local_copy(tmp_path: Path) -> Path:

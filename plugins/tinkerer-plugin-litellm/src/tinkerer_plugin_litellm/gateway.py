@@ -119,9 +119,28 @@ class LiteLLMGateway(LLM):
                 if attempt == attempts:
                     raise LLMUnavailableError(
                         f"gave up after {attempts} attempts: {describe(request.model, error)}"
+                        + self._timeout_hint(request, error)
                     ) from None
             time.sleep(self._backoff(attempt))
             attempt += 1
+
+    def _timeout_hint(self, request: Request, error: BaseException) -> str:
+        """For a timeout: where the model was called and the limits it hit, and what to check; else empty."""
+        if not isinstance(error, import_litellm().Timeout):
+            return ""
+        where = request.api_base or "the provider's default endpoint"
+        return (
+            f"; {where} did not answer within llm.timeout_s={self.config.timeout_s:g} s "
+            f"(connecting: llm.connect_timeout_s={self.config.connect_timeout_s:g} s). Check that the server runs "
+            "and serves this model, or raise llm.timeout_s for a slow model"
+        )
+
+    def _timeout(self) -> Any:
+        """The call's limits: ``timeout_s`` for the whole request, ``connect_timeout_s`` to connect."""
+        import httpx
+
+        total = self.config.timeout_s
+        return httpx.Timeout(total, connect=min(self.config.connect_timeout_s, total))
 
     def _backoff(self, attempt: int) -> float:
         delay = min(self.backoff_base_s * 2 ** (attempt - 1), self.backoff_max_s)
@@ -145,7 +164,7 @@ class LiteLLMGateway(LLM):
             api_base=request.api_base,
             temperature=request.temperature,
             max_tokens=request.max_tokens,
-            timeout=self.config.timeout_s,
+            timeout=self._timeout(),
             max_retries=0,  # the gateway retries, with backoff
             drop_params=True,  # a model that lacks e.g. seed or reasoning_effort ignores it instead of failing
             **options,

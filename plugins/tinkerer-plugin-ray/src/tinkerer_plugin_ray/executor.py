@@ -67,6 +67,9 @@ class RayExecutor(Executor):
     runtime_env: str | None = chz.field(
         default=None, doc='a Ray runtime_env for the run, as JSON: {"pip": ["tinkerer-plugin-ray"], "env_vars": {...}}'
     )
+    connect_timeout_s: float = chz.field(
+        default=10.0, doc="seconds the cluster's address gets to accept a connection and finish the gRPC handshake"
+    )
 
     @chz.validate
     def _check(self) -> None:
@@ -76,6 +79,8 @@ class RayExecutor(Executor):
             raise ValueError("num_cpus and num_gpus must be 0 or more")
         if self.return_mb <= 0:
             raise ValueError(f"return_mb must be positive, got {self.return_mb}")
+        if not self.connect_timeout_s > 0:
+            raise ValueError(f"connect_timeout_s must be a positive number of seconds, got {self.connect_timeout_s}")
         self.runtime_env_dict()
 
     def runtime_env_dict(self) -> dict[str, Any] | None:
@@ -114,21 +119,39 @@ class RayExecutor(Executor):
         return RaySession(self, ctx)
 
 
-def check_reachable(address: str, timeout_s: float = 5.0) -> None:
-    """Fail fast when nothing listens at ``address`` (Ray itself retries for minutes); ``auto`` is not checked."""
+def check_reachable(address: str, timeout_s: float = 10.0) -> None:
+    """Fail within ``timeout_s`` when nothing at ``address`` speaks gRPC (Ray itself waits 30 s to minutes).
+
+    Both a Ray Client server (``ray://HEAD:10001``) and a GCS (``HEAD:6379``) are gRPC servers: a port that
+    refuses, or accepts and never finishes the HTTP/2 handshake, is a RayConnectionError saying what to check.
+    ``auto`` and addresses without a port are not checked.
+    """
     import socket
 
     host_port = address.removeprefix("ray://").split("/", 1)[0]
     host, _, port = host_port.rpartition(":")
     if not host or not port.isdigit():
         return
+    what_to_check = (
+        "is the Ray cluster running (`ray status` on the head), and is executor.address its Ray Client address "
+        "(ray://HEAD:10001) or its GCS address (HEAD:6379)?"
+    )
     try:
         socket.create_connection((host.strip("[]"), int(port)), timeout=timeout_s).close()
     except OSError as error:
+        raise RayConnectionError(f"nothing answers at {address!r} ({error}): {what_to_check}") from None
+    import grpc
+
+    channel = grpc.insecure_channel(host_port)
+    try:
+        grpc.channel_ready_future(channel).result(timeout=timeout_s)
+    except grpc.FutureTimeoutError:
         raise RayConnectionError(
-            f"nothing answers at {address!r} ({error}): is the Ray cluster running, and is executor.address "
-            "its Ray Client address (ray://HEAD:10001) or its GCS address (HEAD:6379)?"
+            f"{address!r} accepts connections but no Ray answered within executor.connect_timeout_s={timeout_s:g} s "
+            f"(no gRPC handshake): {what_to_check}"
         ) from None
+    finally:
+        channel.close()
 
 
 def lost_errors() -> tuple[type[BaseException], ...]:
@@ -153,7 +176,7 @@ class RaySession(ExecutorSession):
         address = executor.cluster_address()
         self._owns_connection = not ray.is_initialized()
         if self._owns_connection:
-            check_reachable(address)
+            check_reachable(address, executor.connect_timeout_s)
             try:
                 ray.init(
                     address=address,
