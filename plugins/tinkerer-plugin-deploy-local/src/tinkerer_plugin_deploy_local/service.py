@@ -230,10 +230,16 @@ class _Refused(Exception):
 
 
 def create_app(
-    call: Call, entry: str, limits: Limits, allowed_hosts: tuple[str, ...] = ("*",), owner_pid: int | None = None
+    call: Call,
+    entry: str,
+    limits: Limits,
+    allowed_hosts: tuple[str, ...] = ("*",),
+    owner_pid: int | None = None,
+    access_log: bool = True,
 ) -> Any:
-    """The ASGI app serving ``call``: starlette routes inside a wrapper that checks Host and records metrics.
-    With ``owner_pid``, the service stops (gracefully) when that process, its parent, is gone."""
+    """The ASGI app serving ``call``: starlette routes inside a wrapper that checks Host, records metrics and
+    logs a line per request. With ``owner_pid``, the service stops (gracefully) when that process, its parent,
+    is gone."""
     from starlette.applications import Starlette
     from starlette.exceptions import HTTPException
     from starlette.requests import Request
@@ -270,7 +276,7 @@ def create_app(
             raise _Refused(400, f"the request body is not JSON: {error}") from None
 
     async def run(request: Request) -> Response:
-        batch = request.url.path == "/run_batch"
+        batch = request.scope["path"] == "/run_batch"
         try:
             body = await read_json(request)
             problem = _shape_problem(body, batch)
@@ -301,7 +307,7 @@ def create_app(
     async def http_error(request: Request, error: Exception) -> Response:
         status = getattr(error, "status_code", 500)
         hint = "GET /health or /metrics, POST /run, /predict or /run_batch"
-        return respond(status, error_result(f"{request.method} {request.url.path} is not served: use {hint}"))
+        return respond(status, error_result(f"{request.method} {request.scope['path']} is not served: use {hint}"))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Any) -> Any:
@@ -322,7 +328,7 @@ def create_app(
         exception_handlers={HTTPException: http_error},
         lifespan=lifespan,
     )
-    return _Observed(app, metrics, allowed_hosts)
+    return _Observed(app, metrics, allowed_hosts, access_log)
 
 
 async def _stop_without_owner(owner_pid: int) -> None:
@@ -335,12 +341,13 @@ async def _stop_without_owner(owner_pid: int) -> None:
 
 
 class _Observed:
-    """ASGI wrapper: refuses a Host outside ``allowed_hosts`` and times every request into ``metrics``."""
+    """ASGI wrapper: refuses a Host outside ``allowed_hosts``, times every request into ``metrics`` and logs it."""
 
-    def __init__(self, app: Any, metrics: Metrics, allowed_hosts: tuple[str, ...]) -> None:
+    def __init__(self, app: Any, metrics: Metrics, allowed_hosts: tuple[str, ...], access_log: bool) -> None:
         self.app = app
         self.metrics = metrics
         self.allowed_hosts = allowed_hosts
+        self.access_log = access_log
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -367,7 +374,10 @@ class _Observed:
                 )
                 await _send_json(observed_send, 400, error_result(message))
         finally:
-            self.metrics.observe(path, status, time.perf_counter() - started)
+            elapsed = time.perf_counter() - started
+            self.metrics.observe(path, status, elapsed)
+            if self.access_log:
+                sys.stderr.write(f"[service] {scope['method']} {scope['path']} {status} {1000 * elapsed:.1f} ms\n")
 
 
 def _host_name(header: str) -> str:
@@ -431,9 +441,7 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def serve(
-    app: Any, host: str, port: int, limits: Limits, ready_file: Path | None = None, access_log: bool = False
-) -> None:
+def serve(app: Any, host: str, port: int, limits: Limits, ready_file: Path | None = None) -> None:
     """Serve ``app`` with uvicorn on ``host:port`` (0: a free port, written to ``ready_file``) until SIGTERM/SIGINT."""
     import uvicorn
 
@@ -448,8 +456,8 @@ def serve(
         timeout_graceful_shutdown=int(max(1, limits.shutdown_timeout_s)),
         limit_concurrency=limits.max_connections,
         backlog=2048,
-        access_log=access_log,
-        log_level="info" if access_log else "warning",
+        access_log=False,  # the app logs one short line per request itself
+        log_level="warning",
         server_header=False,
     )
     sock = config.bind_socket()
@@ -489,7 +497,7 @@ def main(argv: list[str] | None = None) -> None:
         help="comma-separated Host names served besides loopback ones, * for any; default: any unless bound to loopback",
     )
     parser.add_argument("--owner-pid", type=int, help="stop when this process (the parent) is gone")
-    parser.add_argument("--access-log", action="store_true", help="log every request")
+    parser.add_argument("--no-access-log", action="store_true", help="do not log a line per request")
     args = parser.parse_args(argv)
     for name in ("threads", "max_pending", "max_body_bytes", "max_batch", "max_connections"):
         if getattr(args, name) < 1:
@@ -524,8 +532,8 @@ def main(argv: list[str] | None = None) -> None:
         if function
         else program_call(solution_dir, module, args.program_timeout)
     )
-    app = create_app(call, args.entry, limits, allowed, args.owner_pid)
-    serve(app, args.host, args.port, limits, args.ready_file, args.access_log)
+    app = create_app(call, args.entry, limits, allowed, args.owner_pid, access_log=not args.no_access_log)
+    serve(app, args.host, args.port, limits, args.ready_file)
 
 
 if __name__ == "__main__":
