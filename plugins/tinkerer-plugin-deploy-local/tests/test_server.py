@@ -191,3 +191,15 @@ def test_a_batch_over_the_limit_is_refused(timed_dir: Path) -> None:
     with serve(timed_dir, "--max-batch", "2") as software:
         status, body = request(software.url + "/run_batch", data=json.dumps([{}, {}, {}]).encode())
         assert status == 413 and body["error"] == "a batch holds at most 2 items, got 3"
+
+
+def test_an_interpreter_without_the_server_fails_the_deploy_saying_what_to_install(
+    timed_dir: Path, tmp_path: Path
+) -> None:
+    import venv
+
+    from tinkerer_plugin_deploy_local.http_service import DeployError
+
+    venv.create(tmp_path / "bare", with_pip=False)
+    with pytest.raises(DeployError, match=r"(?s)exited with code 2.*lacks uvicorn, starlette: pip install uvicorn"):
+        deploy(timed_dir, python=str(tmp_path / "bare" / "bin" / "python"))

@@ -28,7 +28,9 @@ class LocalDeployer(Deployer):
     call_timeout_s: float = chz.field(default=600.0, doc="longest a call may run; the service restarts after")
     startup_timeout_s: float = chz.field(default=60.0, doc="longest the service may take to become healthy")
     pass_env: tuple[str, ...] = chz.field(default=(), doc="secret variables the solution may see (e.g. OPENAI_API_KEY)")
-    python: str = chz.field(default="", doc="the interpreter that runs the service; empty: Tinkerer's own")
+    python: str = chz.field(
+        default="", doc="the interpreter that runs the service (with uvicorn and starlette); empty: Tinkerer's own"
+    )
     threads: int = chz.field(
         default=Limits.threads, doc="calls served at the same time (1 if the entry is not thread-safe)"
     )

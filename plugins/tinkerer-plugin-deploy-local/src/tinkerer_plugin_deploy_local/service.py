@@ -26,6 +26,7 @@ import bisect
 import collections
 import contextlib
 import importlib
+import importlib.util
 import ipaddress
 import json
 import os
@@ -499,6 +500,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--owner-pid", type=int, help="stop when this process (the parent) is gone")
     parser.add_argument("--no-access-log", action="store_true", help="do not log a line per request")
     args = parser.parse_args(argv)
+    missing = [name for name in SERVER_REQUIREMENTS if importlib.util.find_spec(name) is None]
+    if missing:
+        parser.exit(2, f"[service] {sys.executable} lacks {', '.join(missing)}: pip install {' '.join(missing)}\n")
     for name in ("threads", "max_pending", "max_body_bytes", "max_batch", "max_connections"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1, got {getattr(args, name)}")
