@@ -324,7 +324,7 @@ class EvolveRun:
             kind=experiment.kind,
             workspace=workspace,
             parent=parent,
-            parent_files=self.workspaces.files(start_commit),
+            parent_files=self.workspaces.files(workspace),
             branch_errors=self._branch_errors(parent),
             debug_attempts=self.debug_attempts,
             knowledge_context=self._knowledge_for(f"{self.config.goal}\n{experiment.idea}"),

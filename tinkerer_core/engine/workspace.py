@@ -153,7 +153,7 @@ class Workspaces:
         branch = f"exp-{experiment_id}"
         if path.exists() or path.is_symlink():  # an interrupted experiment being redone
             self._remove_stale(path)
-        git(self.repo, "worktree", "prune")
+            git(self.repo, "worktree", "prune")
         git(self.repo, "worktree", "add", "--quiet", "-B", branch, str(path), start_commit)
         self._attach_data(path)
         return path
@@ -244,47 +244,31 @@ class Workspaces:
         text = git(self.repo, "diff", "--no-color", "--no-ext-diff", start, end)
         return text + "".join(file.describe() + "\n" for file in self.left_out(end))
 
-    def files(self, commit: str, max_bytes: int = 200_000) -> dict[str, str]:
-        """The text files of ``commit`` (for the agent's view of the parent), bounded in total size.
+    def files(self, worktree: Path, max_bytes: int = 200_000) -> dict[str, str]:
+        """The text files of a fresh ``worktree`` (its commit's files: for the agent's view of the parent),
+        bounded in total size; read from disk, which costs no git process.
 
-        Binary files, symlinks and files whose names are not UTF-8 are left out; text that is not
-        UTF-8 is decoded with replacement characters.
+        The data link, binary files, symlinks and files whose names are not UTF-8 are left out; text
+        that is not UTF-8 is decoded with replacement characters.
         """
-        blobs: list[tuple[str, bytes, int]] = []
-        for record in git_bytes(self.repo, "ls-tree", "-r", "-l", "-z", commit).split(b"\0"):
-            meta, _, raw_name = record.partition(b"\t")
-            fields = meta.split()
-            if len(fields) != 4 or fields[1] != b"blob" or fields[0] == b"120000":
-                continue
-            try:
-                blobs.append((raw_name.decode("utf-8"), fields[2], int(fields[3])))
-            except UnicodeDecodeError:
-                continue
         files: dict[str, str] = {}
         budget = max_bytes
-        with subprocess.Popen(
-            ["git", "cat-file", "--batch"],
-            cwd=self.repo,
-            env=_git_env(),
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-        ) as batch:
-            assert batch.stdin is not None and batch.stdout is not None
-            for name, object_id, size in blobs:
-                if size > budget:
+        for directory, dirnames, filenames in os.walk(worktree):
+            top = directory == str(worktree)
+            dirnames[:] = sorted(n for n in dirnames if n not in SKIPPED_DIRS and not (top and n == DATA_LINK))
+            for name in sorted(filenames):
+                path = os.path.join(directory, name)
+                relative = os.path.relpath(path, worktree)
+                if (top and name == ".git") or os.path.islink(path) or not _utf8(relative):
                     continue
-                batch.stdin.write(object_id + b"\n")
-                batch.stdin.flush()
-                batch.stdout.readline()  # "<object id> blob <size>"
-                data = batch.stdout.read(size)
-                batch.stdout.read(1)  # the newline after the content
-                text = decode_text(data)
+                if os.path.getsize(path) > budget:
+                    continue
+                with open(path, "rb") as handle:
+                    text = decode_text(handle.read())
                 if text is None or len(text) > budget:
                     continue
-                files[name] = text
+                files[Path(relative).as_posix()] = text
                 budget -= len(text)
-            batch.stdin.close()
         return files
 
     def export(self, commit: str, output_path: Path, worktree: Path | None = None) -> None:
@@ -325,6 +309,15 @@ class Workspaces:
             elif os.path.lexists(source):
                 target.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(source, target, follow_symlinks=False)
+
+
+def _utf8(name: str) -> bool:
+    """Whether a file name decoded from the file system is valid UTF-8 (not surrogate-escaped bytes)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _file_sizes(root: Path) -> list[tuple[str, int]]:
