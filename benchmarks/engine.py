@@ -4,7 +4,7 @@ Overhead = wall time of the run / experiments - the solution's own run time - th
 with a trivial solution and a scripted agent (no LLM). Throughput uses a CPU-bound solution.
 Progress displays are off (TINKERER_QUIET=1): this measures the engine.
 
-    python benchmarks/engine.py [--experiments 30]
+    python benchmarks/engine.py [--experiments 30] [--quick]
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from tinkerer_core.plugins import get_manager
 os.environ["TINKERER_QUIET"] = "1"
 
 TRIVIAL = "print('SCORE: 1')"
-CPU_BOUND = "total = sum(i * i for i in range(15_000_000))\nprint('SCORE:', total % 7)"
+CPU_BOUND = "total = sum(i * i for i in range({n}))\nprint('SCORE:', total % 7)"
 
 
 @chz.chz
@@ -76,7 +76,10 @@ def run(root: Path, name: str, code: str, experiments: int, workers: int) -> tup
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--experiments", type=int, default=30)
+    parser.add_argument("--quick", action="store_true", help="a smoke run: 4 experiments, a light solution")
     args = parser.parse_args()
+    experiments = 4 if args.quick else args.experiments
+    cpu_bound = CPU_BOUND.format(n=300_000 if args.quick else 15_000_000)
     get_manager().register(BenchmarkPlugin(), "benchmark")
     # litellm is imported once up front (the model's start-up is not the engine's overhead),
     # through the gateway, which keeps it from fetching a price map from the network
@@ -85,25 +88,25 @@ def main() -> None:
     import_litellm()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        wall, store = run(root, "trivial", TRIVIAL, args.experiments, workers=1)
-        experiments = store.experiments()
-        spans = [(e.finished_at or 0) - (e.started_at or 0) for e in experiments]
+        wall, store = run(root, "trivial", TRIVIAL, experiments, workers=1)
+        finished = store.experiments()
+        spans = [(e.finished_at or 0) - (e.started_at or 0) for e in finished]
         overheads = [
             span - (e.result.duration_s if e.result else 0) - e.agent_seconds
-            for span, e in zip(spans, experiments, strict=True)
+            for span, e in zip(spans, finished, strict=True)
         ]
-        per_experiment_total = wall / len(experiments)
-        solution_time = statistics.mean(e.result.duration_s for e in experiments if e.result)
-        print(f"engine overhead, trivial solution, {len(experiments)} experiments, workers=1")
+        per_experiment_total = wall / len(finished)
+        solution_time = statistics.mean(e.result.duration_s for e in finished if e.result)
+        print(f"engine overhead, trivial solution, {len(finished)} experiments, workers=1")
         print(f"  per experiment (inside):   median {statistics.median(overheads) * 1000:7.1f} ms")
         print(
             f"  per experiment (whole run): mean  {(per_experiment_total - solution_time) * 1000:7.1f} ms"
             f"  (wall {per_experiment_total * 1000:.1f} ms - solution {solution_time * 1000:.1f} ms)"
         )
 
-        count = max(8, args.experiments // 4)
-        serial, _ = run(root, "cpu1", CPU_BOUND, count, workers=1)
-        parallel, _ = run(root, "cpu2", CPU_BOUND, count, workers=2)
+        count = 2 if args.quick else max(8, args.experiments // 4)
+        serial, _ = run(root, "cpu1", cpu_bound, count, workers=1)
+        parallel, _ = run(root, "cpu2", cpu_bound, count, workers=2)
         print(f"throughput, CPU-bound solution, {count} experiments")
         print(f"  workers=1: {count / serial:5.2f} experiments/s")
         print(f"  workers=2: {count / parallel:5.2f} experiments/s  (speed-up {serial / parallel:.2f}x)")

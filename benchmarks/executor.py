@@ -6,7 +6,7 @@ shipping the workspace both ways, scheduling the task and unpacking on the worke
 a CPU-bound solution. The Ray cluster is a head with 2 CPUs on 127.0.0.1, started inside a private
 network namespace (this script re-runs itself there; it needs root for `unshare`).
 
-    python benchmarks/executor.py [--experiments 20]
+    python benchmarks/executor.py [--experiments 20] [--quick]
 """
 
 from __future__ import annotations
@@ -24,13 +24,14 @@ from tinkerer_core.config import make_config
 from tinkerer_core.engine.config import EvolveConfig
 from tinkerer_core.engine.run import EvolveRun
 from tinkerer_core.engine.store import RunStore
+from tinkerer_core.isolation import PRIVATE_NETNS
 from tinkerer_core.plugins import get_manager
-from tinkerer_plugin_ray.testing import ISOLATED, StepsAgentPlugin, isolation_unavailable, ray_head, run_isolated
+from tinkerer_plugin_ray.testing import StepsAgentPlugin, isolation_unavailable, ray_head, run_isolated
 
 os.environ["TINKERER_QUIET"] = "1"
 
 TRIVIAL = "print('SCORE: 1')"
-CPU_BOUND = "total = sum(i * i for i in range(6_000_000))\nprint('SCORE:', total % 7)"
+CPU_BOUND = "total = sum(i * i for i in range({n}))\nprint('SCORE:', total % 7)"
 
 
 def run(root: Path, name: str, code: str, experiments: int, **values: Any) -> tuple[float, RunStore]:
@@ -86,11 +87,16 @@ def session_times(root: Path, address: str) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--experiments", type=int, default=20)
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="a smoke run: 2 experiments per figure, a light solution, 3 of the 5 executors",
+    )
     args = parser.parse_args()
-    if os.environ.get(ISOLATED) != "1":
+    if os.environ.get(PRIVATE_NETNS) != "1":
         reason = isolation_unavailable()
         if reason:
-            print(f"executor benchmark skipped: {reason}")
+            print(f"SKIPPED: {reason}")
             return
         result = run_isolated([sys.executable, str(Path(__file__).resolve()), *sys.argv[1:]], timeout_s=1800)
         print(result.stdout, end="")
@@ -102,16 +108,18 @@ def main() -> None:
     from tinkerer_plugin_litellm.litellm_api import import_litellm
 
     import_litellm()  # once up front: its import is not an executor's overhead
-    n, count = args.experiments, max(8, args.experiments // 2)
+    n, count = (2, 2) if args.quick else (args.experiments, max(8, args.experiments // 2))
+    cpu_bound = CPU_BOUND.format(n=300_000 if args.quick else 6_000_000)
     with tempfile.TemporaryDirectory() as tmp, ray_head(num_cpus=2) as cluster:
         root = Path(tmp)
         variants: list[tuple[str, dict[str, Any]]] = [("local processes", {"executor": "local"})]
         for how, address in (("client", cluster.client), ("driver", cluster.gcs)):
             ray = {"executor": "ray", "executor.address": address, "memory_mb": 1024}
-            variants.append((f"ray {how}, agent here", {**ray, "agent.portable": False}))
-            variants.append((f"ray {how}, agent on worker", {**ray, "agent.portable": True}))
+            for where, portable in (("here", False), ("on worker", True)):
+                if not args.quick or portable == (how == "driver"):  # --quick: one of each kind
+                    variants.append((f"ray {how}, agent {where}", {**ray, "agent.portable": portable}))
         # local runs first: pool processes are forked before this process holds Ray's connections
-        rows = [(label, measure(root, label, values, n, count)) for label, values in variants]
+        rows = [(label, measure(root, label, values, n, count, cpu_bound)) for label, values in variants]
         for how, address in (("client", cluster.client), ("driver", cluster.gcs)):
             connect, close = session_times(root, address)
             print(f"ray {how} session ({address}): connect {connect:.2f} s, close {close:.2f} s (once per run)")
@@ -131,15 +139,15 @@ def main() -> None:
             )
 
 
-def measure(root: Path, label: str, values: dict[str, Any], n: int, count: int) -> dict[str, float]:
+def measure(root: Path, label: str, values: dict[str, Any], n: int, count: int, cpu_bound: str) -> dict[str, float]:
     """One executor's figures: trivial experiments one at a time, CPU-bound ones with 1 and 2 workers."""
     local = values["executor"] == "local"
     one = {"workers": 1} if local else {"executor.max_concurrent": 1}
     two = {"workers": 2} if local else {"executor.max_concurrent": 2}
     _, store = run(root, f"trivial-{label}", TRIVIAL, n, **values, **one)
     span, solution, overhead = overhead_ms(store)
-    _, serial = run(root, f"cpu1-{label}", CPU_BOUND, count, **values, **one)
-    _, parallel = run(root, f"cpu2-{label}", CPU_BOUND, count, **values, **two)
+    _, serial = run(root, f"cpu1-{label}", cpu_bound, count, **values, **one)
+    _, parallel = run(root, f"cpu2-{label}", cpu_bound, count, **values, **two)
     return {
         "span": span,
         "solution": solution,

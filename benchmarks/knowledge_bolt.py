@@ -1,12 +1,14 @@
 """kg_llm_navigation on falkordb's Bolt endpoint: ingest time, keyword search and 2-hop expansion latencies.
 
-Run: ``python benchmarks/knowledge_bolt.py [pages]``; it re-runs itself inside a
-private network namespace (root or user namespaces, ``unshare`` and ``ip`` needed). With NEO4J_URI set it
-measures that server instead (namespace ``bench``, cleared afterwards).
+Run: ``python benchmarks/knowledge_bolt.py [pages] [--quick]``; it re-runs itself inside a
+private network namespace (root or user namespaces, ``unshare`` and ``ip`` needed; without them it says why and
+skips). With NEO4J_URI set it measures that server instead (namespace ``bench``, cleared afterwards).
+``--quick``: 100 pages, 5 searches.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import random
 import statistics
@@ -14,10 +16,12 @@ import subprocess
 import sys
 import time
 from contextlib import nullcontext
+from pathlib import Path
 
 from tinkerer_core.components import PAGE_TYPES, KnowledgePage
+from tinkerer_core.isolation import in_private_namespace
 from tinkerer_plugin_neo4j.navigation import LLMNavigation
-from tinkerer_plugin_neo4j.testing import PRIVATE_NETNS, falkordb_bolt
+from tinkerer_plugin_neo4j.testing import PRIVATE_NETNS, falkordb_bolt, netns_unavailable
 
 WORDS = [
     "train",
@@ -57,7 +61,7 @@ def percentiles(samples: list[float]) -> str:
     return f"p50 {statistics.median(ordered) * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms"
 
 
-def measure(n: int) -> None:
+def measure(n: int, queries: int) -> None:
     rng = random.Random(0)
     pages = corpus(n, rng)
     uri = os.environ.get("NEO4J_URI")
@@ -70,7 +74,7 @@ def measure(n: int) -> None:
                 f"{'neo4j' if uri else 'falkordb'}: ingest {n} pages + {2 * n} edges: {time.perf_counter() - start:.2f} s"
             )
             searches, hops = [], []
-            for _ in range(30):
+            for _ in range(queries):
                 start = time.perf_counter()
                 kg.search(" ".join(rng.sample(WORDS, 2)), top_k=5)
                 searches.append(time.perf_counter() - start)
@@ -84,11 +88,23 @@ def measure(n: int) -> None:
             kg.close()
 
 
-if __name__ == "__main__":
-    size = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("pages", type=int, nargs="?", default=1000)
+    parser.add_argument("--quick", action="store_true", help="a smoke run: 100 pages, 5 searches")
+    args = parser.parse_args()
+    pages, queries = (100, 5) if args.quick else (args.pages, 30)
     if os.environ.get("NEO4J_URI") or os.environ.get(PRIVATE_NETNS) == "1":
-        measure(size)
-    else:
-        inner = f"ip link set lo up && exec '{sys.executable}' '{__file__}' {size}"
-        env = {**os.environ, PRIVATE_NETNS: "1"}
-        sys.exit(subprocess.run(["unshare", "--net", "sh", "-c", inner], env=env).returncode)
+        measure(pages, queries)
+        return
+    reason = netns_unavailable()
+    if reason:
+        print(f"SKIPPED: {reason}")
+        return
+    env = {**os.environ, PRIVATE_NETNS: "1"}
+    command = in_private_namespace([sys.executable, str(Path(__file__).resolve()), *sys.argv[1:]])
+    sys.exit(subprocess.run(command, env=env).returncode)
+
+
+if __name__ == "__main__":
+    main()

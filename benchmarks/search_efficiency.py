@@ -10,7 +10,7 @@ OpenEvolve is installed from PyPI into its own venv on first use (``$TINKERER_OP
 ``~/.cache/tinkerer/openevolve-venv``); when it cannot be installed, Tinkerer's side is printed with the reason.
 
     python benchmarks/search_efficiency.py                  # 3 tasks x 2 seeds x 30 calls, both systems
-    python benchmarks/search_efficiency.py --quick          # 3 tasks x 1 seed x 5 calls, Tinkerer only (CI)
+    python benchmarks/search_efficiency.py --quick          # 1 task x 1 seed x 3 calls, Tinkerer only (CI)
     python benchmarks/search_efficiency.py --budget 20 --seeds 3 --tasks repair --openevolve-mode diff
 """
 
@@ -345,10 +345,12 @@ def seeds_of(args: argparse.Namespace) -> list[int]:
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Command-line options; ``--quick`` shrinks the defaults for CI."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="1 seed x 5 calls, Tinkerer only (a few minutes)")
-    parser.add_argument("--budget", type=int, help="LLM calls per run (default 30; --quick: 5)")
+    parser.add_argument("--quick", action="store_true", help="1 task x 1 seed x 3 calls, Tinkerer only (a smoke run)")
+    parser.add_argument("--budget", type=int, help="LLM calls per run (default 30; --quick: 3)")
     parser.add_argument("--seeds", type=int, help="seeds per task (default 2; --quick: 1)")
-    parser.add_argument("--tasks", default=",".join(TASKS), help=f"comma-separated, of {', '.join(TASKS)}")
+    parser.add_argument(
+        "--tasks", help=f"comma-separated, of {', '.join(TASKS)} (default: all; --quick: {next(iter(TASKS))})"
+    )
     parser.add_argument("--strategy", default="evolutionary", help="Tinkerer's search strategy")
     parser.add_argument(
         "--search-param", action="append", default=[], metavar="KEY=VALUE", help="a field of the search strategy"
@@ -363,7 +365,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--no-install", action="store_true", help="do not install OpenEvolve when it is missing")
     parser.add_argument("--keep", type=Path, help="keep run directories here instead of a temporary directory")
     args = parser.parse_args(argv)
-    args.budget = args.budget or (5 if args.quick else 30)
+    args.budget = args.budget or (3 if args.quick else 30)
+    args.tasks = args.tasks or (next(iter(TASKS)) if args.quick else ",".join(TASKS))
     args.seeds = args.seeds or (1 if args.quick else 2)
     args.openevolve = args.openevolve or ("no" if args.quick else "auto")
     args.threads = args.threads or idle_cores()

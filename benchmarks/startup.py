@@ -5,7 +5,7 @@ caches); the table shows the median against the 300 ms target. A second check bu
 registry in a fresh interpreter and reports which heavy libraries ended up in ``sys.modules``:
 plugins must import those inside methods, never at module top.
 
-    python benchmarks/startup.py [--runs 10]
+    python benchmarks/startup.py [--runs 10] [--quick]
 """
 
 from __future__ import annotations
@@ -59,7 +59,10 @@ def time_command(argv: list[str], runs: int) -> list[float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--quick", action="store_true", help="a smoke run: 2 runs of each command")
     args = parser.parse_args()
+    if args.quick:
+        args.runs = 2
 
     command = tinkerer_command()
     print(f"{'command':<28} {'median':>9} {'min':>9} {'max':>9}  target {TARGET_MS:.0f} ms")

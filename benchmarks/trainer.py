@@ -3,7 +3,9 @@
 Same model, LoRA (rank 16, alpha 32, attention + MLP + unembedding), batch (4 x 128 random tokens) and AdamW.
 Also sampling: tokens/s of greedy decoding through the SDK vs the server's sampler called directly.
 
-    .venv/bin/python benchmarks/trainer.py [--model tinkerer/tiny-chat] [--steps 5]
+    .venv/bin/python benchmarks/trainer.py [--model tinkerer/tiny-chat] [--steps 5] [--quick]
+
+``--quick``: the tiny test model, 1 step, 8 sampled tokens (a smoke run: its figures say nothing about SmolLM2).
 
 Run it on a quiet machine: another busy process on a 2-core box slows torch's threads unevenly.
 """
@@ -99,14 +101,17 @@ def sampling_rates(server, model_name: str, prompt: list[int], tokens: int) -> t
 
 
 def main() -> None:
-    from tinkerer_plugin_tinker_local.catalog import SMOLLM2, model_dir
+    from tinkerer_plugin_tinker_local.catalog import SMOLLM2, TINY_MODEL, model_dir
     from tinkerer_plugin_tinker_local.server import TinkerLocalServer
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=SMOLLM2)
     parser.add_argument("--steps", type=int, default=5)
     parser.add_argument("--sample-tokens", type=int, default=48)
+    parser.add_argument("--quick", action="store_true", help="a smoke run: the tiny test model, 1 step, 8 tokens")
     args = parser.parse_args()
+    if args.quick:
+        args.model, args.steps, args.sample_tokens = TINY_MODEL, 1, 8
 
     from transformers import AutoConfig
 
