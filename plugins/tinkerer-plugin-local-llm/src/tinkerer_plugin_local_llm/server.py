@@ -2,6 +2,12 @@
 
 llama.cpp's own server (through ``xllamacpp``) answers ``/v1/chat/completions`` (with SSE streaming),
 ``/v1/completions``, ``/v1/models`` and ``/health``, bound to 127.0.0.1 only.
+
+Only its owner gets in: every route but ``/health`` needs the server's key (``Authorization: Bearer <key>``, else
+401). The key is ``$TINKERER_LOCAL_LLM_API_KEY`` when a launcher sets it, else made at start; ``--key-file`` stores
+it with mode 0600 for the owner's clients, and a server in the foreground prints it. llama.cpp's HTTP server has no
+``Host`` or ``Origin`` check of its own: a page the owner opens (DNS rebinding included) cannot learn the key, so
+its requests end in 401 all the same.
 """
 
 from __future__ import annotations
@@ -12,9 +18,13 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 
+from tinkerer_core.local_server_auth import new_key, remove_key, write_key
 from tinkerer_plugin_local_llm.engine import Engine, EngineSettings
 from tinkerer_plugin_local_llm.models import DEFAULT_MODEL, MODELS
+
+KEY_ENV = "TINKERER_LOCAL_LLM_API_KEY"  # a launcher's key for the server it starts; unset: a fresh one
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -24,6 +34,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--threads", type=int, default=1, help="CPU threads")
     parser.add_argument("--ctx-size", type=int, default=2048, help="context window in tokens")
     parser.add_argument("--exit-with-parent", action="store_true", help="stop when the launching process dies")
+    parser.add_argument("--key-file", type=Path, default=None, help="store the API key here (mode 0600) while serving")
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -32,11 +43,18 @@ def serve(args: argparse.Namespace) -> int:
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    engine = Engine(EngineSettings(args.model, args.threads, args.ctx_size), port=args.port)
-    print(f"serving {args.model} at {engine.url}/v1 (Ctrl-C stops)", flush=True)
-    while not stop.wait(1.0):
-        if args.exit_with_parent and os.getppid() != parent:
-            break
+    key = os.environ.get(KEY_ENV) or new_key("sk-local-")
+    engine = Engine(EngineSettings(args.model, args.threads, args.ctx_size), port=args.port, api_key=key)
+    if args.key_file:
+        write_key(args.key_file, key)
+    print(f"serving {args.model} at {engine.url}/v1 with API key {key} (Ctrl-C stops)", flush=True)
+    try:
+        while not stop.wait(1.0):
+            if args.exit_with_parent and os.getppid() != parent:
+                break
+    finally:
+        if args.key_file:
+            remove_key(args.key_file, key)
     return 0
 
 
