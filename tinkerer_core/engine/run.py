@@ -29,7 +29,7 @@ from tinkerer_core.engine.config import EvolveConfig
 from tinkerer_core.engine.experiment import ExperimentOutcome, ExperimentTask
 from tinkerer_core.engine.persist import load_config, save_config
 from tinkerer_core.engine.runner import kill_leftover
-from tinkerer_core.engine.store import RunStore, StoreLedger
+from tinkerer_core.engine.store import STORE_FILE, RunStore, StoreLedger
 from tinkerer_core.engine.workspace import Workspaces
 from tinkerer_core.errors import ConfigError, DiskFullError, TinkererError
 from tinkerer_core.knowledge.index_file import open_index, read_index
@@ -70,6 +70,47 @@ def lock_run(run_dir: Path) -> IO[str]:
     handle.write(str(os.getpid()))
     handle.flush()
     return handle
+
+
+def _stored_meta(run_dir: Path) -> dict[str, Any]:
+    """The run store's metadata; a clear error when the file is not a run store (corrupt, foreign, empty)."""
+    try:
+        store = RunStore(run_dir)
+    except sqlite3.DatabaseError as error:
+        raise ConfigError(
+            f"{run_dir / STORE_FILE} is not a Tinkerer run store ({error}): it is corrupt or another program's; "
+            "move it away to start a new run in this directory"
+        ) from None
+    try:
+        return store.meta()
+    except (sqlite3.DatabaseError, ValueError) as error:
+        raise ConfigError(f"{run_dir / STORE_FILE} cannot be read as a run store ({error})") from None
+    finally:
+        store.close()
+
+
+UNSTARTED_ARTIFACTS = ("repo", "workspaces", "pids", STORE_FILE, f"{STORE_FILE}-wal", f"{STORE_FILE}-shm")
+
+
+def _clear_unstarted(run_dir: Path) -> None:
+    """Remove what a start killed before the run existed left; refuse a directory whose files are not ours.
+
+    A start writes ``run.lock`` first, so its presence says the other names below are Tinkerer's.
+    """
+    present = [run_dir / name for name in UNSTARTED_ARTIFACTS if (run_dir / name).exists()]
+    if not present:
+        return
+    if not (run_dir / LOCK_FILE).exists():
+        raise ConfigError(
+            f"run_dir {str(run_dir)!r} already holds {', '.join(path.name for path in present)}, which Tinkerer "
+            "did not create; choose a new or empty directory"
+        )
+    with lock_run(run_dir):  # nobody is starting it right now
+        for path in present:
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
 
 
 def disk_full(error: BaseException, run_dir: Path) -> bool:
@@ -146,12 +187,15 @@ class EvolveRun:
     @classmethod
     def start(cls, config: EvolveConfig, config_file: str | None = None) -> EvolveRun:
         run_dir = (Path(config.run_dir) if config.run_dir else default_run_dir(config.goal)).resolve()
-        if RunStore.exists(run_dir):
+        if run_dir.exists() and not run_dir.is_dir():
+            raise ConfigError(f"run_dir {str(run_dir)!r} is a file; give a directory (new or a run's)")
+        if RunStore.exists(run_dir) and _stored_meta(run_dir).get("config") is not None:
             raise ConfigError(f"{run_dir} already holds a run: resume it with `tinkerer resume {run_dir}`")
         _check_output_path(config.output_path)
         if config.kg_index:
             read_index(Path(config.kg_index))  # a clear error before anything is created
         run_dir.mkdir(parents=True, exist_ok=True)
+        _clear_unstarted(run_dir)
         lock = lock_run(run_dir)
         workspaces = Workspaces(run_dir, config.data_dir, config.data_mode, config.max_commit_file_mb)
         base_commit = workspaces.create(config.starting_repo)
@@ -175,8 +219,13 @@ class EvolveRun:
         if not RunStore.exists(run_dir):
             raise ConfigError(f"{run_dir} holds no run (no run.sqlite): start one with `tinkerer evolve`")
         lock = lock_run(run_dir)
+        meta = _stored_meta(run_dir)
+        if meta.get("config") is None:
+            raise ConfigError(
+                f"{run_dir} holds a run that was stopped while it was being created (no experiment ran): "
+                f"start it again with `tinkerer evolve CONFIG run_dir={run_dir}`"
+            )
         store = RunStore(run_dir)
-        meta = store.meta()
         config = load_config(meta["config"], meta.get("config_file"))
         interrupted = store.mark_interrupted()
         store.set_meta(status="running")
