@@ -154,7 +154,8 @@ HANG_ONCE = """
 import os, pathlib, time
 marker = pathlib.Path({marker!r})
 if not marker.exists():
-    marker.write_text(f"{{os.getppid()}} {{os.getpid()}}")
+    supervisor = pathlib.Path(f"/proc/{{os.getppid()}}/stat").read_text()  # ours: the worker is its parent
+    marker.write_text(f"{{supervisor.rsplit(')', 1)[1].split()[1]}} {{os.getpid()}}")
     time.sleep(120)
 print('SCORE: 2')
 """
