@@ -81,7 +81,9 @@ def through_server(settings: EngineSettings, new_tokens: int, runs: int) -> None
 
         def chat(body: dict[str, Any]) -> dict[str, Any]:
             post = urllib.request.Request(
-                server.url + "/chat/completions", json.dumps(body).encode(), {"Content-Type": "application/json"}
+                server.url + "/chat/completions",
+                json.dumps(body).encode(),
+                {"Content-Type": "application/json", "Authorization": f"Bearer {server.api_key}"},
             )
             with urllib.request.urlopen(post) as response:
                 return json.load(response)

@@ -411,7 +411,7 @@ def main(argv: list[str] | None = None) -> int:
     notes.append(f"OpenEvolve: {why}")
     started = time.monotonic()
     with LocalModelServer(args.model, threads=args.threads, ctx_size=4096) as server:
-        proxy = CountingProxy(server.url).start()
+        proxy = CountingProxy(server.url, api_key=server.api_key).start()
         try:
             for task in tasks:
                 for seed in seeds_of(args):

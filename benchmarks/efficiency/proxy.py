@@ -40,6 +40,7 @@ class CountingProxy:
     """Forwards to ``upstream`` (an OpenAI base URL such as ``http://127.0.0.1:P/v1``) and logs every call."""
 
     upstream: str
+    api_key: str = ""  # the upstream's key (the local model server wants its own), whatever clients send
     calls: list[Call] = field(default_factory=list)
     url: str = ""
     _server: ThreadingHTTPServer | None = None
@@ -101,7 +102,10 @@ class CountingProxy:
             call.messages = request.get("messages", [])
             with self._lock:
                 self.calls.append(call)
-        forwarded = urllib.request.Request(target, data=body, headers={"Content-Type": "application/json"})
+        headers = {"Content-Type": "application/json"}
+        if self.api_key:
+            headers["Authorization"] = f"Bearer {self.api_key}"
+        forwarded = urllib.request.Request(target, data=body, headers=headers)
         try:
             with urllib.request.urlopen(forwarded, timeout=600) as response:
                 status, payload = response.status, response.read()

@@ -39,12 +39,21 @@ def wait_for_health(process: subprocess.Popen[str], url: str, timeout_s: float =
 def test_serve_answers_until_a_signal_and_leaves_no_process(smollm2_path: Path, signum: signal.Signals) -> None:
     port = free_port()
     command = [sys.executable, "-m", "tinkerer_core.cli", "local-llm", "serve", "--port", str(port)]
+    key = "sk-local-test-key"
     process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        env={**os.environ, "TINKERER_LOCAL_LLM_API_KEY": key},
     )
     try:
         wait_for_health(process, f"http://127.0.0.1:{port}")
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/models", timeout=10) as response:
+        models = urllib.request.Request(
+            f"http://127.0.0.1:{port}/v1/models", headers={"Authorization": f"Bearer {key}"}
+        )
+        with urllib.request.urlopen(models, timeout=10) as response:
             assert "smollm2-135m" in [model["id"] for model in json.load(response)["data"]]
         process.send_signal(signum)
         stdout, stderr = process.communicate(timeout=30)
@@ -53,7 +62,7 @@ def test_serve_answers_until_a_signal_and_leaves_no_process(smollm2_path: Path, 
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
     assert process.returncode == 0, stderr
-    assert stdout.strip() == f"serving smollm2-135m at http://127.0.0.1:{port}/v1 (Ctrl-C stops)"
+    assert stdout.strip() == f"serving smollm2-135m at http://127.0.0.1:{port}/v1 with API key {key} (Ctrl-C stops)"
     with pytest.raises(ProcessLookupError):
         os.killpg(process.pid, 0)  # nothing is left in the server's process group
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -12,9 +13,9 @@ import pytest
 from tinkerer_plugin_local_llm import LocalModelServer
 
 
-def post(url: str, body: dict) -> urllib.request.Request:
-    """A JSON POST with a dummy key, as agents send it."""
-    headers = {"Content-Type": "application/json", "Authorization": "Bearer sk-anything"}
+def post(url: str, body: dict, key: str) -> urllib.request.Request:
+    """A JSON POST with the server's key, as its owner's agents send it."""
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {key}"}
     return urllib.request.Request(url, data=json.dumps(body).encode(), headers=headers)
 
 
@@ -35,16 +36,21 @@ def test_server_answers_over_http_and_stops_leaving_no_process(smollm2_path: Pat
         pid_file = server.pid_file
         assert pid == server.process.pid
 
-        with urllib.request.urlopen(server.url + "/models") as response:
+        with pytest.raises(urllib.error.HTTPError, match="401"):  # only the owner, who holds the key, gets in
+            urllib.request.urlopen(server.url + "/models")
+        models = urllib.request.Request(server.url + "/models", headers={"Authorization": f"Bearer {server.api_key}"})
+        with urllib.request.urlopen(models) as response:
             assert "smollm2-135m" in [model["id"] for model in json.load(response)["data"]]
 
         question = {"model": "smollm2-135m", "messages": [{"role": "user", "content": "Hello!"}], "max_tokens": 8}
-        with urllib.request.urlopen(post(server.url + "/chat/completions", question)) as response:
+        with urllib.request.urlopen(post(server.url + "/chat/completions", question, server.api_key)) as response:
             reply = json.load(response)
         assert reply["choices"][0]["message"]["content"].strip()
         assert reply["usage"]["completion_tokens"] > 0
 
-        with urllib.request.urlopen(post(server.url + "/chat/completions", {**question, "stream": True})) as response:
+        with urllib.request.urlopen(
+            post(server.url + "/chat/completions", {**question, "stream": True}, server.api_key)
+        ) as response:
             assert response.headers["Content-Type"].startswith("text/event-stream")
             events = [line[6:].strip() for line in response.read().decode().splitlines() if line.startswith("data: ")]
         assert events[-1] == "[DONE]"

@@ -191,7 +191,7 @@ class AiderAgent(CodingAgent):
                 return Endpoint(f"openai/{short}", api_key=local.LOCAL_API_KEY, max_tokens=max_tokens)
             threads = self.local_threads or int(os.environ.get("TINKERER_LOCAL_LLM_THREADS", "1"))
             server = local.local_server(short, ctx_size=self.local_ctx_size, threads=threads)
-            return Endpoint(f"openai/{short}", api_base=server.url, api_key=local.LOCAL_API_KEY, max_tokens=max_tokens)
+            return Endpoint(f"openai/{short}", api_base=server.url, api_key=server.api_key, max_tokens=max_tokens)
         api_base = config.api_base if config is not None and name == config.model else None
         return Endpoint(name, api_base=api_base, max_tokens=self.max_tokens)
 

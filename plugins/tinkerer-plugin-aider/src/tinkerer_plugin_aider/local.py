@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from tinkerer_plugin_local_llm import LocalModelServer
 
 LOCAL_PREFIX = "local/"
-LOCAL_API_KEY = "tinkerer-local"  # the local server accepts any key; litellm's openai client wants one
+LOCAL_API_KEY = "tinkerer-local"  # for scripted replies, which reach no server; litellm's openai client wants a key
 
 _servers: dict[tuple[str, int, int], LocalModelServer] = {}
 _lock = threading.Lock()

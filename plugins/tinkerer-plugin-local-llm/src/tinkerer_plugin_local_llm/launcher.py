@@ -1,6 +1,7 @@
 """``LocalModelServer``: starts and stops the local model's HTTP server as a child process.
 
-For agents that run in their own process (aider ...): point them at ``server.url`` with any API key.
+For agents that run in their own process (aider ...): point them at ``server.url`` with ``server.api_key``
+(the server refuses requests without it; a fresh key is made at every start and handed to the child).
 The child runs in its own process group, recorded in a PID file under ``runs_root()``, and is stopped with its
 whole group when the server is stopped, collected, the program exits, or SIGTERM / SIGHUP end it (unless the
 program handles those itself). A PID file that outlived its server (kill -9) is removed by the next start.
@@ -24,7 +25,9 @@ import weakref
 from pathlib import Path
 from types import TracebackType
 
+from tinkerer_core.local_server_auth import new_key
 from tinkerer_plugin_local_llm.models import DEFAULT_MODEL, LocalModelError, get_model
+from tinkerer_plugin_local_llm.server import KEY_ENV
 
 HOST = "127.0.0.1"
 PID_FILE = "server.pid"
@@ -52,6 +55,7 @@ class LocalModelServer:
         self.ctx_size = ctx_size
         self.startup_timeout_s = startup_timeout_s
         self.process: subprocess.Popen[bytes] | None = None
+        self.api_key = ""  # the key of the running server (Authorization: Bearer <key>)
         self.run_dir: Path | None = None
         self._finalizer: weakref.finalize | None = None
 
@@ -80,6 +84,7 @@ class LocalModelServer:
         reap_stale(root)
         self.port = self.port or _free_port()
         self.run_dir = Path(tempfile.mkdtemp(prefix="server-", dir=root))
+        self.api_key = new_key("sk-local-")
         command = [
             *(sys.executable, "-m", SERVER_MODULE, "--exit-with-parent"),
             *("--model", self.model, "--port", str(self.port)),
@@ -92,7 +97,7 @@ class LocalModelServer:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
-                env={**os.environ, RUN_DIR_ENV: str(self.run_dir)},
+                env={**os.environ, RUN_DIR_ENV: str(self.run_dir), KEY_ENV: self.api_key},
             )
         _write_atomically(self.run_dir / PID_FILE, f"{self.process.pid}\n")
         self._finalizer = weakref.finalize(self, _shutdown, self.process, self.run_dir)
