@@ -1,8 +1,12 @@
 """The evolve engine's own overhead per experiment, and throughput with 1 and 2 workers.
 
-Overhead = wall time of the run / experiments - the solution's own run time - the agent's time,
-with a trivial solution and a scripted agent (no LLM). Throughput uses a CPU-bound solution.
-Progress displays are off (TINKERER_QUIET=1): this measures the engine.
+Overhead = an experiment's span in the run store - the solution's own run time - the agent's time,
+with a trivial solution and a scripted agent (no LLM). It is measured with ``linear_search`` (whose
+idea comes from a scripted LLM reply, as in earlier measurements) and with ``fan_out``, a search that
+asks nothing (only the engine's own work is left). Throughput uses a CPU-bound solution and
+``fan_out``, which proposes as many experiments as there are free workers: ``linear_search`` runs its
+first draft alone, which caps 2 workers at N / (1 + (N - 1) / 2) for N experiments whatever the engine
+does (printed too). Progress displays are off (TINKERER_QUIET=1): this measures the engine.
 
     python benchmarks/engine.py [--experiments 30] [--quick]
 """
@@ -18,7 +22,7 @@ from pathlib import Path
 
 import chz
 
-from tinkerer_core.components import AgentRequest, AgentResult, CodingAgent
+from tinkerer_core.components import AgentRequest, AgentResult, CodingAgent, Proposal, SearchState, SearchStrategy
 from tinkerer_core.config import make_config
 from tinkerer_core.engine.config import EvolveConfig
 from tinkerer_core.engine.run import EvolveRun
@@ -28,6 +32,8 @@ from tinkerer_core.plugins import get_manager
 
 os.environ["TINKERER_QUIET"] = "1"
 
+OVERHEAD_TARGET_MS = 25.0
+SPEED_UP_TARGET = 1.8
 TRIVIAL = "print('SCORE: 1')"
 CPU_BOUND = "total = sum(i * i for i in range({n}))\nprint('SCORE:', total % 7)"
 
@@ -43,13 +49,27 @@ class FixedCodeAgent(CodingAgent):
         return AgentResult(changed_files=("main.py",))
 
 
+@chz.chz
+class FanOutSearch(SearchStrategy):
+    """Proposes as many new drafts as it is asked for, asking no LLM (the benchmark measures the engine)."""
+
+    def propose(self, state: SearchState, count: int) -> list[Proposal]:
+        return [Proposal(None, f"draft {state.iteration + n + 1}", "draft") for n in range(count)]
+
+
 class BenchmarkPlugin:
     @hookimpl
     def tinkerer_register_coding_agents(self, register):
         register("fixed_code", FixedCodeAgent)
 
+    @hookimpl
+    def tinkerer_register_search_strategies(self, register):
+        register("fan_out", FanOutSearch)
 
-def run(root: Path, name: str, code: str, experiments: int, workers: int) -> tuple[float, RunStore]:
+
+def run(
+    root: Path, name: str, code: str, experiments: int, workers: int, search: str = "fan_out"
+) -> tuple[float, RunStore]:
     config = make_config(
         EvolveConfig,
         [
@@ -61,7 +81,7 @@ def run(root: Path, name: str, code: str, experiments: int, workers: int) -> tup
                 "agent": chz.Castable("fixed_code"),
                 "agent.code": code,
                 "evaluator": chz.Castable("regex_pattern"),
-                "search": chz.Castable("linear_search"),
+                "search": chz.Castable(search),
                 # scripted idea replies: the benchmark measures the engine, not a model
                 "llm.model": "openai/gpt-4o-mini",
                 "llm.mock_responses": ('{"ideas": ["a scripted idea"]}',),
@@ -88,28 +108,41 @@ def main() -> None:
     import_litellm()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        wall, store = run(root, "trivial", TRIVIAL, experiments, workers=1)
-        finished = store.experiments()
-        spans = [(e.finished_at or 0) - (e.started_at or 0) for e in finished]
-        overheads = [
-            span - (e.result.duration_s if e.result else 0) - e.agent_seconds
-            for span, e in zip(spans, finished, strict=True)
-        ]
-        per_experiment_total = wall / len(finished)
-        solution_time = statistics.mean(e.result.duration_s for e in finished if e.result)
-        print(f"engine overhead, trivial solution, {len(finished)} experiments, workers=1")
-        print(f"  per experiment (inside):   median {statistics.median(overheads) * 1000:7.1f} ms")
-        print(
-            f"  per experiment (whole run): mean  {(per_experiment_total - solution_time) * 1000:7.1f} ms"
-            f"  (wall {per_experiment_total * 1000:.1f} ms - solution {solution_time * 1000:.1f} ms)"
-        )
+        print(f"engine overhead per experiment, trivial solution, {experiments} experiments, workers=1")
+        for search in ("linear_search", "fan_out"):
+            wall, store = run(root, f"trivial-{search}", TRIVIAL, experiments, workers=1, search=search)
+            inside, whole = overheads(wall, store.experiments())
+            print(
+                f"  {search:<14} inside: median {inside * 1000:5.1f} ms   whole run: mean {whole * 1000:5.1f} ms"
+                f"   (target < {OVERHEAD_TARGET_MS:g} ms inside)"
+            )
 
-        count = 2 if args.quick else max(8, args.experiments // 4)
+        count = 4 if args.quick else max(12, args.experiments // 2)
         serial, _ = run(root, "cpu1", cpu_bound, count, workers=1)
         parallel, _ = run(root, "cpu2", cpu_bound, count, workers=2)
+        linear_serial, _ = run(root, "linear1", cpu_bound, count, workers=1, search="linear_search")
+        linear_parallel, _ = run(root, "linear2", cpu_bound, count, workers=2, search="linear_search")
         print(f"throughput, CPU-bound solution, {count} experiments")
         print(f"  workers=1: {count / serial:5.2f} experiments/s")
-        print(f"  workers=2: {count / parallel:5.2f} experiments/s  (speed-up {serial / parallel:.2f}x)")
+        print(
+            f"  workers=2: {count / parallel:5.2f} experiments/s  "
+            f"(speed-up {serial / parallel:.2f}x, target >= {SPEED_UP_TARGET:g}x)"
+        )
+        cap = count / (1 + (count - 1) / 2)
+        print(
+            f"  linear_search: speed-up {linear_serial / linear_parallel:.2f}x "
+            f"(its lone first draft caps it at {cap:.2f}x)"
+        )
+
+
+def overheads(wall: float, finished: list) -> tuple[float, float]:
+    """The median overhead inside an experiment's span, and the mean over the whole run (seconds)."""
+    inside = [
+        (e.finished_at or 0) - (e.started_at or 0) - (e.result.duration_s if e.result else 0) - e.agent_seconds
+        for e in finished
+    ]
+    solution_time = statistics.mean(e.result.duration_s for e in finished if e.result)
+    return statistics.median(inside), wall / len(finished) - solution_time
 
 
 if __name__ == "__main__":

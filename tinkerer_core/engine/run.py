@@ -497,6 +497,7 @@ class EvolveRun:
         )
         if best is not None:
             (output_path / SOLUTION_MARKER).write_text(json.dumps(_solution_record(solution), indent=2))
+        self.workspaces.tidy()
         self.store.set_meta(
             status="finished", stop_reason=reason, elapsed_s=self._elapsed(), best_experiment=solution.experiment_id
         )

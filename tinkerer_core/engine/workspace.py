@@ -204,8 +204,13 @@ class Workspaces:
         )
         if left_out:
             message += "\n\n" + "\n".join(file.trailer() for file in left_out)
-        git(path, "commit", "--quiet", "--allow-empty", "-m", message)
+        # no automatic maintenance after each commit (a git process per experiment): ``tidy`` runs it once
+        git(path, "-c", "maintenance.auto=false", "commit", "--quiet", "--allow-empty", "-m", message)
         return self.head(path)
+
+    def tidy(self) -> None:
+        """Let git pack the run's objects if they call for it (what it would otherwise check after every commit)."""
+        git(self.repo, "maintenance", "run", "--auto", "--quiet")
 
     def _large_changes(self, path: Path) -> list[LeftOutFile]:
         """The files over ``max_commit_bytes`` that git would commit (new or changed), hashed."""
