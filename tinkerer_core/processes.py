@@ -2,8 +2,10 @@
 
 ``supervised(argv)`` wraps a command in ``tinkerer_core/supervisor.py``: the command and everything
 it starts (``setsid`` and double forks included) end when it exits, when ``stop_tree`` is called,
-and when the process that started it dies, however it dies. ``record_process`` writes a pid with
-its start time, so ``recorded_process`` never mistakes a recycled pid for the process it recorded.
+and when the process that started it dies, however it dies. Start it from the thread that waits for
+it: the kernel's death signal follows the thread that started the supervisor, not only its process.
+``record_process`` writes a pid with its start time, so ``recorded_process`` never mistakes a recycled
+pid for the process it recorded.
 """
 
 from __future__ import annotations
@@ -33,10 +35,12 @@ def stop_tree(pid: int, grace_s: float = STOP_GRACE_S) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + grace_s
-    while is_running(pid) and time.monotonic() < deadline:
+    while is_running(pid):
+        if time.monotonic() > deadline:  # a supervisor that does not end: its group, at least
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pid, signal.SIGKILL)
+            return
         time.sleep(0.01)
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, signal.SIGKILL)  # a supervisor that did not end: its group, at least
 
 
 def is_running(pid: int) -> bool:
