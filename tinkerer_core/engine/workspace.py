@@ -154,7 +154,9 @@ class Workspaces:
         if path.exists() or path.is_symlink():  # an interrupted experiment being redone
             self._remove_stale(path)
             git(self.repo, "worktree", "prune")
-        git(self.repo, "worktree", "add", "--quiet", "-B", branch, str(path), start_commit)
+        # two git processes where `worktree add -B` runs four (it starts branch, symbolic-ref and reset itself)
+        git(self.repo, "worktree", "add", "--quiet", "--detach", "--no-checkout", str(path), start_commit)
+        git(path, "checkout", "--quiet", "-B", branch, start_commit)
         self._attach_data(path)
         return path
 
