@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
+from typing import Protocol
 from urllib.parse import urlsplit
 
 from tinkerer_core.errors import TinkererError
@@ -77,7 +78,14 @@ def remove_key(path: Path, key: str) -> None:
         path.unlink(missing_ok=True)
 
 
-def presented_key(headers: Mapping[str, str]) -> str | None:
+class Headers(Protocol):
+    """Request headers looked up by name: ``http.server``'s ``email.message.Message`` or a plain dict."""
+
+    def get(self, name: str, /) -> str | None:
+        """The value of header ``name``, or None."""
+
+
+def presented_key(headers: Headers) -> str | None:
     """The key a request carries: ``X-API-Key: <key>`` or ``Authorization: Bearer <key>``."""
     if key := headers.get(KEY_HEADER):
         return key
@@ -111,7 +119,7 @@ class LocalAccess:
         """Whether ``key`` is this server's key (constant-time)."""
         return key is not None and hmac.compare_digest(key.encode(), self.key.encode())
 
-    def refusal(self, headers: Mapping[str, str], key: str | None) -> tuple[HTTPStatus, str] | None:
+    def refusal(self, headers: Headers, key: str | None) -> tuple[HTTPStatus, str] | None:
         """Why a request with ``headers`` and ``key`` is refused (status and message), or None for the owner's."""
         host = (headers.get("Host") or "").strip().lower()
         if host not in self.hosts:

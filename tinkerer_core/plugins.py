@@ -107,7 +107,7 @@ class PluginManager:
             return
         from stevedore import NamedExtensionManager
 
-        extensions = NamedExtensionManager(
+        extensions: NamedExtensionManager[object] = NamedExtensionManager(
             namespace=ENTRY_POINT_GROUP,
             names=wanted,
             invoke_on_load=False,
@@ -116,7 +116,7 @@ class PluginManager:
         for extension in extensions:
             self.register(extension.plugin, extension.name)
 
-    def _on_load_failure(self, _manager: Any, entry_point: importlib.metadata.EntryPoint, error: Exception) -> None:
+    def _on_load_failure(self, _manager: Any, entry_point: importlib.metadata.EntryPoint, error: BaseException) -> None:
         info = self.infos.setdefault(entry_point.name, PluginInfo(entry_point.name))
         info.status = "broken"
         info.error = f"{type(error).__name__}: {error}"

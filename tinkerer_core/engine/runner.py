@@ -174,8 +174,10 @@ def run_here(
 
 
 def _pump(process: subprocess.Popen[bytes], output: _CappedOutput) -> None:
-    assert process.stdout is not None
-    for chunk in iter(lambda: process.stdout.read1(65536), b""):  # type: ignore[union-attr]
+    stdout = process.stdout
+    assert stdout is not None
+    # typeshed types Popen.stdout as IO[bytes]; with the default buffering it is a BufferedReader, which has read1
+    for chunk in iter(lambda: stdout.read1(65536), b""):  # type: ignore[attr-defined]
         output.feed(chunk.decode("utf-8", errors="replace"))
 
 

@@ -255,6 +255,7 @@ class RunStore:
             )
 
     def events(self, kind: str | None = None) -> list[dict[str, Any]]:
+        args: tuple[str, ...]
         query, args = "SELECT * FROM events ORDER BY id", ()
         if kind is not None:
             query, args = "SELECT * FROM events WHERE kind = ? ORDER BY id", (kind,)

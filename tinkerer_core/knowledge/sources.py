@@ -117,10 +117,10 @@ def _module_page(root: Path, path: Path, module_names: dict[Path, str], source: 
             lines.append(f"- `{kind} {node.name}`" + (f": {doc}" if doc else ""))
     local = {module: page_id("Implementation", module) for module in module_names.values()}
     uses = []
-    for node in ast.walk(tree):
-        imported = [alias.name for alias in node.names] if isinstance(node, ast.Import) else []
-        if isinstance(node, ast.ImportFrom) and node.module:
-            imported = [node.module]
+    for child in ast.walk(tree):
+        imported = [alias.name for alias in child.names] if isinstance(child, ast.Import) else []
+        if isinstance(child, ast.ImportFrom) and child.module:
+            imported = [child.module]
         uses += [local[m] for m in imported if m in local and m != name]
     content = "\n".join(lines) or "No public functions or classes."
     if uses:
