@@ -98,7 +98,8 @@ class ClaudeStream(StreamState):
             _int(usage.get(name)) for name in ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
         )
         self.completion_tokens = _int(usage.get("output_tokens"))
-        result = event.get("result") if isinstance(event.get("result"), str) else ""
+        text = event.get("result")
+        result = text if isinstance(text, str) else ""
         subtype = str(event.get("subtype") or "")
         if event.get("is_error") or (subtype and subtype != "success"):
             details = "; ".join(str(error) for error in event.get("errors") or []) or result.strip()

@@ -164,7 +164,7 @@ class Metrics:
         self.started = time.time()
         self.counts: collections.Counter[tuple[str, int]] = collections.Counter()
         self.buckets: dict[str, list[int]] = {}
-        self.sums: collections.Counter[str] = collections.Counter()
+        self.sums: collections.defaultdict[str, float] = collections.defaultdict(float)  # seconds
         self.recent: dict[str, collections.deque[float]] = {}
         self.results: collections.Counter[str] = collections.Counter()
         self.in_flight = 0

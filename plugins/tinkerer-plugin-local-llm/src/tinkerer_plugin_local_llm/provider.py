@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # never fetch litellm's price map
 
@@ -16,6 +16,9 @@ from litellm.types.utils import GenericStreamingChunk
 
 from tinkerer_plugin_local_llm.engine import Engine, EngineSettings, get_engine
 from tinkerer_plugin_local_llm.models import LocalModelError
+
+if TYPE_CHECKING:
+    from litellm.types.llms.openai import ChatCompletionUsageBlock
 
 PROVIDER = "local"
 
@@ -37,7 +40,8 @@ class LocalProvider(CustomLLM):
         except LocalModelError as error:
             raise CustomLLMError(status_code=404, message=str(error)) from error
 
-    def completion(
+    # litellm calls a custom handler with keyword arguments only: these take the ones they use by name
+    def completion(  # type: ignore[override]
         self, model: str, messages: list, *args: Any, optional_params: dict, **kwargs: Any
     ) -> litellm.ModelResponse:
         """One chat completion, with usage tokens."""
@@ -53,7 +57,7 @@ class LocalProvider(CustomLLM):
             usage=_usage(reply),
         )
 
-    def streaming(
+    def streaming(  # type: ignore[override]  # keywords only, as completion
         self, model: str, messages: list, *args: Any, optional_params: dict, **kwargs: Any
     ) -> Iterator[GenericStreamingChunk]:
         """The reply as text chunks; the last one carries the finish reason and usage."""
@@ -74,11 +78,13 @@ class LocalProvider(CustomLLM):
         """``completion`` in a worker thread."""
         return await asyncio.to_thread(self.completion, *args, **kwargs)
 
-    async def astreaming(self, *args: Any, **kwargs: Any) -> AsyncIterator[GenericStreamingChunk]:
+    # CustomLLM declares astreaming as a coroutine returning an iterator; litellm iterates it (an async generator)
+    async def astreaming(  # type: ignore[override]
+        self, *args: Any, **kwargs: Any
+    ) -> AsyncIterator[GenericStreamingChunk]:
         """``streaming``, each chunk fetched in a worker thread."""
         chunks = self.streaming(*args, **kwargs)
-        done = object()
-        while (chunk := await asyncio.to_thread(next, chunks, done)) is not done:
+        while (chunk := await asyncio.to_thread(next, chunks, None)) is not None:  # a chunk is a dict, never None
             yield chunk
 
 
@@ -88,13 +94,17 @@ def _request(messages: list, optional_params: dict[str, Any]) -> dict[str, Any]:
     return {**options, "messages": messages}
 
 
-def _usage(reply: dict[str, Any]) -> dict[str, int]:
+def _usage(reply: dict[str, Any]) -> ChatCompletionUsageBlock:
     usage = reply.get("usage") or {}
-    return {key: int(usage.get(key, 0)) for key in ("prompt_tokens", "completion_tokens", "total_tokens")}
+    return {
+        "prompt_tokens": int(usage.get("prompt_tokens", 0)),
+        "completion_tokens": int(usage.get("completion_tokens", 0)),
+        "total_tokens": int(usage.get("total_tokens", 0)),
+    }
 
 
 def _chunk(
-    text: str, *, finished: bool = False, finish_reason: str = "", usage: dict[str, int] | None = None
+    text: str, *, finished: bool = False, finish_reason: str = "", usage: ChatCompletionUsageBlock | None = None
 ) -> GenericStreamingChunk:
     return {"text": text, "is_finished": finished, "finish_reason": finish_reason, "usage": usage, "index": 0}
 

@@ -17,7 +17,7 @@ def call_entry(inputs: dict[str, Any], spec: str, app_dir: str, service_dir: str
     """Call the entry ``spec`` of the solution in ``app_dir`` with ``inputs``; the result carries its prints."""
     if service_dir not in sys.path:
         sys.path.insert(0, service_dir)
-    import service  # the deploy-local service script, copied into the image
+    import service  # type: ignore[import-not-found]  # the deploy-local service script, copied into the image
 
     os.chdir(app_dir)  # relative paths in the solution work as they did during evolve
     module, _, function = spec.partition(":")

@@ -137,7 +137,7 @@ class GraphStore:
         piece_bytes = budget // 2
         rows, tails = [], []
         for page in pages:
-            props = {"page_title": page.title, "page_type": page.page_type, "overview": page.overview}
+            props: dict[str, Any] = {"page_title": page.title, "page_type": page.page_type, "overview": page.overview}
             props |= {"content": page.content, "source": page.source, "domains": list(page.domains)}
             for field in TEXT_FIELDS:
                 if param_bytes(props[field]) > piece_bytes:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -180,7 +181,7 @@ class RaySession(ExecutorSession):
             try:
                 ray.init(
                     address=address,
-                    logging_level="ERROR",
+                    logging_level=logging.ERROR,
                     log_to_driver=False,
                     namespace="tinkerer",
                     runtime_env=executor.runtime_env_dict(),

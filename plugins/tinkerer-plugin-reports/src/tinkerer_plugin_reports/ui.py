@@ -15,7 +15,7 @@ from http import HTTPStatus
 from http.cookies import CookieError, SimpleCookie
 from http.server import ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qs, urlsplit
 
 from tinkerer_core.local_server_auth import LocalAccess, OwnerOnlyHandler, is_loopback, new_key
@@ -32,7 +32,7 @@ class ReportServer:
         open_store(Path(run_dir)).close()  # a clear error now, not on the first request
         if not is_loopback(host):
             log.warning("the report UI listens on %s: other machines can reach it (with its token)", host)
-        handler = type("Handler", (_Handler,), {"run_dir": Path(run_dir)})
+        handler = cast("type[_Handler]", type("Handler", (_Handler,), {"run_dir": Path(run_dir)}))  # type() says `type`
         self.httpd = ThreadingHTTPServer((host, port), handler)
         self.httpd.daemon_threads = True
         self.token = new_key()
@@ -42,7 +42,7 @@ class ReportServer:
     @property
     def url(self) -> str:
         """The server's address (requests need the token: a cookie from ``page_url``, or an ``X-API-Key``)."""
-        host, port = self.httpd.server_address[:2]
+        host, port = cast("tuple[str, int]", self.httpd.server_address[:2])  # bound AF_INET: the stub allows bytes
         return f"http://{host}:{port}/"
 
     @property

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from tinkerer_core.errors import ConfigError
 
-S = TypeVar("S")
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+S = TypeVar("S", bound="DataclassInstance")  # a settings dataclass
 
 
 def resolve(strategy: str, preset: str, presets: Mapping[str, S], overrides: Mapping[str, Any]) -> S:
