@@ -85,7 +85,9 @@ class Backend:
             from transformers import AutoModelForCausalLM, AutoTokenizer
 
             directory = catalog.model_dir(name)
-            model = AutoModelForCausalLM.from_pretrained(directory, dtype=torch.float32).to(self.device)
+            model = AutoModelForCausalLM.from_pretrained(directory, dtype=torch.float32)
+            # transformers types PreTrainedModel.to with functools.wraps(nn.Module.to): the device is read as self
+            model = model.to(self.device)  # type: ignore[arg-type]
             model.requires_grad_(False)
             self._hosts[name] = _Host(name, directory, model, AutoTokenizer.from_pretrained(directory))
         return self._hosts[name]
@@ -363,7 +365,7 @@ class Backend:
                     answers[index] = error
             for index, result in zip(requests, self._decode(host, adapter, list(requests.values())), strict=True):
                 answers[index] = wire.encode_sample_response(*result)
-        return answers  # type: ignore[return-value] - every slot is filled
+        return answers  # type: ignore[return-value]  # every slot is filled: an answer or an error per job
 
     def _decode(self, host: _Host, adapter: str | None, requests: list[SamplingRequest]) -> list[Any]:
         if not requests:
@@ -394,12 +396,14 @@ class Backend:
             return host, None
         if session.adapter is None or session.adapter not in host.adapters:
             session.adapter = f"sampler{next(self._ids)}"
+            assert session.lora is not None  # frozen weights come with the LoRA config they were trained with
             self._add_adapter(host, session.adapter, session.lora)
             set_peft_model_state_dict(host.model, load_file(session.weights), adapter_name=session.adapter)
             self._loaded_samplers[sampler_id] = None
             while len(self._loaded_samplers) > MAX_SAMPLER_ADAPTERS:
                 evicted, _ = self._loaded_samplers.popitem(last=False)
                 old = self._samplers[evicted]
+                assert old.adapter is not None  # a loaded sampler holds its adapter until evicted here
                 self._drop_adapter(host, old.adapter)
                 old.adapter = None
         self._loaded_samplers.move_to_end(sampler_id)

@@ -6,6 +6,7 @@ initialisation; SmolLM2-135M-Instruct is dequantised from the GGUF that the `llm
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from collections.abc import Callable
@@ -47,7 +48,8 @@ def _build_tiny(directory: Path) -> None:
     from transformers import LlamaConfig, LlamaForCausalLM
 
     tokenizer_config = json.loads((_BUNDLED_TOKENIZER / "tokenizer_config.json").read_text())
-    config = LlamaConfig(
+    # LlamaConfig is a huggingface_hub @strict dataclass, whose generated __init__ mypy does not see
+    config = LlamaConfig(  # type: ignore[call-arg]
         vocab_size=1024,
         hidden_size=64,
         intermediate_size=128,
@@ -152,7 +154,7 @@ def register_cookbook_tokenizers() -> None:
     from tinker_cookbook.tokenizer_utils import register_tokenizer
 
     for name in MODELS:
-        register_tokenizer(name, lambda name=name: _load_tokenizer(name))
+        register_tokenizer(name, functools.partial(_load_tokenizer, name))
 
 
 def _load_tokenizer(name: str):

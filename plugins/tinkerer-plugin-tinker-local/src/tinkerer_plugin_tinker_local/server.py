@@ -24,7 +24,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from http.server import ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import unquote, urlparse
 
 from tinkerer_core.errors import TinkererError
@@ -71,7 +71,7 @@ class TinkerLocalServer:
         self._futures: dict[str, Future] = {}
         self._queue = WorkQueue()
         self._sessions: dict[str, dict[str, Any]] = {}
-        handler = type("BoundHandler", (Handler,), {"tinker": self})
+        handler = cast("type[Handler]", type("BoundHandler", (Handler,), {"tinker": self}))  # type() says only `type`
         self._http = ThreadingHTTPServer((host, port), handler)
         self._http.daemon_threads = True
         self.api_key = new_key(KEY_PREFIX)
@@ -82,7 +82,7 @@ class TinkerLocalServer:
     @property
     def base_url(self) -> str:
         """What to pass as ``base_url`` (or ``TINKER_BASE_URL``); ``api_key`` is the key to send."""
-        host, port = self._http.server_address[:2]
+        host, port = cast("tuple[str, int]", self._http.server_address[:2])  # bound AF_INET: the stub allows bytes
         return f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
 
     def start(self) -> TinkerLocalServer:
@@ -197,8 +197,8 @@ class TinkerLocalServer:
             "is_lora": True,
             "lora_rank": record["lora_config"]["rank"],
             "last_request_time": _iso(max([record["created"], *(c["time"] for c in checkpoints)])),
-            "last_checkpoint": (last["training"] or [None])[0],
-            "last_sampler_checkpoint": (last["sampler"] or [None])[0],
+            "last_checkpoint": last["training"][0] if last["training"] else None,
+            "last_sampler_checkpoint": last["sampler"][0] if last["sampler"] else None,
             "user_metadata": None,
         }
 

@@ -84,7 +84,8 @@ def run(queue: WorkQueue, sample: Callable[[list[tuple[str, dict[str, Any]]]], l
     while batch := queue.take():
         try:
             plain = batch[0].work
-            outcomes = [plain()] if plain is not None else sample([future.sample for future in batch])
+            jobs = [future.sample for future in batch if future.sample is not None]  # take(): sample jobs come alone
+            outcomes = [plain()] if plain is not None else sample(jobs)
         except TinkererError as error:
             outcomes = [error] * len(batch)
         except Exception as error:  # a bug must not kill the worker: the callers see it

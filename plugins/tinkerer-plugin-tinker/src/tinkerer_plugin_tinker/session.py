@@ -9,10 +9,14 @@ from __future__ import annotations
 import statistics
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from tinkerer_core.errors import ConfigError
 from tinkerer_plugin_tinker.rewards import Reward, score
+
+if TYPE_CHECKING:
+    from tinker.types import LossFnInputs
+    from tinker_cookbook.renderers import Message
 
 
 @dataclass(frozen=True)
@@ -66,7 +70,11 @@ class TrainingSession:
         from tinker_cookbook.supervised.data import conversation_to_datum
 
         started = time.monotonic()
-        data_D = [conversation_to_datum(messages, self.renderer, max_length) for messages in conversations]
+        # text turns {role, content: str} are Messages; a TypedDict's content type is invariant, hence the cast
+        data_D = [
+            conversation_to_datum(messages, self.renderer, max_length)
+            for messages in cast("list[list[Message]]", conversations)
+        ]
         result = self.training.forward_backward(data_D, "cross_entropy").result()
         self.training.optim_step(tinker.AdamParams(learning_rate=learning_rate)).result()
         self.steps += 1
@@ -118,7 +126,8 @@ class TrainingSession:
                 data_D.append(_policy_datum(prompt.to_ints(), sequence.tokens, sequence.logprobs, value - mean))
         loss = 0.0
         if data_D:
-            result = self.training.forward_backward(data_D, settings.loss_fn).result()
+            # loss_fn is any name (a config string): the service answers an unknown one with the valid names
+            result = self.training.forward_backward(data_D, settings.loss_fn).result()  # type: ignore[arg-type]
             self.training.optim_step(tinker.AdamParams(learning_rate=settings.learning_rate)).result()
             loss = result.metrics.get("loss:sum", 0.0)
         self.steps += 1
@@ -151,9 +160,8 @@ class TrainingSession:
 
     def prompt(self, text: str, system_prompt: str | None = None) -> Any:
         """The model input that asks ``text`` as a user turn."""
-        messages = ([{"role": "system", "content": system_prompt}] if system_prompt else []) + [
-            {"role": "user", "content": text}
-        ]
+        messages: list[Message] = [{"role": "system", "content": system_prompt}] if system_prompt else []
+        messages.append({"role": "user", "content": text})
         return self.renderer.build_generation_prompt(messages)
 
     def text(self, tokens: list[int]) -> str:
@@ -209,9 +217,13 @@ def _policy_datum(prompt: list[int], completion: list[int], logprobs: list[float
     prompt_targets = len(prompt) - 1
     return tinker.Datum(
         model_input=tinker.ModelInput.from_ints(tokens[:-1]),
-        loss_fn_inputs={
-            "target_tokens": tokens[1:],
-            "logprobs": [0.0] * prompt_targets + list(logprobs),
-            "advantages": [0.0] * prompt_targets + [advantage] * len(completion),
-        },
+        # Datum converts lists to TensorData (dtype by key) in __post_init__; its field type names only the result
+        loss_fn_inputs=cast(
+            "LossFnInputs",
+            {
+                "target_tokens": tokens[1:],
+                "logprobs": [0.0] * prompt_targets + list(logprobs),
+                "advantages": [0.0] * prompt_targets + [advantage] * len(completion),
+            },
+        ),
     )
