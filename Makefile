@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PLUGIN_DIRS := $(patsubst %/pyproject.toml,%,$(wildcard plugins/*/pyproject.toml))
 STAMP := $(VENV)/.installed
 
-.PHONY: install aider-venv browser demo train-demo test lint bench clean
+.PHONY: install aider-venv browser demo train-demo test lint typecheck bench clean
 
 $(STAMP): pyproject.toml $(wildcard plugins/*/pyproject.toml)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,12 +34,17 @@ demo: install
 train-demo: install
 	$(BIN)/python examples/train_demo.py
 
-test: install aider-venv browser
+# CI runs this: lint and typecheck first (fast, and they fail the build), then the suite
+test: install lint typecheck aider-venv browser
 	$(BIN)/pytest
 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# mypy's settings and the files it checks (the core and every plugin's package) are in pyproject.toml
+typecheck: install
+	$(BIN)/mypy
 
 bench: install
 	for script in benchmarks/*.py; do $(BIN)/python $$script || exit 1; done
