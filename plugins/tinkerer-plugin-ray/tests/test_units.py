@@ -6,14 +6,17 @@ directly on shipped workspaces, and the engine's side (``apply_changes``, ``repl
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -106,6 +109,52 @@ def test_an_address_that_accepts_and_never_answers_is_reported_within_the_limit(
     assert waited < 10  # Ray alone waits 30 s (Ray Client) or minutes (GCS)
     with pytest.raises(ConfigError, match="connect_timeout_s must be a positive number of seconds"):
         make_config(EvolveConfig, argv=["goal=g", "executor=ray", "executor.connect_timeout_s=0"])
+
+
+@contextlib.contextmanager
+def grpc_server_that_never_replies() -> Iterator[int]:
+    """A real gRPC server on 127.0.0.1: it finishes the handshake, takes every call and never answers one."""
+    import grpc
+
+    release = threading.Event()
+
+    def hold(request: object, context: object) -> None:
+        release.wait(60)
+
+    class HoldEverything(grpc.GenericRpcHandler):
+        def service(self, handler_call_details: object) -> grpc.RpcMethodHandler:
+            return (
+                grpc.stream_stream_rpc_method_handler(hold)
+                if "Datapath" in str(handler_call_details)
+                else grpc.unary_unary_rpc_method_handler(hold)
+            )
+
+    server = grpc.server(ThreadPoolExecutor(max_workers=8), handlers=(HoldEverything(),))
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    try:
+        yield port
+    finally:
+        release.set()
+        server.stop(grace=None)
+
+
+def test_a_ray_client_server_that_never_opens_the_session_is_reported_within_the_limit(tmp_path: Path) -> None:
+    with grpc_server_that_never_replies() as port:
+        address = f"ray://127.0.0.1:{port}"
+        argv = ["goal=g", "executor=ray", f"executor.address={address}", "executor.connect_timeout_s=0.5"]
+        config = make_config(EvolveConfig, argv=argv)
+        started = time.monotonic()
+        with pytest.raises(RayConnectionError) as caught:
+            config.executor.start(ExecutorContext(config, Workspaces(tmp_path), tmp_path))
+        waited = time.monotonic() - started
+    assert f"the Ray Client server at {address!r} took the connection but opened no session within 3 s" in str(
+        caught.value
+    )
+    assert waited < 10  # without the limit, ray.init waits for ever
+    import ray
+
+    assert not ray.is_initialized()  # the half-open client was dropped: a later connect starts clean
 
 
 def _local_copy(tmp_path: Path) -> Path:

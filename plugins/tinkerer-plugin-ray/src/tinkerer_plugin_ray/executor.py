@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from tinkerer_core.types import RunResult
 
 MB = 1024 * 1024
+CLIENT_SESSION_LIMIT = 6  # a Ray Client session must open within this many connect_timeout_s
 
 
 class RayConnectionError(TinkererError):
@@ -155,6 +156,43 @@ def check_reachable(address: str, timeout_s: float = 10.0) -> None:
         channel.close()
 
 
+def init_within(limit_s: float, **init: Any) -> None:
+    """``ray.init(**init)``; through a Ray Client address, bounded by ``limit_s``.
+
+    A Ray Client server that answers the handshake can still never open the session (its proxy forks a
+    server per client, and a fork that deadlocks never answers): ``ray.init`` would wait forever. A
+    driver address (``HEAD:6379``) has Ray's own limits, and its ``ray.init`` stays in this thread.
+    """
+    import ray
+
+    address = str(init.get("address", ""))
+    if not address.startswith("ray://"):
+        ray.init(**init)
+        return
+    failures: list[BaseException] = []
+    connected = threading.Event()
+
+    def connect() -> None:
+        try:
+            ray.init(**init)
+        except BaseException as error:  # handed to the caller's thread
+            failures.append(error)
+        finally:
+            connected.set()
+
+    threading.Thread(target=connect, name="tinkerer-ray-connect", daemon=True).start()
+    if not connected.wait(limit_s):
+        with contextlib.suppress(Exception):  # drop the half-open client: a later connect starts clean
+            ray.shutdown()
+        raise RayConnectionError(
+            f"the Ray Client server at {address!r} took the connection but opened no session within "
+            f"{limit_s:g} s ({CLIENT_SESSION_LIMIT} x executor.connect_timeout_s): retry, check the head's "
+            "ray_client_server logs, or connect to the GCS address (HEAD:6379) from a node of the cluster"
+        )
+    if failures:
+        raise failures[0]
+
+
 def lost_errors() -> tuple[type[BaseException], ...]:
     """Ray's errors that mean the worker, its node or the task's data is gone: the experiment runs again."""
     from ray import exceptions
@@ -179,13 +217,16 @@ class RaySession(ExecutorSession):
         if self._owns_connection:
             check_reachable(address, executor.connect_timeout_s)
             try:
-                ray.init(
+                init_within(
+                    CLIENT_SESSION_LIMIT * executor.connect_timeout_s,
                     address=address,
                     logging_level=logging.ERROR,
                     log_to_driver=False,
                     namespace="tinkerer",
                     runtime_env=executor.runtime_env_dict(),
                 )
+            except RayConnectionError:
+                raise
             except Exception as error:
                 raise RayConnectionError(
                     f"could not connect to the Ray cluster at {address!r}: {type(error).__name__}: {error}. "
