@@ -22,11 +22,16 @@ from typing import Any
 
 from tinkerer_core.config import make_config
 from tinkerer_core.engine.config import EvolveConfig
-from tinkerer_core.engine.run import EvolveRun
 from tinkerer_core.engine.store import RunStore
 from tinkerer_core.isolation import PRIVATE_NETNS
 from tinkerer_core.plugins import get_manager
-from tinkerer_plugin_ray.testing import StepsAgentPlugin, isolation_unavailable, ray_head, run_isolated
+from tinkerer_plugin_ray.testing import (
+    StepsAgentPlugin,
+    evolve_resuming_a_lost_session,
+    isolation_unavailable,
+    ray_head,
+    run_isolated,
+)
 
 os.environ["TINKERER_QUIET"] = "1"
 
@@ -50,7 +55,7 @@ def run(root: Path, name: str, code: str, experiments: int, **values: Any) -> tu
     }
     config = make_config(EvolveConfig, [layer])
     started = time.perf_counter()
-    EvolveRun.start(config).run()
+    evolve_resuming_a_lost_session(config)
     return time.perf_counter() - started, RunStore(root / name)
 
 

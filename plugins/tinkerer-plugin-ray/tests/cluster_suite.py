@@ -24,8 +24,7 @@ from tinkerer_core.engine.store import RunStore
 from tinkerer_core.isolation import PRIVATE_NETNS
 from tinkerer_core.plugins import get_manager
 from tinkerer_core.types import ExperimentStatus
-from tinkerer_plugin_ray.executor import RayConnectionError
-from tinkerer_plugin_ray.testing import RayCluster, StepsAgentPlugin, ray_head
+from tinkerer_plugin_ray.testing import RayCluster, StepsAgentPlugin, evolve_resuming_a_lost_session, ray_head
 
 os.environ["TINKERER_QUIET"] = "1"
 # the head inherits this, and so do its workers: solutions there must not see it unless pass_env says so
@@ -83,15 +82,7 @@ def config(tmp_path: Path, name: str, **values: Any) -> EvolveConfig:
 
 
 def run(cfg: EvolveConfig) -> tuple[Any, list[Any]]:
-    """Run ``cfg``; a Ray Client session that never opened is resumed once (Ray's client proxy forks a server
-    per client from a threaded process, and such a fork can deadlock: a Ray fault, reported within the limit)."""
-    evolve = EvolveRun.start(cfg)
-    try:
-        solution = evolve.run()
-    except RayConnectionError as error:
-        if "opened no session" not in str(error):
-            raise
-        solution = EvolveRun.resume(evolve.run_dir).run()
+    solution = evolve_resuming_a_lost_session(cfg)
     return solution, RunStore(solution.run_dir).experiments()
 
 
