@@ -46,9 +46,8 @@ def ppo(logprobs: torch.Tensor, inputs: Mapping[str, torch.Tensor], config: Mapp
 
     old, advantages = _require(inputs, "ppo", "logprobs", "advantages")
     ratio = _ratio(logprobs, old)
-    low, high = _thresholds(inputs, config)
-    # torch.clamp takes two floats or two tensors; a float beside a per-token tensor fails at run time (known gap)
-    clipped = torch.clamp(ratio, low, high)  # type: ignore[arg-type]
+    low, high = _thresholds(inputs, config, ratio)
+    clipped = torch.clamp(ratio, low, high)
     return -torch.minimum(ratio * advantages, clipped * advantages).sum()
 
 
@@ -57,8 +56,9 @@ def cispo(logprobs: torch.Tensor, inputs: Mapping[str, torch.Tensor], config: Ma
     import torch
 
     old, advantages = _require(inputs, "cispo", "logprobs", "advantages")
-    low, high = _thresholds(inputs, config)
-    weight = torch.clamp(_ratio(logprobs, old), low, high).detach()  # type: ignore[arg-type]  # as in ppo
+    ratio = _ratio(logprobs, old)
+    low, high = _thresholds(inputs, config, ratio)
+    weight = torch.clamp(ratio, low, high).detach()
     return -(weight * advantages * logprobs).sum()
 
 
@@ -75,10 +75,18 @@ def _ratio(logprobs: torch.Tensor, old: torch.Tensor) -> torch.Tensor:
     return torch.exp(logprobs - old)
 
 
-def _thresholds(inputs: Mapping[str, torch.Tensor], config: Mapping) -> tuple[float | torch.Tensor, ...]:
-    low = inputs.get("clip_low_threshold", float(config.get("clip_low_threshold", 0.8)))
-    high = inputs.get("clip_high_threshold", float(config.get("clip_high_threshold", 1.2)))
-    return low, high
+def _thresholds(
+    inputs: Mapping[str, torch.Tensor], config: Mapping, like: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The clip thresholds, per token (a datum's ``clip_*_threshold``) or one for all (the config's), both as
+    tensors like ``like``: ``torch.clamp`` refuses a number beside a tensor."""
+    import torch
+
+    def threshold(name: str, default: float) -> torch.Tensor:
+        value = inputs.get(name, float(config.get(name, default)))
+        return torch.as_tensor(value, dtype=like.dtype, device=like.device)
+
+    return threshold("clip_low_threshold", 0.8), threshold("clip_high_threshold", 1.2)
 
 
 LOSSES: dict[str, Loss] = {
