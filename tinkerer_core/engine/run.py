@@ -9,10 +9,7 @@ produced comes back to the engine as an ``ExperimentOutcome``.
 from __future__ import annotations
 
 import contextlib
-import errno
-import fcntl
 import json
-import os
 import re
 import shutil
 import sqlite3
@@ -28,8 +25,9 @@ from tinkerer_core.components import ExecutorContext, ExecutorSession, Proposal,
 from tinkerer_core.engine.config import EvolveConfig
 from tinkerer_core.engine.experiment import ExperimentOutcome, ExperimentTask
 from tinkerer_core.engine.persist import load_config, save_config
+from tinkerer_core.engine.run_dir import clear_unstarted, disk_full, last_line, lock_run, stored_meta
 from tinkerer_core.engine.runner import kill_leftover
-from tinkerer_core.engine.store import STORE_FILE, RunStore, StoreLedger
+from tinkerer_core.engine.store import RunStore, StoreLedger
 from tinkerer_core.engine.workspace import Workspaces
 from tinkerer_core.errors import ConfigError, DiskFullError, TinkererError
 from tinkerer_core.knowledge.index_file import open_index, read_index
@@ -43,94 +41,11 @@ SOLUTION_MARKER = ".tinkerer-solution.json"
 MAX_BRANCH_ERRORS = 3
 DEFAULT_DEBUG_ATTEMPTS = 2
 MAX_WORKER_LOSSES = 3  # an experiment whose worker died this often fails instead of running again
-LOCK_FILE = "run.lock"
-MIN_FREE_BYTES = 1024 * 1024  # less than this left on the run's disk: the run cannot go on
 
 
 def default_run_dir(goal: str) -> Path:
     slug = re.sub(r"[^a-z0-9]+", "-", goal.lower()).strip("-")[:40] or "run"
     return Path("runs") / f"{datetime.now():%Y%m%d-%H%M%S}-{slug}"
-
-
-def lock_run(run_dir: Path) -> IO[str]:
-    """Take the run directory's lock, held while the returned file is open (so until this process and the
-    workers it forked are gone, however they end); refuse if another process holds it."""
-    handle = (run_dir / LOCK_FILE).open("a+")
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.seek(0)
-        holder = handle.read().strip() or "another process"
-        handle.close()
-        raise ConfigError(
-            f"{run_dir} is being run by process {holder} (or a process it started): "
-            "wait for it to end, or stop it (Ctrl-C, kill) and `tinkerer resume` the run"
-        ) from None
-    handle.truncate(0)
-    handle.write(str(os.getpid()))
-    handle.flush()
-    return handle
-
-
-def _stored_meta(run_dir: Path) -> dict[str, Any]:
-    """The run store's metadata; a clear error when the file is not a run store (corrupt, foreign, empty)."""
-    try:
-        store = RunStore(run_dir)
-    except sqlite3.DatabaseError as error:
-        raise ConfigError(
-            f"{run_dir / STORE_FILE} is not a Tinkerer run store ({error}): it is corrupt or another program's; "
-            "move it away to start a new run in this directory"
-        ) from None
-    try:
-        return store.meta()
-    except (sqlite3.DatabaseError, ValueError) as error:
-        raise ConfigError(f"{run_dir / STORE_FILE} cannot be read as a run store ({error})") from None
-    finally:
-        store.close()
-
-
-UNSTARTED_ARTIFACTS = ("repo", "workspaces", "pids", STORE_FILE, f"{STORE_FILE}-wal", f"{STORE_FILE}-shm")
-
-
-def _clear_unstarted(run_dir: Path) -> None:
-    """Remove what a start killed before the run existed left; refuse a directory whose files are not ours.
-
-    A start writes ``run.lock`` first, so its presence says the other names below are Tinkerer's.
-    """
-    present = [run_dir / name for name in UNSTARTED_ARTIFACTS if (run_dir / name).exists()]
-    if not present:
-        return
-    if not (run_dir / LOCK_FILE).exists():
-        raise ConfigError(
-            f"run_dir {str(run_dir)!r} already holds {', '.join(path.name for path in present)}, which Tinkerer "
-            "did not create; choose a new or empty directory"
-        )
-    with lock_run(run_dir):  # nobody is starting it right now
-        for path in present:
-            if path.is_dir() and not path.is_symlink():
-                shutil.rmtree(path)
-            else:
-                path.unlink()
-
-
-def disk_full(error: BaseException, run_dir: Path) -> bool:
-    """Whether ``error`` (or what caused it) says no space is left, or ``run_dir``'s disk has no room left."""
-    node: BaseException | None = error
-    while node is not None:
-        if isinstance(node, OSError) and node.errno in (errno.ENOSPC, errno.EDQUOT):
-            return True
-        if any(sign in str(node) for sign in ("No space left on device", "database or disk is full")):
-            return True
-        node = node.__cause__ or node.__context__
-    try:
-        return shutil.disk_usage(run_dir).free < MIN_FREE_BYTES
-    except OSError:
-        return False
-
-
-def _last_line(error: BaseException) -> str:
-    lines = str(error).strip().splitlines()
-    return lines[-1] if lines else type(error).__name__
 
 
 def best_experiment(experiments: list[Experiment], direction: Direction) -> Experiment | None:
@@ -189,13 +104,13 @@ class EvolveRun:
         run_dir = (Path(config.run_dir) if config.run_dir else default_run_dir(config.goal)).resolve()
         if run_dir.exists() and not run_dir.is_dir():
             raise ConfigError(f"run_dir {str(run_dir)!r} is a file; give a directory (new or a run's)")
-        if RunStore.exists(run_dir) and _stored_meta(run_dir).get("config") is not None:
+        if RunStore.exists(run_dir) and stored_meta(run_dir).get("config") is not None:
             raise ConfigError(f"{run_dir} already holds a run: resume it with `tinkerer resume {run_dir}`")
         _check_output_path(config.output_path)
         if config.kg_index:
             read_index(Path(config.kg_index))  # a clear error before anything is created
         run_dir.mkdir(parents=True, exist_ok=True)
-        _clear_unstarted(run_dir)
+        clear_unstarted(run_dir)
         lock = lock_run(run_dir)
         workspaces = Workspaces(run_dir, config.data_dir, config.data_mode, config.max_commit_file_mb)
         base_commit = workspaces.create(config.starting_repo)
@@ -219,7 +134,7 @@ class EvolveRun:
         if not RunStore.exists(run_dir):
             raise ConfigError(f"{run_dir} holds no run (no run.sqlite): start one with `tinkerer evolve`")
         lock = lock_run(run_dir)
-        meta = _stored_meta(run_dir)
+        meta = stored_meta(run_dir)
         if meta.get("config") is None:
             raise ConfigError(
                 f"{run_dir} holds a run that was stopped while it was being created (no experiment ran): "
@@ -269,7 +184,7 @@ class EvolveRun:
             self._record_interruption(running)
             if isinstance(error, Exception) and disk_full(error, self.run_dir):
                 raise DiskFullError(
-                    f"the disk that holds {self.run_dir} is full ({_last_line(error)}); the run stopped and what finished is "
+                    f"the disk that holds {self.run_dir} is full ({last_line(error)}); the run stopped and what finished is "
                     f"kept: free some space, then `tinkerer resume {self.run_dir}`"
                 ) from error
             raise
