@@ -16,7 +16,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tinkerer_core import __version__
 from tinkerer_core.errors import ConfigError, MissingPluginError, TinkererError
@@ -24,6 +24,9 @@ from tinkerer_core.formatting import format_cost
 from tinkerer_core.kinds import KINDS, kind_named
 from tinkerer_core.plugins import get_manager
 from tinkerer_core.types import DeployStrategy
+
+if TYPE_CHECKING:  # the engine is imported by the commands that run one: `tinkerer plugins` stays fast
+    from tinkerer_core.engine.run import EvolveRun
 
 LIST_ALIASES = {"--list-agents": "coding_agents", "--list-evaluators": "evaluators", "--list-stops": "stop_conditions"}
 
@@ -125,7 +128,7 @@ def cmd_resume(args: argparse.Namespace) -> int:
     return _run_to_the_end(EvolveRun.resume(Path(args.run_dir)))
 
 
-def _run_to_the_end(run: Any) -> int:
+def _run_to_the_end(run: EvolveRun) -> int:
     """Run, report; when Ctrl-C, SIGTERM or SIGHUP stops it, say how to resume and exit 128 + the signal."""
     from tinkerer_core.processes import Interrupted
 
