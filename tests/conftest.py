@@ -7,6 +7,7 @@ with it are all real; only the agent's edits are scripted, as known code per ste
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -119,3 +120,16 @@ def write_step_config(path: Path, steps: tuple[str, ...], goal: str = "print a s
     """A config file whose own in-file plugin scripts the agent, for CLI runs in subprocesses."""
     path.write_text(STEP_AGENT_CONFIG.format(goal=goal, steps=steps, max_iterations=max_iterations))
     return path
+
+
+def all_pids() -> list[int]:
+    """Every process id on this machine, from /proc."""
+    return [int(name) for name in os.listdir("/proc") if name.isdigit()]
+
+
+def cmdline(pid: int) -> str:
+    """The command line of ``pid`` (arguments joined by spaces), or "" once it is gone."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""

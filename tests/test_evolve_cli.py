@@ -15,7 +15,7 @@ import pytest
 from tinkerer_core.engine.store import RunStore
 from tinkerer_core.types import ExperimentStatus
 
-from .conftest import write_step_config
+from .conftest import all_pids, cmdline, write_step_config
 
 SCRIPTED_LLM = ("llm.model=openai/gpt-4o-mini", 'llm.mock_responses={"ideas": ["a scripted idea"]}')
 RMSE_STEPS = ("print('RMSE: 0.30')", "print('RMSE: 0.11')", "print('RMSE: 0.20')", "print('RMSE: 0.05')")
@@ -133,7 +133,7 @@ def test_kill_9_takes_every_process_of_the_run_down_and_resume_redoes_only_the_i
     process.send_signal(signal.SIGKILL)
     process.wait()
     _wait_until_gone(tree + workers_pids)
-    assert not any("303" in _cmdline(pid) for pid in _all_pids())
+    assert not any("303" in cmdline(pid) for pid in all_pids())
 
     store = RunStore(run_dir)
     before = {e.id: e for e in store.experiments()}
@@ -176,17 +176,6 @@ def test_a_second_engine_on_the_same_run_is_refused(tmp_path: Path) -> None:
 
 def _children(pid: int) -> list[str]:
     return Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-
-
-def _all_pids() -> list[int]:
-    return [int(name) for name in os.listdir("/proc") if name.isdigit()]
-
-
-def _cmdline(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-    except OSError:
-        return ""
 
 
 def test_config_errors_are_one_line_messages(tmp_path: Path) -> None:

@@ -14,6 +14,8 @@ import pytest
 from tinkerer_core.engine.runner import Limits, kill_leftover, run_command
 from tinkerer_core.processes import is_running, record_process, supervised
 
+from .conftest import all_pids, cmdline
+
 
 def _run(workspace: Path, code: str, **limits: object):
     (workspace / "main.py").write_text(code)
@@ -37,13 +39,13 @@ def test_silent_hang_is_killed_at_timeout_with_its_children(tmp_path: Path) -> N
     assert result.exit_code is None
     assert time.monotonic() - started < 5
     assert "killed after 1 s timeout" in result.output
-    assert not any("sleep" in _cmdline(pid) and "120" in _cmdline(pid) for pid in _pids())
+    assert not any("sleep" in cmdline(pid) and "120" in cmdline(pid) for pid in all_pids())
 
 
 def test_children_left_behind_by_a_finished_program_are_killed(tmp_path: Path) -> None:
     result = _run(tmp_path, "import subprocess\nsubprocess.Popen(['sleep', '121'])\nprint('done')")
     assert result.ok
-    assert not any("121" in _cmdline(pid) for pid in _pids())
+    assert not any("121" in cmdline(pid) for pid in all_pids())
 
 
 def test_memory_cap_stops_a_greedy_program(tmp_path: Path) -> None:
@@ -82,7 +84,7 @@ def test_a_daemon_that_holds_stdout_ends_with_the_program_at_once(tmp_path: Path
     assert result.ok and "SCORE: 1" in result.output
     assert time.monotonic() - started < 10  # was the timeout plus 5 s: the daemon kept the pipe open
     assert not is_running(int((tmp_path / "daemon.pid").read_text()))
-    assert not any("302" in _cmdline(pid) for pid in _pids())
+    assert not any("302" in cmdline(pid) for pid in all_pids())
 
 
 DYING_CALLER = """
@@ -102,11 +104,11 @@ def test_the_whole_tree_dies_with_its_caller_however_the_caller_ends(tmp_path: P
     while not (daemon_pid.exists() and daemon_pid.read_text()):
         assert time.monotonic() < deadline, "the program never started"
         time.sleep(0.05)
-    tree = [int(daemon_pid.read_text()), *(pid for pid in _pids() if str(tmp_path) in _cwd(pid))]
+    tree = [int(daemon_pid.read_text()), *(pid for pid in all_pids() if str(tmp_path) in _cwd(pid))]
     caller.send_signal(getattr(signal, how))
     caller.wait(timeout=30)
     while any(is_running(pid) for pid in tree):
-        assert time.monotonic() < deadline, f"outlived the caller: {[_cmdline(p) for p in tree if is_running(p)]}"
+        assert time.monotonic() < deadline, f"outlived the caller: {[cmdline(p) for p in tree if is_running(p)]}"
         time.sleep(0.05)
 
 
@@ -121,7 +123,7 @@ def test_kill_leftover_ends_the_recorded_tree_and_never_a_recycled_pid(tmp_path:
         record_process(pid_file, supervised_sleep.pid)
         assert kill_leftover(pid_file)
         assert supervised_sleep.wait(timeout=10) != 0
-        assert not any("31" in _cmdline(pid).split() for pid in _pids())
+        assert not any("31" in cmdline(pid).split() for pid in all_pids())
     finally:
         unrelated.kill()
         unrelated.wait()
@@ -138,16 +140,5 @@ def test_a_command_that_is_not_installed_is_a_result(tmp_path: Path) -> None:
 def _cwd(pid: int) -> str:
     try:
         return os.readlink(f"/proc/{pid}/cwd")
-    except OSError:
-        return ""
-
-
-def _pids() -> list[int]:
-    return [int(name) for name in os.listdir("/proc") if name.isdigit()]
-
-
-def _cmdline(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
     except OSError:
         return ""
