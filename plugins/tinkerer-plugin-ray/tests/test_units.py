@@ -97,18 +97,22 @@ def test_an_unreachable_cluster_is_reported_at_once(tmp_path: Path) -> None:
 def test_an_address_that_accepts_and_never_answers_is_reported_within_the_limit(tmp_path: Path, scheme: str) -> None:
     with silent_server() as port:
         address = f"{scheme}127.0.0.1:{port}"
-        argv = ["goal=g", "executor=ray", f"executor.address={address}", "executor.connect_timeout_s=0.5"]
-        config = make_config(EvolveConfig, argv=argv)
-        started = time.monotonic()
-        with pytest.raises(RayConnectionError) as caught:
-            config.executor.start(ExecutorContext(config, Workspaces(tmp_path), tmp_path))
-        waited = time.monotonic() - started
-    message = str(caught.value)
+        message, waited = _connect_error(tmp_path, address)
     assert f"{address!r} accepts connections but no Ray answered within executor.connect_timeout_s=0.5 s" in message
     assert "is executor.address its Ray Client address (ray://HEAD:10001) or its GCS address" in message
     assert waited < 10  # Ray alone waits 30 s (Ray Client) or minutes (GCS)
     with pytest.raises(ConfigError, match="connect_timeout_s must be a positive number of seconds"):
         make_config(EvolveConfig, argv=["goal=g", "executor=ray", "executor.connect_timeout_s=0"])
+
+
+def _connect_error(tmp_path: Path, address: str) -> tuple[str, float]:
+    """The RayConnectionError's message of a session to ``address`` (connect_timeout_s=0.5), and the seconds it took."""
+    argv = ["goal=g", "executor=ray", f"executor.address={address}", "executor.connect_timeout_s=0.5"]
+    config = make_config(EvolveConfig, argv=argv)
+    started = time.monotonic()
+    with pytest.raises(RayConnectionError) as caught:
+        config.executor.start(ExecutorContext(config, Workspaces(tmp_path), tmp_path))
+    return str(caught.value), time.monotonic() - started
 
 
 @contextlib.contextmanager
@@ -142,15 +146,8 @@ def grpc_server_that_never_replies() -> Iterator[int]:
 def test_a_ray_client_server_that_never_opens_the_session_is_reported_within_the_limit(tmp_path: Path) -> None:
     with grpc_server_that_never_replies() as port:
         address = f"ray://127.0.0.1:{port}"
-        argv = ["goal=g", "executor=ray", f"executor.address={address}", "executor.connect_timeout_s=0.5"]
-        config = make_config(EvolveConfig, argv=argv)
-        started = time.monotonic()
-        with pytest.raises(RayConnectionError) as caught:
-            config.executor.start(ExecutorContext(config, Workspaces(tmp_path), tmp_path))
-        waited = time.monotonic() - started
-    assert f"the Ray Client server at {address!r} took the connection but opened no session within 3 s" in str(
-        caught.value
-    )
+        message, waited = _connect_error(tmp_path, address)
+    assert f"the Ray Client server at {address!r} took the connection but opened no session within 3 s" in message
     assert waited < 10  # without the limit, ray.init waits for ever
     import ray
 
