@@ -8,7 +8,7 @@ asks nothing (only the engine's own work is left). Throughput uses a CPU-bound s
 first draft alone, which caps 2 workers at N / (1 + (N - 1) / 2) for N experiments whatever the engine
 does (printed too). Progress displays are off (TINKERER_QUIET=1): this measures the engine.
 
-    python benchmarks/engine.py [--experiments 30] [--quick]
+    python benchmarks/engine.py [--experiments 30] [--repeats 3] [--quick]
 """
 
 from __future__ import annotations
@@ -96,7 +96,8 @@ def run(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--experiments", type=int, default=30)
-    parser.add_argument("--quick", action="store_true", help="a smoke run: 4 experiments, a light solution")
+    parser.add_argument("--repeats", type=int, default=3, help="runs per figure; the median is printed")
+    parser.add_argument("--quick", action="store_true", help="a smoke run: 4 experiments, a light solution, once")
     args = parser.parse_args()
     experiments = 4 if args.quick else args.experiments
     cpu_bound = CPU_BOUND.format(n=300_000 if args.quick else 15_000_000)
@@ -106,33 +107,48 @@ def main() -> None:
     from tinkerer_plugin_litellm.litellm_api import import_litellm
 
     import_litellm()
+    repeats = 1 if args.quick else args.repeats
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         print(f"engine overhead per experiment, trivial solution, {experiments} experiments, workers=1")
         for search in ("linear_search", "fan_out"):
-            wall, store = run(root, f"trivial-{search}", TRIVIAL, experiments, workers=1, search=search)
-            inside, whole = overheads(wall, store.experiments())
+            runs = [
+                overheads(*_timed(run(root, f"trivial-{search}-{n}", TRIVIAL, experiments, workers=1, search=search)))
+                for n in range(repeats)
+            ]
+            inside = statistics.median(each[0] for each in runs)
+            whole = statistics.median(each[1] for each in runs)
             print(
                 f"  {search:<14} inside: median {inside * 1000:5.1f} ms   whole run: mean {whole * 1000:5.1f} ms"
-                f"   (target < {OVERHEAD_TARGET_MS:g} ms inside)"
+                f"   (target < {OVERHEAD_TARGET_MS:g} ms inside; runs: "
+                + ", ".join(f"{each[0] * 1000:.1f}" for each in runs)
+                + ")"
             )
 
         count = 4 if args.quick else max(12, args.experiments // 2)
-        serial, _ = run(root, "cpu1", cpu_bound, count, workers=1)
-        parallel, _ = run(root, "cpu2", cpu_bound, count, workers=2)
+        speed_ups = []
+        for n in range(repeats):  # serial and parallel side by side, so drifting load hits both alike
+            serial, _ = run(root, f"cpu1-{n}", cpu_bound, count, workers=1)
+            parallel, _ = run(root, f"cpu2-{n}", cpu_bound, count, workers=2)
+            speed_ups.append(serial / parallel)
         linear_serial, _ = run(root, "linear1", cpu_bound, count, workers=1, search="linear_search")
         linear_parallel, _ = run(root, "linear2", cpu_bound, count, workers=2, search="linear_search")
-        print(f"throughput, CPU-bound solution, {count} experiments")
-        print(f"  workers=1: {count / serial:5.2f} experiments/s")
+        print(f"throughput, CPU-bound solution, {count} experiments, workers=2 against workers=1")
         print(
-            f"  workers=2: {count / parallel:5.2f} experiments/s  "
-            f"(speed-up {serial / parallel:.2f}x, target >= {SPEED_UP_TARGET:g}x)"
+            f"  fan_out:       speed-up {statistics.median(speed_ups):.2f}x (target >= {SPEED_UP_TARGET:g}x; runs: "
+            + ", ".join(f"{value:.2f}" for value in speed_ups)
+            + ")"
         )
         cap = count / (1 + (count - 1) / 2)
         print(
             f"  linear_search: speed-up {linear_serial / linear_parallel:.2f}x "
             f"(its lone first draft caps it at {cap:.2f}x)"
         )
+
+
+def _timed(result: tuple[float, RunStore]) -> tuple[float, list]:
+    wall, store = result
+    return wall, store.experiments()
 
 
 def overheads(wall: float, finished: list) -> tuple[float, float]:
