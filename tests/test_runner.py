@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tinkerer_core.engine.runner import Limits, kill_leftover, run_command
-from tinkerer_core.processes import is_running, record_process, supervised
+from tinkerer_core.processes import is_running, record_process, start_supervised
 
 from .conftest import all_pids, cmdline
 
@@ -115,7 +115,7 @@ def test_the_whole_tree_dies_with_its_caller_however_the_caller_ends(tmp_path: P
 def test_kill_leftover_ends_the_recorded_tree_and_never_a_recycled_pid(tmp_path: Path) -> None:
     pid_file = tmp_path / "exp-1.pid"
     unrelated = subprocess.Popen(["sleep", "30"], start_new_session=True)
-    supervised_sleep = subprocess.Popen(supervised(["sleep", "31"]), start_new_session=True)
+    supervised_sleep = start_supervised(["sleep", "31"])
     try:
         pid_file.write_text(f"{unrelated.pid} 12345\n")  # the pid a killed run recorded, now someone else's
         assert not kill_leftover(pid_file)

@@ -1,6 +1,6 @@
 """Processes that never outlive their owner, and records that let a later run find what a killed one left.
 
-``supervised(argv)`` wraps a command in ``tinkerer_core/supervisor.py``: the command and everything
+``start_supervised(argv, ...)`` runs a command under ``tinkerer_core/supervisor.py``: the command and everything
 it starts (``setsid`` and double forks included) end when it exits, when ``stop_tree`` is called,
 and when the process that started it dies, however it dies. Start it from the thread that waits for
 it: the kernel's death signal follows the thread that started the supervisor, not only its process.
@@ -14,20 +14,24 @@ import contextlib
 import os
 import shutil
 import signal
+import subprocess
 import sys
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 SUPERVISOR = Path(__file__).with_name("supervisor.py")
 STOP_GRACE_S = 5.0  # how long a supervisor gets to end its tree before its group is killed outright
 
 
-def supervised(argv: Sequence[str], memory_mb: int | None = None) -> list[str]:
-    """``argv`` under the supervisor, owned by this process; ``memory_mb`` caps its address space."""
+def start_supervised(argv: Sequence[str], *, memory_mb: int | None = None, **popen: Any) -> subprocess.Popen[Any]:
+    """``subprocess.Popen(argv, **popen)`` under the supervisor, owned by this process, in a session of its own
+    (what ``stop_tree`` expects); ``memory_mb`` caps the command's address space."""
     memory_bytes = memory_mb * 1024 * 1024 if memory_mb else 0
-    return [sys.executable, "-I", "-S", str(SUPERVISOR), str(os.getpid()), str(memory_bytes), "--", *argv]
+    command = [sys.executable, "-I", "-S", str(SUPERVISOR), str(os.getpid()), str(memory_bytes), "--", *argv]
+    return subprocess.Popen(command, start_new_session=True, **popen)
 
 
 def stop_tree(pid: int, grace_s: float = STOP_GRACE_S) -> None:

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from tinkerer_core.processes import missing_program, record_process, recorded_process, stop_tree, supervised
+from tinkerer_core.processes import missing_program, record_process, recorded_process, start_supervised, stop_tree
 from tinkerer_core.types import RunResult
 
 READER_JOIN_S = 5.0  # after the tree has ended, how long the output pipe may take to drain
@@ -125,14 +125,14 @@ def run_here(
         return RunResult(command=command, exit_code=None, duration_s=0.0, output=missing)
     before = _snapshot(workspace)
     started = time.monotonic()
-    process = subprocess.Popen(
-        supervised(argv, limits.memory_mb),
+    process = start_supervised(
+        argv,
+        memory_mb=limits.memory_mb,
         cwd=workspace,
         env=dict(env),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
-        start_new_session=True,
     )
     if pid_file is not None:
         record_process(pid_file, process.pid)

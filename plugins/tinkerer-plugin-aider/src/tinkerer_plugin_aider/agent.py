@@ -16,7 +16,7 @@ import chz
 from tinkerer_core.components import AgentRequest, AgentResult, CodingAgent
 from tinkerer_core.errors import ConfigError, MissingPluginError
 from tinkerer_core.llm import Completion
-from tinkerer_core.processes import stop_tree, supervised
+from tinkerer_core.processes import start_supervised, stop_tree
 from tinkerer_core.secrets import redact
 from tinkerer_core.workspace_files import changed_files, snapshot
 from tinkerer_plugin_aider import local, prompts, setup
@@ -212,8 +212,8 @@ class AiderAgent(CodingAgent):
         env["VIRTUAL_ENV"] = str(venv)
         env["PATH"] = os.pathsep.join([str(python.parent), env.get("PATH", "")])
         started = time.monotonic()
-        process = subprocess.Popen(
-            supervised([str(python), str(DRIVER)]),
+        process = start_supervised(
+            [str(python), str(DRIVER)],
             cwd=workspace,
             env=env,
             stdin=subprocess.PIPE,
@@ -222,7 +222,6 @@ class AiderAgent(CodingAgent):
             text=True,
             encoding="utf-8",
             errors="replace",
-            start_new_session=True,
         )
         timed_out = False
         try:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from tinkerer_core.processes import missing_program, stop_tree, supervised
+from tinkerer_core.processes import missing_program, start_supervised, stop_tree
 
 STDERR_TAIL_CHARS = 4000
 READER_JOIN_S = 5.0  # after the tree has ended, how long to wait for the pipes to drain
@@ -56,14 +56,8 @@ def run_streaming(
     missing = missing_program(argv, cwd, env)
     if missing:
         return ProcessOutcome(exit_code=None, start_error=missing)
-    process = subprocess.Popen(
-        supervised(argv),
-        cwd=cwd,
-        env=dict(env),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
+    process = start_supervised(
+        argv, cwd=cwd, env=dict(env), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
 
     assert process.stdout is not None and process.stderr is not None

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tinkerer_core.errors import ConfigError
-from tinkerer_core.processes import missing_program, stop_tree, supervised
+from tinkerer_core.processes import missing_program, start_supervised, stop_tree
 from tinkerer_core.secrets import scrubbed_environment
 
 
@@ -50,8 +50,8 @@ def run_process(argv: Sequence[str], cwd: Path, timeout_s: float) -> ProcessResu
     missing = missing_program(argv, cwd, env)
     if missing:
         return ProcessResult(exit_code=None, error=missing)
-    process = subprocess.Popen(
-        supervised(argv),
+    process = start_supervised(
+        argv,
         cwd=cwd,
         env=env,
         stdin=subprocess.DEVNULL,
@@ -59,7 +59,6 @@ def run_process(argv: Sequence[str], cwd: Path, timeout_s: float) -> ProcessResu
         stderr=subprocess.PIPE,
         text=True,
         errors="replace",
-        start_new_session=True,
     )
     try:
         stdout, stderr = process.communicate(timeout=timeout_s)
