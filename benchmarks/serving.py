@@ -202,17 +202,7 @@ async def load(port: int, clients: int, slow: int, settings: Settings) -> tuple[
     async def one_client() -> None:
         client = Client(port)
         while time.monotonic() < deadline and len(tally.latencies_s) + tally.errors < settings.max_requests:
-            started = time.perf_counter()
-            try:
-                status = await asyncio.wait_for(client.request("POST", "/run", body), settings.timeout_s)
-            except (OSError, TimeoutError, asyncio.IncompleteReadError):
-                client.close()
-                tally.errors += 1
-                continue
-            if status == 200:
-                tally.latencies_s.append(time.perf_counter() - started)
-            else:
-                tally.errors += 1
+            await timed_request(client, "POST", "/run", body, settings, tally)
         client.close()
 
     started = time.perf_counter()
@@ -220,6 +210,23 @@ async def load(port: int, clients: int, slow: int, settings: Settings) -> tuple[
     tally.elapsed_s = time.perf_counter() - started
     await _end(stop, slow_tasks)
     return tally, cut_off[0]
+
+
+async def timed_request(client: Client, method: str, path: str, body: bytes, settings: Settings, tally: Tally) -> bool:
+    """One request: its latency into ``tally`` when it answers 200, else an error; False when the connection
+    failed (the client is closed and reconnects on its next request)."""
+    started = time.perf_counter()
+    try:
+        status = await asyncio.wait_for(client.request(method, path, body), settings.timeout_s)
+    except (OSError, TimeoutError, asyncio.IncompleteReadError):
+        client.close()
+        tally.errors += 1
+        return False
+    if status == 200:
+        tally.latencies_s.append(time.perf_counter() - started)
+    else:
+        tally.errors += 1
+    return True
 
 
 async def health_during_long_call(port: int, settings: Settings) -> Tally:
@@ -233,18 +240,8 @@ async def health_during_long_call(port: int, settings: Settings) -> Tally:
     tally = Tally()
     client = Client(port)
     for _ in range(settings.health_probes):
-        started = time.perf_counter()
-        try:
-            status = await asyncio.wait_for(client.request("GET", "/health"), settings.timeout_s)
-        except (OSError, TimeoutError, asyncio.IncompleteReadError):
-            client.close()
-            tally.errors += 1
-            continue
-        if status == 200:
-            tally.latencies_s.append(time.perf_counter() - started)
-        else:
-            tally.errors += 1
-        await asyncio.sleep(settings.long_call_s / (2 * settings.health_probes))
+        if await timed_request(client, "GET", "/health", b"", settings, tally):
+            await asyncio.sleep(settings.long_call_s / (2 * settings.health_probes))
     client.close()
     await _end(stop, slow_tasks)
     await long_call
