@@ -124,8 +124,7 @@ def test_evolve_resolves_installed_names_and_their_parameters(site: Path, tmp_pa
 
     wrong_type = tinkerer(site, "evolve", "goal=x", "evaluator=hello_length", "evaluator.max_chars=many", cwd=tmp_path)
     assert wrong_type.returncode == 2
-    assert "'many' provided for param 'evaluator.max_chars'" in wrong_type.stderr
-    assert "Could not cast 'many' to int" in wrong_type.stderr
+    assert wrong_type.stderr == "error: evaluator.max_chars must be of type int, got 'many'\n"
 
     help_table = tinkerer(
         site, "evolve", "goal=x", "evaluator=hello_length", "evaluator.max_chars=5", "--help", cwd=tmp_path
@@ -273,11 +272,18 @@ def test_unknown_name_lists_the_installed_names_of_its_kind() -> None:
             manager.lookup("evaluator", "shuot")
         installed = manager.names("evaluator")
         assert "shout" in installed
-        assert str(raised.value) == f"unknown evaluator 'shuot'; installed evaluators: {', '.join(installed)}"
+        assert str(raised.value) == (
+            f"unknown evaluator 'shuot'; installed evaluators: {', '.join(installed)}; did you mean 'shout'?"
+        )
         assert raised.value.installed == installed
 
         with pytest.raises(ConfigError, match=r"unknown evaluator 'shuot'; installed evaluators: .*\bshout\b"):
             Tinkerer().evolve("x", evaluator="shuot")
+
+
+def test_unknown_name_of_a_kind_with_an_irregular_plural_reads_well() -> None:
+    with pytest.raises(UnknownComponentError, match=r"installed search strategies: .*did you mean 'linear_search'\?"):
+        get_manager().lookup("search_strategy", "linear_serch")
 
 
 def test_unknown_name_with_nothing_installed_says_to_install_a_plugin() -> None:
@@ -293,13 +299,13 @@ def test_wrong_parameter_names_the_field_and_its_type() -> None:
     with manager.registered(ShoutPlugin(), "shout-plugin"):
         with pytest.raises(ConfigError) as unknown:
             manager.create("evaluator", "shout", {"min_char": 3})
-        assert str(unknown.value) == "evaluator 'shout' has no parameter 'min_char'; its parameters are: min_chars: int"
+        assert str(unknown.value) == (
+            "evaluator 'shout' has no parameter 'min_char'; its parameters are: min_chars: int; did you mean 'min_chars'?"
+        )
 
         with pytest.raises(ConfigError) as wrong_type:
             manager.create("evaluator", "shout", {"min_chars": "three"})
-        assert str(wrong_type.value).startswith("evaluator 'shout': ")
-        assert "'min_chars'" in str(wrong_type.value)
-        assert " int" in str(wrong_type.value)
+        assert str(wrong_type.value) == "evaluator 'shout': min_chars must be of type int, got 'three'"
 
-        with pytest.raises(ConfigError, match=r"(?s)'evaluator\.min_chars'.* int\b"):
+        with pytest.raises(ConfigError, match=r"^evaluator\.min_chars must be of type int, got 'three'$"):
             Tinkerer().evolve("x", evaluator="shout", evaluator_params={"min_chars": "three"})

@@ -7,6 +7,10 @@
 
 from __future__ import annotations
 
+import difflib
+import enum
+import re
+import sys
 import types
 import typing
 from collections.abc import Mapping, Sequence
@@ -27,6 +31,7 @@ from chz.factories import MetaFactory, MetaFromString
 from tinkerer_core.errors import ConfigError, MissingPluginError, TinkererError, UnknownComponentError
 from tinkerer_core.kinds import KINDS
 from tinkerer_core.plugins import Registration, get_manager
+from tinkerer_core.validation import FieldValueError, check_values
 
 T = TypeVar("T")
 
@@ -96,11 +101,39 @@ def component_values(prefix: str, name: str | None, params: Mapping[str, Any] | 
     return values
 
 
-def _message(error: BaseException) -> str:
-    text = str(error).strip()
-    return text.replace(
+_UNCASTABLE = re.compile(
+    r"Could not interpret argument (?P<value>'.*') provided for param '(?P<path>[^']+)'"
+    r"(?:.|\n)*?Could not cast [^\n]* to (?P<type>[^\n]+?):?$",
+    re.M,
+)
+_WRONG_TYPE = re.compile(r"Expected '(?P<path>[^']+)' to be (?P<type>.+), got (?P<got>.+)")
+
+
+def _message(error: BaseException, given: Mapping[str, Any] | None = None) -> str:
+    """chz's message, rephrased as ``<field> must be <what is allowed>, got <value>`` where it says that."""
+    return _field_message(error, given or {}) or str(error).strip().replace(
         "Append --help to your command to see valid arguments", "Add --help to see every field."
-    ).strip()
+    )
+
+
+def _field_message(error: BaseException, given: Mapping[str, Any]) -> str | None:
+    """``<field> must be <type>, got <value>`` for chz's cast and type errors, else None."""
+    text = str(error).strip()
+    if match := _UNCASTABLE.search(text):
+        return f"{match['path']} must be {_allowed(match['type'])}, got {match['value']}"
+    if match := _WRONG_TYPE.fullmatch(text):
+        got = repr(given[match["path"]]) if match["path"] in given else f"a value of type {match['got']}"
+        return f"{match['path']} must be of type {match['type']}, got {got}"
+    return None
+
+
+def _allowed(type_name: str) -> str:
+    """What values of a type look like: an enum's values, else the type's name."""
+    module, _, qualname = type_name.partition(":")
+    enum_type = getattr(sys.modules.get(module), qualname, None) if qualname else None
+    if isinstance(enum_type, type) and issubclass(enum_type, enum.Enum):
+        return "one of " + ", ".join(repr(member.value) for member in enum_type)
+    return f"of type {type_name}"
 
 
 def _unwrap(error: BaseException) -> TinkererError | None:
@@ -128,21 +161,38 @@ def make_config(cls: type[T], layers: Sequence[Mapping[str, Any]] = (), argv: Se
     for index, layer in enumerate(reversed(pruned)):
         values = _python_values(cls, layer)
         blueprint = blueprint.apply(values, layer_name=f"config layer {index}" if index else "config")
+    set_keys = [key for layer in layers for key in layer] + [item.split("=", 1)[0] for item in argv if "=" in item]
     try:
         if argv:
             blueprint = blueprint.apply_from_argv(list(argv), allow_hyphens=True)
-        return blueprint.make()
+        config = blueprint.make()
+        check_values(config)
+        return config
     except EntrypointHelpException as help_request:
         raise ConfigHelp(str(help_request)) from None
     except (ExtraneousBlueprintArg, InvalidBlueprintArg, MissingBlueprintArg) as error:
         raise ConfigError(_message(error)) from None
+    except FieldValueError as error:
+        raise _located(error, set_keys) from None
     except TinkererError:
         raise
     except (ConstructionException, EntrypointException, MetaFromString, TypeError, ValueError) as error:
         ours = _unwrap(error)
+        if isinstance(ours, FieldValueError):
+            raise _located(ours, set_keys) from None
         if ours is not None:
             raise ours from None
-        raise ConfigError(f"invalid configuration for {cls.__name__}: {_message(error)}") from None
+        given = {key: value for layer in layers for key, value in layer.items()}
+        message = _field_message(error, given) or f"invalid configuration for {cls.__name__}: {_message(error)}"
+        raise ConfigError(message) from None
+
+
+def _located(error: FieldValueError, set_keys: Sequence[str]) -> FieldValueError:
+    """Name a field refused while its component was built by the path it was set at (``stop.patience``)."""
+    if "." in error.field:
+        return error
+    paths = {key for key in set_keys if key == error.field or key.endswith(f".{error.field}")}
+    return error.at(paths.pop()) if len(paths) == 1 else error
 
 
 def _without_parameters_of(layer: Mapping[str, Any], replaced: set[str]) -> dict[str, Any]:
@@ -185,8 +235,11 @@ def build_component(registration: Registration, params: dict[str, Any]) -> Any:
     unknown = sorted({key.split(".", 1)[0] for key in params} - set(fields))
     if unknown:
         valid = ", ".join(f"{name}: {_type_name(f.final_type)}" for name, f in fields.items()) or "none"
+        close = difflib.get_close_matches(unknown[0], list(fields), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
         raise ConfigError(
-            f"{registration.kind.label} {registration.name!r} has no parameter {unknown[0]!r}; its parameters are: {valid}"
+            f"{registration.kind.label} {registration.name!r} has no parameter {unknown[0]!r}; "
+            f"its parameters are: {valid}{hint}"
         )
     try:
         return make_config(registration.cls, [params])

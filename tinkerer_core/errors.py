@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 
 
@@ -14,10 +15,14 @@ class ConfigError(TinkererError):
 
 
 class UnknownComponentError(ConfigError):
-    def __init__(self, kind_label: str, name: str, installed: Iterable[str]) -> None:
+    """No installed plugin provides a component of that name; the message lists those that do."""
+
+    def __init__(self, kind_label: str, plural_label: str, name: str, installed: Iterable[str]) -> None:
         names = sorted(installed)
         listing = ", ".join(names) if names else "none (install a plugin that provides one)"
-        super().__init__(f"unknown {kind_label} {name!r}; installed {kind_label}s: {listing}")
+        close = difflib.get_close_matches(name, names, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        super().__init__(f"unknown {kind_label} {name!r}; installed {plural_label}: {listing}{hint}")
         self.name = name
         self.installed = names
 

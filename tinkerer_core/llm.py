@@ -17,24 +17,45 @@ from typing import Any, TypeVar
 import chz
 
 from tinkerer_core.errors import MissingPluginError, TinkererError
+from tinkerer_core.validation import Rule, at_least, not_empty, positive, warn_above
 
 T = TypeVar("T")
 Messages = Sequence[Mapping[str, str]]
+
+
+_WEIGHTED_MODELS = Rule(
+    "(model, weight) pairs, each with a model name and a weight greater than 0",
+    test=lambda pairs: all(model.strip() and weight > 0 for model, weight in pairs),
+)
 
 
 @chz.chz
 class LLMConfig:
     """Which model to call and how."""
 
-    model: str = chz.field(default="local/smollm2-135m", doc="a litellm model name, or local/<name>")
-    api_base: str | None = chz.field(default=None, doc="an OpenAI-compatible server to call")
-    temperature: float = 0.7
-    max_tokens: int = 1024
-    timeout_s: float = chz.field(default=120.0, doc="seconds a call waits for the server's reply")
-    connect_timeout_s: float = chz.field(default=10.0, doc="seconds to connect to the model's server")
-    retries: int = chz.field(default=3, doc="retries with backoff on rate limits and transient errors")
-    cache_dir: str | None = chz.field(default=None, doc="on-disk response cache: a re-run costs nothing")
-    ensemble: tuple[tuple[str, float], ...] = chz.field(default=(), doc="(model, weight) pairs to sample from")
+    model: str = chz.field(
+        default="local/smollm2-135m", validator=not_empty(), doc="a litellm model name, or local/<name>"
+    )
+    api_base: str | None = chz.field(default=None, validator=not_empty(), doc="an OpenAI-compatible server to call")
+    temperature: float = chz.field(
+        default=0.7,
+        validator=[at_least(0), warn_above(2, "providers accept 0 to 2 (some only 0 to 1)")],
+        doc="sampling temperature: 0 is greedy, higher is more varied",
+    )
+    max_tokens: int = chz.field(default=1024, validator=at_least(1), doc="the longest reply, in tokens")
+    timeout_s: float = chz.field(default=120.0, validator=positive(), doc="seconds a call waits for the server's reply")
+    connect_timeout_s: float = chz.field(
+        default=10.0, validator=positive(), doc="seconds to connect to the model's server"
+    )
+    retries: int = chz.field(
+        default=3, validator=at_least(0), doc="retries with backoff on rate limits and transient errors"
+    )
+    cache_dir: str | None = chz.field(
+        default=None, validator=not_empty(), doc="on-disk response cache: a re-run costs nothing"
+    )
+    ensemble: tuple[tuple[str, float], ...] = chz.field(
+        default=(), validator=_WEIGHTED_MODELS, doc="(model, weight) pairs to sample from"
+    )
     mock_responses: tuple[str, ...] = chz.field(default=(), doc="scripted replies, in order (tests, dry runs)")
 
 

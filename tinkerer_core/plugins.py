@@ -194,7 +194,8 @@ class PluginManager:
         try:
             return registrations[name]
         except KeyError:
-            raise UnknownComponentError(KINDS[kind].label, name, registrations) from None
+            label = KINDS[kind].label
+            raise UnknownComponentError(label, KINDS[kind].plural.replace("_", " "), name, registrations) from None
 
     def create(self, kind: str, name: str, params: Mapping[str, Any] | None = None) -> Any:
         """Instantiate component ``name`` of ``kind`` with ``params``, validating them."""

@@ -8,57 +8,58 @@ from tinkerer_core.components import CodingAgent, Evaluator, Executor, SearchStr
 from tinkerer_core.config import component_field
 from tinkerer_core.llm import LLMConfig
 from tinkerer_core.types import Direction
+from tinkerer_core.validation import at_least, not_empty, one_of, positive
 
 
 @chz.chz
 class EvolveConfig:
     """Everything an evolve run needs: the goal, the components, the budget and the limits."""
 
-    goal: str = chz.field(doc="what the solution must achieve")
+    goal: str = chz.field(validator=not_empty(), doc="what the solution must achieve")
     output_path: str | None = chz.field(default=None, doc="where the best solution is checked out")
-    run_dir: str | None = chz.field(default=None, doc="the run directory (default: runs/<time>-<goal>)")
+    run_dir: str | None = chz.field(
+        default=None, validator=not_empty(), doc="the run directory (default: runs/<time>-<goal>)"
+    )
     direction: Direction = chz.field(default=Direction.MAXIMIZE, doc="maximize or minimize the score")
-    max_iterations: int = chz.field(default=10, doc="experiments to run at most")
-    workers: int = chz.field(default=1, doc="experiments run at once by the local executor, each in its own process")
-    command: str = chz.field(default="python main.py", doc="how a solution is run in its workspace")
-    timeout_s: float = chz.field(default=600.0, doc="wall-clock limit of one run; the process group is killed")
-    memory_mb: int | None = chz.field(default=4096, doc="address-space cap of one run (None: no cap)")
-    output_chars: int = chz.field(default=200_000, doc="output kept per run: head and tail")
+    max_iterations: int = chz.field(default=10, validator=at_least(1), doc="experiments to run at most")
+    workers: int = chz.field(
+        default=1, validator=at_least(1), doc="experiments run at once by the local executor, each in its own process"
+    )
+    command: str = chz.field(
+        default="python main.py", validator=not_empty(), doc="how a solution is run in its workspace"
+    )
+    timeout_s: float = chz.field(
+        default=600.0, validator=positive(), doc="wall-clock limit of one run; the process group is killed"
+    )
+    memory_mb: int | None = chz.field(
+        default=4096, validator=at_least(1), doc="address-space cap of one run (None: no cap)"
+    )
+    output_chars: int = chz.field(default=200_000, validator=at_least(1), doc="output kept per run: head and tail")
     debug_attempts: int | None = chz.field(
-        default=None, doc="debug attempts after a failed run (None: the search strategy's, else 2)"
+        default=None,
+        validator=at_least(0),
+        doc="debug attempts after a failed run (None: the search strategy's, else 2)",
     )
     pass_env: tuple[str, ...] = chz.field(default=(), doc="secret variables passed to solutions anyway")
     starting_repo: str | None = chz.field(default=None, doc="a directory the first solutions start from")
     data_dir: str | None = chz.field(default=None, doc="data available to solutions as ./data")
-    data_mode: str = chz.field(default="link", doc="link (read in place) or copy data_dir")
-    main_file: str = chz.field(default="main.py", doc="the file the agent focuses on")
+    data_mode: str = chz.field(
+        default="link", validator=one_of("link", "copy"), doc="link (read in place) or copy data_dir"
+    )
+    main_file: str = chz.field(default="main.py", validator=not_empty(), doc="the file the agent focuses on")
     max_commit_file_mb: float | None = chz.field(
         default=10.0,
+        validator=positive(),
         doc="files larger than this stay out of experiments' commits (listed in the commit message, "
         "copied to output_path from the best worktree); None: commit everything",
     )
     additional_context: str = chz.field(default="", doc="extra context given to the agent")
     kg_index: str | None = chz.field(default=None, doc="a .index file: knowledge retrieved for every experiment")
-    knowledge_top_k: int = chz.field(default=4, doc="knowledge pages retrieved per experiment")
-    seed: int = chz.field(default=0, doc="seed of every random choice")
+    knowledge_top_k: int = chz.field(default=4, validator=at_least(1), doc="knowledge pages retrieved per experiment")
+    seed: int = chz.field(default=0, validator=at_least(0), doc="seed of every random choice")
     evaluator: Evaluator = component_field("evaluator", "no_score", "how solutions are scored")
     stop: StopCondition = component_field("stop_condition", "never", "when the run ends early")
     search: SearchStrategy = component_field("search_strategy", "linear_search", "what to try next")
     agent: CodingAgent = component_field("coding_agent", "llm_edit", "who writes the code")
     executor: Executor = component_field("executor", "local", "where experiments run (local processes, ray)")
     llm: LLMConfig = chz.field(default_factory=LLMConfig, doc="the model used by every LLM-driven component")
-
-    @chz.validate
-    def _check(self) -> None:
-        if self.max_iterations < 1:
-            raise ValueError(f"max_iterations must be at least 1, got {self.max_iterations}")
-        if self.workers < 1:
-            raise ValueError(f"workers must be at least 1, got {self.workers}")
-        if self.timeout_s <= 0:
-            raise ValueError(f"timeout_s must be positive, got {self.timeout_s}")
-        if self.debug_attempts is not None and self.debug_attempts < 0:
-            raise ValueError(f"debug_attempts must be 0 or more, got {self.debug_attempts}")
-        if self.max_commit_file_mb is not None and self.max_commit_file_mb <= 0:
-            raise ValueError(f"max_commit_file_mb must be positive or None, got {self.max_commit_file_mb}")
-        if self.data_mode not in ("link", "copy"):
-            raise ValueError(f"data_mode must be 'link' or 'copy', got {self.data_mode!r}")

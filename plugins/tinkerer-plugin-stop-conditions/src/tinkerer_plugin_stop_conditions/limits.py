@@ -6,7 +6,7 @@ import chz
 
 from tinkerer_core.components import RunState, StopCondition, StopDecision
 from tinkerer_core.formatting import format_cost
-from tinkerer_plugin_stop_conditions.validation import at_least, positive
+from tinkerer_core.validation import at_least, positive
 
 
 def _reached(value: float, limit: float, reason: str) -> StopDecision:

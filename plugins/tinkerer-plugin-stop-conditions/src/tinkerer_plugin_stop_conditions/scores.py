@@ -9,7 +9,7 @@ import chz
 from tinkerer_core.components import RunState, StopCondition, StopDecision
 from tinkerer_core.errors import ConfigError
 from tinkerer_core.types import Direction
-from tinkerer_plugin_stop_conditions.validation import at_least, finite
+from tinkerer_core.validation import at_least, finite
 
 DIRECTIONS = ", ".join(direction.value for direction in Direction)
 
