@@ -16,6 +16,7 @@ from __future__ import annotations
 import difflib
 import ipaddress
 import math
+import re
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -120,6 +121,19 @@ def finite() -> Rule:
 def not_empty() -> Rule:
     """A string (or tuple) with something in it: not empty, not only spaces."""
     return Rule("non-empty", non_empty=True)
+
+
+def valid_regex() -> Rule:
+    """A regular expression Python's ``re`` compiles."""
+    return Rule("a valid regular expression", test=_compiles)
+
+
+def _compiles(pattern: Any) -> bool:
+    try:
+        re.compile(pattern)
+    except (re.error, TypeError):
+        return False
+    return True
 
 
 def one_of(*choices: Any) -> Rule:
