@@ -176,7 +176,9 @@ def test_runs_in_a_directory_without_runs(tmp_path: Path, capsys: pytest.Capture
 def test_resume_of_a_directory_without_a_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, "resume", str(tmp_path))
     assert (code, out) == (2, "")
-    assert err == f"error: {tmp_path} holds no run (no run.sqlite): start one with `tinkerer evolve`\n"
+    assert err == (
+        f"error: {tmp_path} holds no run (no run.sqlite): start one with `tinkerer evolve`; `tinkerer runs` lists the runs\n"
+    )
 
 
 # --- evolve: configuration errors name the field ---------------------------------------------

@@ -63,7 +63,7 @@ def test_a_corrupt_store_is_named_not_a_traceback(tmp_path: Path) -> None:
     (run_dir / "run.sqlite").write_bytes(b"this is not a database" * 100)
     for completed in (tinkerer("resume", str(run_dir), cwd=tmp_path), evolve(tmp_path, run_dir)):
         assert completed.returncode == 2
-        assert f"{run_dir / 'run.sqlite'} is not a Tinkerer run store" in completed.stderr
+        assert f"run store {run_dir / 'run.sqlite'} is not an SQLite database" in completed.stderr
         assert "Traceback" not in completed.stderr
 
 

@@ -156,12 +156,16 @@ def _report(solution: Any) -> int:
 
 
 def cmd_runs(args: argparse.Namespace) -> int:
-    from tinkerer_core.engine.store import STORE_FILE, RunStore
+    from tinkerer_core.engine.store import STORE_FILE, NotARunStoreError, RunStore
 
     root = Path(args.root)
     rows = []
     for path in sorted(root.glob(f"**/{STORE_FILE}")) if root.is_dir() else []:
-        store = RunStore(path.parent)
+        try:
+            store = RunStore(path.parent)
+        except NotARunStoreError as error:
+            print(f"skipped: {error}", file=sys.stderr)
+            continue
         try:
             rows.append(store.summary())
         finally:

@@ -25,7 +25,14 @@ from tinkerer_core.components import ExecutorContext, ExecutorSession, Proposal,
 from tinkerer_core.engine.config import EvolveConfig
 from tinkerer_core.engine.experiment import ExperimentOutcome, ExperimentTask
 from tinkerer_core.engine.persist import load_config, save_config
-from tinkerer_core.engine.run_dir import clear_unstarted, disk_full, last_line, lock_run, stored_meta
+from tinkerer_core.engine.run_dir import (
+    check_resumable,
+    clear_unstarted,
+    disk_full,
+    last_line,
+    lock_run,
+    stored_meta,
+)
 from tinkerer_core.engine.runner import kill_leftover
 from tinkerer_core.engine.store import RunStore, StoreLedger
 from tinkerer_core.engine.workspace import Workspaces
@@ -109,7 +116,13 @@ class EvolveRun:
         _check_output_path(config.output_path)
         if config.kg_index:
             read_index(Path(config.kg_index))  # a clear error before anything is created
-        run_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            run_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise ConfigError(
+                f"run_dir {str(run_dir)!r} cannot be created ({error.strerror}): give a directory that can be created, "
+                "or an existing one"
+            ) from None
         clear_unstarted(run_dir)
         lock = lock_run(run_dir)
         workspaces = Workspaces(run_dir, config.data_dir, config.data_mode, config.max_commit_file_mb)
@@ -131,8 +144,7 @@ class EvolveRun:
     @classmethod
     def resume(cls, run_dir: Path) -> EvolveRun:
         run_dir = Path(run_dir).resolve()
-        if not RunStore.exists(run_dir):
-            raise ConfigError(f"{run_dir} holds no run (no run.sqlite): start one with `tinkerer evolve`")
+        check_resumable(run_dir)  # before the lock: a directory that is not a run's gets no run.lock
         lock = lock_run(run_dir)
         meta = stored_meta(run_dir)
         if meta.get("config") is None:

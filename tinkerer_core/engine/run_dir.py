@@ -15,10 +15,9 @@ import sqlite3
 from pathlib import Path
 from typing import IO, Any
 
-from tinkerer_core.engine.store import STORE_FILE, RunStore
+from tinkerer_core.engine.store import LOCK_FILE, STORE_FILE, RunStore, check_store
 from tinkerer_core.errors import ConfigError
 
-LOCK_FILE = "run.lock"
 MIN_FREE_BYTES = 1024 * 1024  # less than this left on the run's disk: the run cannot go on
 
 
@@ -44,19 +43,29 @@ def lock_run(run_dir: Path) -> IO[str]:
 
 def stored_meta(run_dir: Path) -> dict[str, Any]:
     """The run store's metadata; a clear error when the file is not a run store (corrupt, foreign, empty)."""
-    try:
-        store = RunStore(run_dir)
-    except sqlite3.DatabaseError as error:
-        raise ConfigError(
-            f"{run_dir / STORE_FILE} is not a Tinkerer run store ({error}): it is corrupt or another program's; "
-            "move it away to start a new run in this directory"
-        ) from None
+    store = RunStore(run_dir)  # refuses, unwritten, a file that is not a run store
     try:
         return store.meta()
     except (sqlite3.DatabaseError, ValueError) as error:
-        raise ConfigError(f"{run_dir / STORE_FILE} cannot be read as a run store ({error})") from None
+        raise ConfigError(
+            f"run store {run_dir / STORE_FILE} cannot be read ({error}): it is damaged; move it away to start a new "
+            "run in this directory"
+        ) from None
     finally:
         store.close()
+
+
+def check_resumable(run_dir: Path) -> None:
+    """Refuse, with what to do instead, a ``run_dir`` that does not exist, is a file or holds no run store;
+    only reads."""
+    listed = "`tinkerer runs` lists the runs"
+    if not run_dir.exists():
+        raise ConfigError(f"run directory {run_dir} does not exist: give a run's directory; {listed}")
+    if not run_dir.is_dir():
+        raise ConfigError(f"run directory {run_dir} is a file: give a run's directory; {listed}")
+    if not RunStore.exists(run_dir):
+        raise ConfigError(f"{run_dir} holds no run (no {STORE_FILE}): start one with `tinkerer evolve`; {listed}")
+    check_store(run_dir / STORE_FILE)
 
 
 UNSTARTED_ARTIFACTS = ("repo", "workspaces", "pids", STORE_FILE, f"{STORE_FILE}-wal", f"{STORE_FILE}-shm")

@@ -18,12 +18,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from tinkerer_core.errors import ConfigError
 from tinkerer_core.llm import Completion, LLMLedger
 from tinkerer_core.types import Direction, Evaluation, Experiment, ExperimentStatus, RunResult
 
 STORE_FILE = "run.sqlite"
 _SURROGATES = re.compile("[\ud800-\udfff]")
 SCHEMA_VERSION = 1
+LOCK_FILE = "run.lock"  # written first by every start: a store beside it is ours, even an empty one
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS run (
@@ -85,14 +87,46 @@ CREATE TABLE IF NOT EXISTS events (
     data TEXT NOT NULL
 );
 """
+_TABLES = re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", _SCHEMA)
+
+
+class NotARunStoreError(ConfigError):
+    """A ``run.sqlite`` that is empty, corrupt or another program's database; nothing was written to it."""
+
+
+def check_store(path: Path) -> None:
+    """Refuse ``path`` unless it is a run store (or an empty one a start of ours left), reading it only."""
+    what_to_do = f"move it away to start a new run in {path.parent}, or give another run directory"
+    if path.stat().st_size == 0:
+        if (path.parent / LOCK_FILE).exists():
+            return
+        raise NotARunStoreError(f"run store {path} is empty (0 bytes), not a Tinkerer run: {what_to_do}")
+    try:
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        finally:
+            db.close()
+    except sqlite3.DatabaseError as error:
+        raise NotARunStoreError(
+            f"run store {path} is not an SQLite database ({error}): it is corrupt or another program's file; "
+            f"{what_to_do}"
+        ) from None
+    theirs = sorted(tables - set(_TABLES) - {"sqlite_sequence"})
+    if "run" not in tables and theirs:
+        raise NotARunStoreError(
+            f"run store {path} holds another program's tables ({', '.join(theirs)}), not a Tinkerer run: {what_to_do}"
+        )
 
 
 class RunStore:
-    """Read and write one run's SQLite file."""
+    """Read and write one run's SQLite file; an existing file that is not a run store is refused unread."""
 
     def __init__(self, run_dir: Path) -> None:
         self.run_dir = Path(run_dir)
         self.path = self.run_dir / STORE_FILE
+        if self.path.is_file():
+            check_store(self.path)
         self._lock = threading.Lock()
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
         self._db.row_factory = sqlite3.Row

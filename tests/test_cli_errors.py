@@ -1,0 +1,143 @@
+"""Bad input at the command line and the Python API ends in an error that names what was wrong and what to do.
+
+Each test calls the real command (``main([...])`` in-process, a few through ``.venv/bin/tinkerer`` in a
+subprocess) and checks the exit code, the message, and that no traceback is printed.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tinkerer_core.cli import main
+
+TINKERER = Path(sys.executable).with_name("tinkerer")
+OFFLINE_CONFIG = Path(__file__).parent / "fixtures" / "configs" / "offline.py"
+
+
+def run_main(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    """``tinkerer ARGV`` in-process: exit code, stdout, stderr; never a traceback."""
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err, out + err
+    return code, out, err
+
+
+def run_tinkerer(*argv: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """The real ``tinkerer`` program in a subprocess."""
+    return subprocess.run(
+        [str(TINKERER), *argv],
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+# --- 1. run stores that are not a run's ------------------------------------------------------
+
+
+def _empty(path: Path) -> None:
+    path.write_bytes(b"")
+
+
+def _corrupt(path: Path) -> None:
+    path.write_bytes(bytes(range(256)) * 64)
+
+
+def _foreign(path: Path) -> None:
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE photos (id INTEGER PRIMARY KEY, caption TEXT)")
+    db.execute("INSERT INTO photos (caption) VALUES ('a cat')")
+    db.commit()
+    db.close()
+
+
+@pytest.mark.parametrize(
+    ("make", "says"),
+    [
+        (_empty, "is empty (0 bytes)"),
+        (_corrupt, "is not an SQLite database"),
+        (_foreign, "holds another program's tables (photos)"),
+    ],
+    ids=["empty", "corrupt", "foreign"],
+)
+def test_resume_names_a_store_that_is_not_a_run_store_and_leaves_it_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], make, says: str
+) -> None:
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    store = run_dir / "run.sqlite"
+    make(store)
+    before = store.read_bytes()
+
+    code, _, err = run_main(capsys, "resume", str(run_dir))
+
+    assert code == 2
+    assert err.startswith(f"error: run store {store} {says}")
+    assert "move it away" in err
+    assert store.read_bytes() == before  # never written to: it may be someone's data
+    assert sorted(path.name for path in run_dir.iterdir()) == ["run.sqlite"]  # no lock, no -wal left behind
+
+
+def test_runs_lists_the_runs_and_skips_a_foreign_store(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_main(capsys, "evolve", str(OFFLINE_CONFIG), f"run_dir={tmp_path / 'runs' / 'good'}", "--quiet")
+    assert code == 0, err
+    foreign = tmp_path / "runs" / "photos" / "run.sqlite"
+    foreign.parent.mkdir()
+    _foreign(foreign)
+    before = foreign.read_bytes()
+
+    code, out, err = run_main(capsys, "runs", "--root", str(tmp_path / "runs"))
+
+    assert code == 0
+    assert "good" in out and "photos" not in out
+    assert f"skipped: run store {foreign} holds another program's tables (photos)" in err
+    assert foreign.read_bytes() == before
+
+
+def test_resume_of_a_folder_that_is_not_a_run_says_how_to_start_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run_main(capsys, "resume", str(tmp_path))
+    assert code == 2
+    assert (
+        err
+        == f"error: {tmp_path} holds no run (no run.sqlite): start one with `tinkerer evolve`; `tinkerer runs` lists the runs\n"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+    missing = tmp_path / "nowhere"
+    code, _, err = run_main(capsys, "resume", str(missing))
+    assert code == 2
+    assert (
+        err
+        == f"error: run directory {missing} does not exist: give a run's directory; `tinkerer runs` lists the runs\n"
+    )
+    assert not missing.exists()
+
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("x")
+    code, _, err = run_main(capsys, "resume", str(a_file))
+    assert code == 2
+    assert err == f"error: run directory {a_file} is a file: give a run's directory; `tinkerer runs` lists the runs\n"
+
+
+def test_evolve_into_a_run_dir_that_is_a_file_or_under_one(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("mine")
+    code, _, err = run_main(capsys, "evolve", str(OFFLINE_CONFIG), f"run_dir={a_file}", "--quiet")
+    assert code == 2
+    assert err == f"error: run_dir {str(a_file)!r} is a file; give a directory (new or a run's)\n"
+
+    code, _, err = run_main(capsys, "evolve", str(OFFLINE_CONFIG), f"run_dir={a_file}/run", "--quiet")
+    assert code == 2
+    assert err.startswith(f"error: run_dir {str(a_file / 'run')!r} cannot be created (")
+    assert err.endswith("): give a directory that can be created, or an existing one\n")
+    assert a_file.read_text() == "mine"
