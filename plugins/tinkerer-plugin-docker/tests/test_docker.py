@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 import urllib.request
 from importlib.metadata import version
 from pathlib import Path
@@ -156,3 +157,31 @@ def test_a_real_engine_builds_and_serves(solution_dir: Path) -> None:
     os.environ.pop("HF_TOKEN", None)
     with deployer().deploy(as_solution(solution_dir)) as software:
         assert software.run({"text": "four"})["output"]["len"] == 4
+
+
+def test_deploy_without_an_engine_says_to_start_one(solution_dir: Path, tmp_path: Path) -> None:
+    """The real command with the real SDK pointed at a socket nobody listens on: an error, not a traceback."""
+    tinkerer = Path(sys.executable).with_name("tinkerer")
+    socket = tmp_path / "no-engine.sock"
+    env = {**os.environ, "DOCKER_HOST": f"unix://{socket}"}
+    command = [str(tinkerer), "deploy", str(solution_dir), "--strategy", "docker", "--input", '{"text": "a"}']
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert f"error: no Docker engine answers at unix://{socket} (" in done.stderr
+    assert "start Docker (or point DOCKER_HOST at a running engine), or use strategy local" in done.stderr
+
+
+def test_deploy_without_the_sdk_says_what_to_install(
+    solution_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tinkerer_core.cli import main
+
+    monkeypatch.setitem(sys.modules, "docker", None)  # `import docker` fails as it does where it is not installed
+    assert main(["deploy", str(solution_dir), "--strategy", "docker", "--input", "{}"]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert err.endswith(
+        "error: the docker deployer needs the Docker SDK, which is not installed: pip install docker "
+        "(it comes with tinkerer-plugin-docker)\n"
+    )

@@ -43,6 +43,7 @@ def solution_dir(tmp_path: Path) -> Path:
 def standin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> StandInModal:
     modal = StandInModal(tmp_path / "modal")
     monkeypatch.setitem(sys.modules, "modal", modal.module)
+    monkeypatch.setenv("MODAL_TOKEN_ID", "ak-test")  # the stand-in answers as a Modal account would
     return modal
 
 
@@ -130,3 +131,35 @@ def test_a_real_modal_app_serves(solution_dir: Path) -> None:
         )
     with deployer(timeout_s=300).deploy(as_solution(solution_dir)) as software:
         assert software.run({"text": "real"})["output"]["upper"] == "REAL"
+
+
+def test_deploy_without_a_token_says_how_to_make_one(solution_dir: Path, tmp_path: Path) -> None:
+    """The real command with the real SDK and no credentials: an error naming `modal token new`, not a traceback."""
+    import subprocess
+
+    tinkerer = Path(sys.executable).with_name("tinkerer")
+    env = {key: value for key, value in os.environ.items() if not key.startswith("MODAL_")}
+    env["HOME"] = str(tmp_path)
+    command = [str(tinkerer), "deploy", str(solution_dir), "--strategy", "modal", "--input", '{"text": "a"}']
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert done.stderr.endswith(
+        "error: no Modal token (MODAL_TOKEN_ID / ~/.modal.toml): run `modal token new`, or use strategy local\n"
+    )
+
+
+def test_deploy_without_the_sdk_says_what_to_install(
+    solution_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tinkerer_core.cli import main
+
+    monkeypatch.setenv("MODAL_TOKEN_ID", "ak-test")
+    monkeypatch.setitem(sys.modules, "modal", None)  # `import modal` fails as it does where it is not installed
+    assert main(["deploy", str(solution_dir), "--strategy", "modal", "--input", "{}"]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert err.endswith(
+        "error: the modal deployer needs the Modal SDK, which is not installed: pip install modal "
+        "(it comes with tinkerer-plugin-modal)\n"
+    )

@@ -21,10 +21,25 @@ IMAGE_REPOSITORY = "tinkerer-solution"
 
 
 def docker_client() -> Any:
-    """A client of the Docker engine the environment points at (DOCKER_HOST or the local socket)."""
-    import docker
-
-    return docker.from_env()
+    """A client of the Docker engine the environment points at (DOCKER_HOST or the local socket), once it answers;
+    a ``DeployError`` saying what to install or start otherwise."""
+    try:
+        import docker
+    except ImportError:
+        raise DeployError(
+            "the docker deployer needs the Docker SDK, which is not installed: pip install docker "
+            "(it comes with tinkerer-plugin-docker)"
+        ) from None
+    where = os.environ.get("DOCKER_HOST") or "the local socket (/var/run/docker.sock)"
+    try:
+        client = docker.from_env()
+        client.ping()
+    except Exception as error:  # the SDK raises DockerException or requests' errors
+        raise DeployError(
+            f"no Docker engine answers at {where} ({redact(str(error))[:160]}): start Docker (or point DOCKER_HOST "
+            "at a running engine), or use strategy local"
+        ) from None
+    return client
 
 
 @chz.chz
@@ -43,9 +58,9 @@ class DockerDeployer(Deployer):
         except EntryError as error:
             return False, str(error)
         try:
-            docker_client().ping()
-        except Exception as error:  # the SDK raises DockerException, requests' errors or ImportError
-            return False, f"no Docker engine answers ({redact(str(error))[:160]}); start one or use strategy local"
+            docker_client()
+        except DeployError as error:
+            return False, str(error)
         return True, f"builds an image serving {entry.spec} and runs it in a container"
 
     def deploy(self, solution: Solution) -> Software:

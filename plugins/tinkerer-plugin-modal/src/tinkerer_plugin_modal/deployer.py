@@ -10,7 +10,23 @@ import chz
 from tinkerer_core.components import Deployer
 from tinkerer_core.types import Software, Solution
 from tinkerer_plugin_deploy_local.entry import EntryError, find_entry
+from tinkerer_plugin_deploy_local.http_service import DeployError
 from tinkerer_plugin_modal.software import ModalDeployment, has_token
+
+
+def check_modal() -> None:
+    """Raise a ``DeployError`` saying what to do when the Modal SDK or a Modal token is missing."""
+    try:
+        import modal  # noqa: F401
+    except ImportError:
+        raise DeployError(
+            "the modal deployer needs the Modal SDK, which is not installed: pip install modal "
+            "(it comes with tinkerer-plugin-modal)"
+        ) from None
+    if not has_token():
+        raise DeployError(
+            "no Modal token (MODAL_TOKEN_ID / ~/.modal.toml): run `modal token new`, or use strategy local"
+        )
 
 
 @chz.chz
@@ -28,11 +44,14 @@ class ModalDeployer(Deployer):
             entry = find_entry(solution.path)
         except EntryError as error:
             return False, str(error)
-        if not has_token():
-            return False, "no Modal token (MODAL_TOKEN_ID / ~/.modal.toml); run `modal token new` or use strategy local"
+        try:
+            check_modal()
+        except DeployError as error:
+            return False, str(error)
         return True, f"deploys {entry.spec} as the Modal app {self._app_name(solution)!r}"
 
     def deploy(self, solution: Solution) -> Software:
+        check_modal()
         software = ModalDeployment(
             solution.path,
             find_entry(solution.path),
