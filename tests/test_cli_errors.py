@@ -141,3 +141,54 @@ def test_evolve_into_a_run_dir_that_is_a_file_or_under_one(tmp_path: Path, capsy
     assert err.startswith(f"error: run_dir {str(a_file / 'run')!r} cannot be created (")
     assert err.endswith("): give a directory that can be created, or an existing one\n")
     assert a_file.read_text() == "mine"
+
+
+# --- 3. ports -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A finished two-experiment run (the offline config: no plugin, no LLM)."""
+    run_dir = tmp_path_factory.mktemp("finished") / "run"
+    assert main(["evolve", str(OFFLINE_CONFIG), f"run_dir={run_dir}", "--quiet"]) == 0
+    return run_dir
+
+
+def port_commands(run_dir: Path) -> list[list[str]]:
+    """Every installed command that takes a port."""
+    return [["ui", str(run_dir)], ["tinker-local", "serve"], ["local-llm", "serve"]]
+
+
+@pytest.mark.parametrize("value", ["99999", "65536", "-1", "http"])
+def test_every_port_option_refuses_a_value_outside_1_to_65535_before_anything_binds(
+    finished_run: Path, capsys: pytest.CaptureFixture[str], value: str
+) -> None:
+    for command in port_commands(finished_run):
+        with pytest.raises(SystemExit) as exited:
+            main([*command, f"--port={value}"])
+        err = capsys.readouterr().err
+        assert exited.value.code == 2, command
+        assert "Traceback" not in err
+        allowed = "is out of range: give 1-65535, or 0 to pick a free one"
+        expected = (
+            f"argument --port: port {value} {allowed}" if value != "http" else "port 'http' is not a whole number"
+        )
+        assert expected in err, err
+
+
+def test_a_port_in_use_is_named_before_the_server_starts(
+    finished_run: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        for command in port_commands(finished_run):
+            code, _, err = run_main(capsys, *command, "--port", str(port))
+            assert code == 2, command
+            assert err == (
+                f"error: address 127.0.0.1:{port} is in use by another program: choose another --port, "
+                "or 0 to pick a free one\n"
+            )

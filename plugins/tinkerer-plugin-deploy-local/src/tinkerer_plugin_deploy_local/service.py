@@ -474,13 +474,25 @@ def serve(app: Any, host: str, port: int, limits: Limits, ready_file: Path | Non
     uvicorn.Server(config).run(sockets=[sock])
 
 
+def port(text: str) -> int:
+    """A TCP port for ``--port``: 1-65535, or 0 to pick a free one (as ``tinkerer_core.cli_args.port``, which this
+    self-contained script cannot import inside a container)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"port {text!r} is not a whole number") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"port {value} is out of range: give 1-65535, or 0 to pick a free one")
+    return value
+
+
 def main(argv: list[str] | None = None) -> None:
     defaults = Limits()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dir", required=True, type=Path, help="the solution directory")
     parser.add_argument("--entry", required=True, help="module:function, or module to run as a program")
     parser.add_argument("--host", default="127.0.0.1", help="the address to bind; anything but loopback warns")
-    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    parser.add_argument("--port", type=port, default=0, help="0 picks a free port")
     parser.add_argument("--ready-file", type=Path, help="written with the port once the service listens")
     parser.add_argument("--program-timeout", type=float, default=600.0, help="longest a program entry may run")
     parser.add_argument("--threads", type=int, default=defaults.threads, help="calls that run at the same time")

@@ -20,6 +20,7 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
+from tinkerer_core.cli_args import check_bindable, port
 from tinkerer_core.local_server_auth import new_key, remove_key, write_key
 from tinkerer_plugin_local_llm.engine import Engine, EngineSettings
 from tinkerer_plugin_local_llm.models import DEFAULT_MODEL, MODELS
@@ -30,7 +31,7 @@ KEY_ENV = "TINKERER_LOCAL_LLM_API_KEY"  # a launcher's key for the server it sta
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The server's options: ``--model``, ``--port``, ``--threads``, ``--ctx-size``, ``--exit-with-parent``."""
     parser.add_argument("--model", default=DEFAULT_MODEL, choices=sorted(MODELS), help="local model name")
-    parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0 picks a free one)")
+    parser.add_argument("--port", type=port, default=0, help="port on 127.0.0.1 (0 picks a free one)")
     parser.add_argument("--threads", type=int, default=1, help="CPU threads")
     parser.add_argument("--ctx-size", type=int, default=2048, help="context window in tokens")
     parser.add_argument("--exit-with-parent", action="store_true", help="stop when the launching process dies")
@@ -39,6 +40,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def serve(args: argparse.Namespace) -> int:
     """Load the model, print its URL, serve until SIGINT or SIGTERM (or the parent exits, with --exit-with-parent)."""
+    check_bindable("127.0.0.1", args.port)
     parent = os.getppid()
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from tinkerer_core.cli_args import check_bindable, port
 from tinkerer_core.hookspecs import hookimpl
 
 
@@ -19,7 +20,7 @@ def tinkerer_register_commands(subparsers: Any) -> None:
 
     ui = subparsers.add_parser("ui", help="serve a run's report on 127.0.0.1, refreshing while it runs")
     ui.add_argument("run_dir", type=Path)
-    ui.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    ui.add_argument("--port", type=port, default=0, help="0 picks a free port")
     ui.add_argument(
         "--host",
         default="127.0.0.1",
@@ -38,6 +39,7 @@ def _report(args: argparse.Namespace) -> int:
 def _ui(args: argparse.Namespace) -> int:
     from tinkerer_plugin_reports.ui import ReportServer
 
+    check_bindable(args.host, args.port)
     server = ReportServer(args.run_dir, host=args.host, port=args.port)
     print(f"serving {args.run_dir} at {server.page_url} (the token lets your browser in; Ctrl-C stops)", flush=True)
     try:

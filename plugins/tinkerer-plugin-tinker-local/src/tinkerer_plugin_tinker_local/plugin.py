@@ -7,6 +7,7 @@ import contextlib
 import signal
 from pathlib import Path
 
+from tinkerer_core.cli_args import check_bindable, port
 from tinkerer_core.hookspecs import hookimpl
 
 
@@ -18,7 +19,7 @@ def tinkerer_register_commands(subparsers: argparse._SubParsersAction) -> None:
     serve = actions.add_parser(
         "serve", help="serve the Tinker API on 127.0.0.1 to its owner (prints TINKER_BASE_URL and TINKER_API_KEY)"
     )
-    serve.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (0 picks a free one)")
+    serve.add_argument("--port", type=port, default=8000, help="port on 127.0.0.1 (0 picks a free one)")
     serve.add_argument(
         "--host",
         default="127.0.0.1",
@@ -34,6 +35,7 @@ def tinkerer_register_commands(subparsers: argparse._SubParsersAction) -> None:
 def _serve(args: argparse.Namespace) -> int:
     from tinkerer_plugin_tinker_local.server import TinkerLocalServer, default_data_dir
 
+    check_bindable(args.host, args.port)
     server = TinkerLocalServer(args.data_dir or default_data_dir(), args.port, args.device, args.host)
     print(
         f"Tinker API on {server.base_url} (export TINKER_BASE_URL={server.base_url} "

@@ -1,0 +1,19 @@
+"""The service's command line refuses bad values before it imports a solution or binds a port."""
+
+from __future__ import annotations
+
+import pytest
+
+from tinkerer_plugin_deploy_local.service import main
+
+
+@pytest.mark.parametrize(("option", "value"), [("--port", "70000"), ("--port", "-1"), ("--threads", "0")])
+def test_bad_values_are_refused_with_what_is_allowed(
+    tmp_path, capsys: pytest.CaptureFixture[str], option: str, value: str
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["--dir", str(tmp_path), "--entry", "main:predict", option, value])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    allowed = "is out of range: give 1-65535, or 0 to pick a free one" if option == "--port" else "is too small"
+    assert f"argument {option}: " in err and allowed in err
