@@ -95,3 +95,31 @@ def test_the_report_command_writes_the_file_and_explains_a_wrong_directory(finis
     assert not (tmp_path / "nothing" / "run.sqlite").exists()
     with pytest.raises(ConfigError):
         run_data(tmp_path)
+
+
+def test_report_output_in_new_folders_is_written_and_a_folder_or_blocked_path_is_named(
+    finished_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tinkerer_core.cli import main
+
+    nested = tmp_path / "reports" / "2025" / "x.html"
+    assert (
+        main(["report", str(finished_run), "-o", str(nested)]) == 0
+    )  # parent folders are created, as -o does in pytest
+    assert capsys.readouterr().out == f"{nested}\n"
+    assert "</html>" in nested.read_text()
+
+    assert main(["report", str(finished_run), "-o", str(tmp_path / "reports")]) == 2
+    err = capsys.readouterr().err
+    assert (
+        err
+        == f"error: --output {tmp_path / 'reports'} is a folder: give a file path, e.g. {tmp_path / 'reports'}/report.html\n"
+    )
+
+    blocker = tmp_path / "notes.txt"
+    blocker.write_text("mine")
+    assert main(["report", str(finished_run), "-o", str(blocker / "x.html")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: --output {blocker / 'x.html'} cannot be written (")
+    assert err.endswith("): give a path in a folder you can write to\n")
+    assert blocker.read_text() == "mine"

@@ -15,7 +15,9 @@ def tinkerer_register_commands(subparsers: Any) -> None:
     """Add `tinkerer report RUN_DIR` and `tinkerer ui RUN_DIR`."""
     report = subparsers.add_parser("report", help="write a self-contained HTML report of a run")
     report.add_argument("run_dir", type=Path)
-    report.add_argument("-o", "--output", type=Path, help="the HTML file (default: RUN_DIR/report.html)")
+    report.add_argument(
+        "-o", "--output", type=Path, help="the HTML file (default: RUN_DIR/report.html); missing folders are created"
+    )
     report.set_defaults(handler=_report)
 
     ui = subparsers.add_parser("ui", help="serve a run's report on 127.0.0.1, refreshing while it runs")
@@ -30,9 +32,21 @@ def tinkerer_register_commands(subparsers: Any) -> None:
 
 
 def _report(args: argparse.Namespace) -> int:
+    from tinkerer_core.errors import ConfigError
     from tinkerer_plugin_reports.html_report import write_report
 
-    print(write_report(args.run_dir, args.output))
+    output: Path | None = args.output
+    if output is not None and output.is_dir():
+        raise ConfigError(f"--output {output} is a folder: give a file path, e.g. {output}/report.html")
+    try:
+        if output is not None:
+            output.parent.mkdir(parents=True, exist_ok=True)  # as pytest's --junitxml and coverage's -o do
+        print(write_report(args.run_dir, output))
+    except OSError as error:
+        target = output or args.run_dir / "report.html"
+        raise ConfigError(
+            f"--output {target} cannot be written ({error.strerror or error}): give a path in a folder you can write to"
+        ) from None
     return 0
 
 
