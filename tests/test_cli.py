@@ -170,7 +170,6 @@ def test_uninstall_runs_pip_in_this_environment(tmp_path: Path) -> None:
 
 def test_runs_in_a_directory_without_runs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(capsys, "runs", "--root", str(tmp_path)) == (0, f"no runs under {tmp_path}\n", "")
-    assert run(capsys, "runs", "--root", str(tmp_path / "missing"), "--json") == (0, "[]\n", "")
 
 
 def test_resume_of_a_directory_without_a_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -192,3 +192,35 @@ def test_a_port_in_use_is_named_before_the_server_starts(
                 f"error: address 127.0.0.1:{port} is in use by another program: choose another --port, "
                 "or 0 to pick a free one\n"
             )
+
+
+# --- 5. unknown options and commands, a missing --root ----------------------------------------
+
+
+def test_unknown_options_and_commands_exit_2(tmp_path: Path) -> None:
+    unknown_option = run_tinkerer("--nope", cwd=tmp_path)
+    assert unknown_option.returncode == 2
+    assert unknown_option.stderr.endswith("tinkerer: error: unrecognized arguments: --nope\n")
+    unknown_command = run_tinkerer("nope", cwd=tmp_path)
+    assert unknown_command.returncode == 2
+    assert "tinkerer: error: argument COMMAND: invalid choice: 'nope' (choose from " in unknown_command.stderr
+    for completed in (unknown_option, unknown_command):
+        assert "Traceback" not in completed.stderr and completed.stdout == ""
+
+
+def test_runs_under_a_root_that_does_not_exist_names_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    missing = tmp_path / "missing"
+    for extra in ((), ("--json",)):
+        code, out, err = run_main(capsys, "runs", "--root", str(missing), *extra)
+        assert (code, out) == (2, "")
+        assert err == f"error: --root {missing} does not exist: give the folder that holds your runs (default: runs)\n"
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("x")
+    code, _, err = run_main(capsys, "runs", "--root", str(a_file))
+    assert code == 2
+    assert err == f"error: --root {a_file} is a file: give the folder that holds your runs (default: runs)\n"
+
+
+def test_runs_without_any_run_yet_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)  # no ./runs yet: a new user's first `tinkerer runs`
+    assert run_main(capsys, "runs") == (0, "no runs under runs\n", "")

@@ -28,6 +28,7 @@ from tinkerer_core.types import DeployStrategy
 if TYPE_CHECKING:  # the engine is imported by the commands that run one: `tinkerer plugins` stays fast
     from tinkerer_core.engine.run import EvolveRun
 
+DEFAULT_RUNS_ROOT = "runs"
 LIST_ALIASES = {"--list-agents": "coding_agents", "--list-evaluators": "evaluators", "--list-stops": "stop_conditions"}
 
 
@@ -158,7 +159,10 @@ def _report(solution: Any) -> int:
 def cmd_runs(args: argparse.Namespace) -> int:
     from tinkerer_core.engine.store import STORE_FILE, NotARunStoreError, RunStore
 
-    root = Path(args.root)
+    root = Path(args.root or DEFAULT_RUNS_ROOT)
+    if args.root is not None and not root.is_dir():
+        state = "is a file" if root.exists() else "does not exist"
+        raise ConfigError(f"--root {root} {state}: give the folder that holds your runs (default: {DEFAULT_RUNS_ROOT})")
     rows = []
     for path in sorted(root.glob(f"**/{STORE_FILE}")) if root.is_dir() else []:
         try:
@@ -347,7 +351,7 @@ def build_parser() -> argparse.ArgumentParser:
     resume.set_defaults(handler=cmd_resume)
 
     runs = sub.add_parser("runs", help="list runs with status, best score and cost")
-    runs.add_argument("--root", default="runs")
+    runs.add_argument("--root", help=f"the folder that holds the runs (default: {DEFAULT_RUNS_ROOT})")
     runs.add_argument("--json", action="store_true")
     runs.set_defaults(handler=cmd_runs)
 
@@ -414,6 +418,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             if getattr(args, alias[2:].replace("-", "_")):
                 return cmd_list(argparse.Namespace(kind=kind, json=False))
         if args.command is None:
+            if extra:
+                parser.error(f"unrecognized arguments: {' '.join(extra)}")
             parser.print_help()
             return 0
         if args.command in ("evolve", "train"):  # config-file commands: options may follow the overrides
