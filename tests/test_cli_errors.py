@@ -224,3 +224,35 @@ def test_runs_under_a_root_that_does_not_exist_names_it(tmp_path: Path, capsys: 
 def test_runs_without_any_run_yet_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)  # no ./runs yet: a new user's first `tinkerer runs`
     assert run_main(capsys, "runs") == (0, "no runs under runs\n", "")
+
+
+# --- 6. TINKERER_PLUGINS naming a plugin that is not installed --------------------------------
+
+
+def test_an_allow_list_naming_a_plugin_that_is_not_installed_is_refused(tmp_path: Path) -> None:
+    from importlib.metadata import entry_points
+
+    installed = sorted({entry_point.name for entry_point in entry_points(group="tinkerer")})
+    assert "evaluators" in installed
+    completed = run_tinkerer("list", "evaluators", cwd=tmp_path, env={"TINKERER_PLUGINS": "evaluatrs, search"})
+    assert completed.returncode == 2
+    assert completed.stderr == (
+        f"error: TINKERER_PLUGINS names 'evaluatrs', which is not installed: give entry-point or distribution names "
+        f"of installed plugins ({', '.join(installed)}); did you mean 'evaluators'?\n"
+    )
+    assert completed.stdout == ""
+
+    by_distribution = run_tinkerer(
+        "list", "evaluators", cwd=tmp_path, env={"TINKERER_PLUGINS": "tinkerer-plugin-evaluators"}
+    )
+    assert by_distribution.returncode == 0, by_distribution.stderr
+    assert "regex_pattern" in by_distribution.stdout
+
+
+def test_the_python_api_refuses_the_same_allow_list(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tinkerer_core.errors import ConfigError
+    from tinkerer_core.plugins import PluginManager
+
+    monkeypatch.setenv("TINKERER_PLUGINS", "no-such-plugin")
+    with pytest.raises(ConfigError, match=r"^TINKERER_PLUGINS names 'no-such-plugin', which is not installed: "):
+        PluginManager()

@@ -3,12 +3,14 @@
 stevedore loads the entry points of group ``tinkerer`` and reports failures through its
 callback; pluggy calls the hooks. A plugin that fails to load is recorded as broken and never
 takes down a run that does not use it. ``TINKERER_PLUGINS`` (comma-separated entry-point or
-distribution names) allow-lists plugins; set but empty, it loads none.
+distribution names) allow-lists plugins; set but empty, it loads none; a name no installed plugin has
+is refused.
 """
 
 from __future__ import annotations
 
 import contextlib
+import difflib
 import importlib.metadata
 import os
 import sys
@@ -19,7 +21,7 @@ from typing import Any
 import pluggy
 
 from tinkerer_core import hookspecs
-from tinkerer_core.errors import UnknownComponentError
+from tinkerer_core.errors import ConfigError, UnknownComponentError
 from tinkerer_core.kinds import KINDS, Kind
 
 ENTRY_POINT_GROUP = "tinkerer"
@@ -66,6 +68,19 @@ def _allow_list() -> set[str] | None:
     return {name.strip() for name in raw.split(",") if name.strip()}
 
 
+def _check_allow_list(allowed: set[str], entry_points: importlib.metadata.EntryPoints) -> None:
+    """Refuse an allow-list naming a plugin that is not installed, with the installed names and the closest one."""
+    names = sorted({entry_point.name for entry_point in entry_points})
+    known = {*names, *(dist for dist, _ in map(_distribution_of, entry_points) if dist)}
+    for name in sorted(allowed - known):
+        close = difflib.get_close_matches(name, sorted(known), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise ConfigError(
+            f"{ALLOW_LIST_ENV} names {name!r}, which is not installed: give entry-point or distribution names of "
+            f"installed plugins ({', '.join(names) or 'none is installed'}){hint}"
+        )
+
+
 def _distribution_of(entry_point: importlib.metadata.EntryPoint) -> tuple[str | None, str | None]:
     dist = getattr(entry_point, "dist", None)
     if dist is None:
@@ -93,6 +108,8 @@ class PluginManager:
     def _load_entry_points(self) -> None:
         allowed = _allow_list()
         entry_points = importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)
+        if allowed:
+            _check_allow_list(allowed, entry_points)
         wanted: list[str] = []
         for entry_point in entry_points:
             dist_name, version = _distribution_of(entry_point)
