@@ -256,3 +256,34 @@ def test_the_python_api_refuses_the_same_allow_list(monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("TINKERER_PLUGINS", "no-such-plugin")
     with pytest.raises(ConfigError, match=r"^TINKERER_PLUGINS names 'no-such-plugin', which is not installed: "):
         PluginManager()
+
+
+# --- 7. learning from nothing -----------------------------------------------------------------
+
+EMPTY_SOURCE = "an empty source: give a repo directory or URL, a file, or a .pdf (`.` for the current folder)"
+
+
+@pytest.mark.parametrize("text", ["", "  "])
+def test_learn_from_an_empty_source_is_refused(
+    text: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "notes.md").write_text("# notes\n")
+    code, out, err = run_main(capsys, "learn", text, "--skip-merge")
+    assert (code, out) == (2, "")
+    assert err == f"error: cannot learn from {text!r}, {EMPTY_SOURCE}\n"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["notes.md"]  # nothing learned, nothing written
+
+
+def test_the_api_refuses_empty_sources_and_no_source(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tinkerer_core.api import Tinkerer
+    from tinkerer_core.errors import ConfigError
+    from tinkerer_core.types import Source
+
+    monkeypatch.chdir(tmp_path)
+    for source in ("", Source.Repo(""), Source.File(" "), Source.Paper("")):
+        with pytest.raises(ConfigError, match=r"^cannot learn from .*, an empty source: give a repo directory"):
+            Tinkerer().learn(source, skip_merge=True)
+    with pytest.raises(ConfigError, match=r"^learn needs at least one source: "):
+        Tinkerer().learn(skip_merge=True)
+    assert list(tmp_path.iterdir()) == []

@@ -25,6 +25,33 @@ def _require(kind: str, purpose: str, package: str) -> None:
         )
 
 
+EMPTY_SOURCE = "an empty source: give a repo directory or URL, a file, or a .pdf (`.` for the current folder)"
+
+
+def check_sources(sources: tuple[Any, ...]) -> None:
+    """Refuse no source at all, and an empty one (a blank string, ``Source.Repo("")`` ...), which would learn
+    whatever the current folder holds."""
+    if not sources:
+        raise ConfigError(f"learn needs at least one source: {EMPTY_SOURCE.partition(': ')[2]}")
+    for source in sources:
+        location = _location(source)
+        if location is not None and not location.strip():
+            raise ConfigError(f"cannot learn from {source!r}, {EMPTY_SOURCE}")
+
+
+def _location(source: Any) -> str | None:
+    """Where a source is read from (a path or URL); None for sources that carry their content."""
+    if isinstance(source, str):
+        return source
+    if isinstance(source, Source.Repo):
+        return source.url
+    if isinstance(source, Source.File):
+        return source.path
+    if isinstance(source, Source.Paper):
+        return source.location
+    return None
+
+
 class Tinkerer:
     """Learn, experiment, build, ship and train, composed from the installed plugins."""
 
@@ -139,6 +166,7 @@ class Tinkerer:
         else into ``backend`` (the embedded ``kg_sqlite`` by default)."""
         from tinkerer_core.knowledge.pipeline import KnowledgePipeline
 
+        check_sources(sources)
         target = None
         if not skip_merge:
             _require("knowledge_backend", "learn", "tinkerer-plugin-knowledge-sqlite")

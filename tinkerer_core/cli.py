@@ -188,7 +188,9 @@ def cmd_runs(args: argparse.Namespace) -> int:
 
 
 def cmd_learn(args: argparse.Namespace) -> int:
-    from tinkerer_core.api import Tinkerer
+    from tinkerer_core.api import Tinkerer, check_sources
+
+    check_sources(tuple(args.sources))  # before a blank one reads as the current folder
 
     result = Tinkerer(kg_index=args.kg_index).learn(
         *(_source(text) for text in args.sources), wiki_dir=args.wiki_dir, skip_merge=args.skip_merge
