@@ -287,3 +287,73 @@ def test_the_api_refuses_empty_sources_and_no_source(tmp_path: Path, monkeypatch
     with pytest.raises(ConfigError, match=r"^learn needs at least one source: "):
         Tinkerer().learn(skip_merge=True)
     assert list(tmp_path.iterdir()) == []
+
+
+# --- 9. the Python API: parameters that are not a dict ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("keyword", "value"),
+    [
+        ("evaluator_params", ["pattern", "x"]),
+        ("stop_condition_params", 3),
+        ("search_strategy_params", ("a", 1)),
+        ("coding_agent_params", "steps=1"),
+        ("executor_params", {1, 2}),
+        ("llm_params", "openai/gpt-4o-mini"),
+    ],
+)
+def test_evolve_params_that_are_not_a_dict_are_named(
+    keyword: str, value: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tinkerer_core.api import Tinkerer
+    from tinkerer_core.errors import ConfigError
+
+    monkeypatch.chdir(tmp_path)
+    for call in (Tinkerer().evolve, Tinkerer().evolve_config):
+        with pytest.raises(ConfigError) as refused:
+            call("g", **{keyword: value})
+        assert str(refused.value) == (
+            f"{keyword} must be a dict of field: value (e.g. {{'name': ...}}), got {type(value).__name__} {value!r}"
+        )
+    assert list(tmp_path.iterdir()) == []  # nothing started
+
+
+def test_deploy_learn_research_and_index_params_that_are_not_a_dict_are_named(tmp_path: Path) -> None:
+    from tinkerer_core.api import Tinkerer
+    from tinkerer_core.errors import ConfigError
+
+    (tmp_path / "main.py").write_text("def predict(inputs):\n    return 1\n")
+    calls = {
+        "deployer_params": lambda: Tinkerer().deploy(tmp_path, "local", deployer_params=[("port", 8000)]),
+        "backend_params": lambda: Tinkerer().learn(tmp_path / "main.py", backend_params="path=x"),
+        "llm_params": lambda: Tinkerer().research("q", llm_params=["model"]),
+    }
+    for keyword, call in calls.items():
+        with pytest.raises(ConfigError, match=rf"^{keyword} must be a dict of field: value \(e\.g\. "):
+            call()
+    with pytest.raises(ConfigError, match=r"^backend_params must be a dict of field: value"):
+        Tinkerer().index_kg(wiki_dir=str(tmp_path), backend_params=7)
+
+
+def test_evolve_config_is_what_evolve_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tinkerer_core.api import Tinkerer
+    from tinkerer_core.engine.config import EvolveConfig
+
+    monkeypatch.chdir(tmp_path)
+    config = Tinkerer().evolve_config(
+        "print a score",
+        evaluator="regex_pattern",
+        evaluator_params={"pattern": "SCORE: (\\d+)"},
+        stop_condition="threshold",
+        stop_condition_params={"threshold": 0.5},
+        max_iterations=3,
+        llm_params={"model": "openai/gpt-4o-mini"},
+        run_dir="runs/one",
+    )
+    assert isinstance(config, EvolveConfig)
+    assert (config.goal, config.max_iterations, config.run_dir) == ("print a score", 3, "runs/one")
+    assert config.evaluator.pattern == "SCORE: (\\d+)"
+    assert config.stop.threshold == 0.5
+    assert config.llm.model == "openai/gpt-4o-mini"
+    assert list(tmp_path.iterdir()) == []  # building a config starts nothing

@@ -15,7 +15,19 @@ from tinkerer_core.plugins import get_manager
 from tinkerer_core.types import DeployStrategy, Software, Solution, Source
 
 if TYPE_CHECKING:
+    from tinkerer_core.engine.config import EvolveConfig
     from tinkerer_core.knowledge.pipeline import PipelineResult
+
+
+def _mapping(name: str, value: Any) -> Mapping[str, Any]:
+    """``value`` (None: empty) when it is a mapping; else a ``ConfigError`` naming the parameter and what it got."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise ConfigError(
+            f"{name} must be a dict of field: value (e.g. {{'name': ...}}), got {type(value).__name__} {value!r}"
+        )
+    return value
 
 
 def _require(kind: str, purpose: str, package: str) -> None:
@@ -73,6 +85,55 @@ class Tinkerer:
             self._knowledge = open_index(Path(self.kg_index))
         return self._knowledge
 
+    def evolve_config(
+        self,
+        goal: str,
+        output_path: str | None = None,
+        *,
+        evaluator: str | None = None,
+        evaluator_params: Mapping[str, Any] | None = None,
+        stop_condition: str | None = None,
+        stop_condition_params: Mapping[str, Any] | None = None,
+        search_strategy: str | None = None,
+        search_strategy_params: Mapping[str, Any] | None = None,
+        coding_agent: str | None = None,
+        coding_agent_params: Mapping[str, Any] | None = None,
+        executor: str | None = None,
+        executor_params: Mapping[str, Any] | None = None,
+        max_iterations: int = 10,
+        data_dir: str | None = None,
+        additional_context: str = "",
+        **options: Any,
+    ) -> EvolveConfig:
+        """The ``EvolveConfig`` that ``evolve`` with the same arguments runs, built and checked, nothing started.
+
+        Every component is constructed, so every bad value is reported here (``ConfigError``).
+        """
+        from tinkerer_core.engine.config import EvolveConfig
+
+        values: dict[str, Any] = {
+            "goal": goal,
+            "output_path": output_path,
+            "max_iterations": max_iterations,
+            "data_dir": data_dir,
+            "additional_context": additional_context,
+        }
+        values.update(component_values("evaluator", evaluator, _mapping("evaluator_params", evaluator_params)))
+        values.update(
+            component_values("stop", stop_condition, _mapping("stop_condition_params", stop_condition_params))
+        )
+        values.update(
+            component_values("search", search_strategy, _mapping("search_strategy_params", search_strategy_params))
+        )
+        values.update(component_values("agent", coding_agent, _mapping("coding_agent_params", coding_agent_params)))
+        values.update(component_values("executor", executor, _mapping("executor_params", executor_params)))
+        for key, value in _mapping("llm_params", options.pop("llm_params", None)).items():
+            values[f"llm.{key}"] = value
+        if self.kg_index is not None:
+            values["kg_index"] = self.kg_index
+        values.update(options)
+        return make_config(EvolveConfig, [values])
+
     def evolve(
         self,
         goal: str,
@@ -98,28 +159,28 @@ class Tinkerer:
         ``options`` are any other ``EvolveConfig`` fields (``direction="minimize"``, ``workers=2``,
         ``command=...``); ``llm_params={"model": ...}`` sets fields of the LLM config.
         ``executor="ray", executor_params={"address": "ray://head:10001"}`` runs experiments on a cluster.
+        ``evolve_config`` with the same arguments returns the config this runs, without running it.
         """
-        from tinkerer_core.engine.config import EvolveConfig
         from tinkerer_core.engine.run import EvolveRun
 
-        values: dict[str, Any] = {
-            "goal": goal,
-            "output_path": output_path,
-            "max_iterations": max_iterations,
-            "data_dir": data_dir,
-            "additional_context": additional_context,
-        }
-        values.update(component_values("evaluator", evaluator, evaluator_params))
-        values.update(component_values("stop", stop_condition, stop_condition_params))
-        values.update(component_values("search", search_strategy, search_strategy_params))
-        values.update(component_values("agent", coding_agent, coding_agent_params))
-        values.update(component_values("executor", executor, executor_params))
-        for key, value in (options.pop("llm_params", None) or {}).items():
-            values[f"llm.{key}"] = value
-        if self.kg_index is not None:
-            values["kg_index"] = self.kg_index
-        values.update(options)
-        config = make_config(EvolveConfig, [values])
+        config = self.evolve_config(
+            goal,
+            output_path,
+            evaluator=evaluator,
+            evaluator_params=evaluator_params,
+            stop_condition=stop_condition,
+            stop_condition_params=stop_condition_params,
+            search_strategy=search_strategy,
+            search_strategy_params=search_strategy_params,
+            coding_agent=coding_agent,
+            coding_agent_params=coding_agent_params,
+            executor=executor,
+            executor_params=executor_params,
+            max_iterations=max_iterations,
+            data_dir=data_dir,
+            additional_context=additional_context,
+            **options,
+        )
         return EvolveRun.start(config).run()
 
     def resume(self, run_dir: str) -> Solution:
@@ -142,9 +203,10 @@ class Tinkerer:
         names one, else the first of local, docker, modal (then any other installed deployer) that
         supports it; ``plan_deploy`` says which and why.
         """
+        _mapping("deployer_params", deployer_params)
         solution = as_solution(solution)
         name = self.plan_deploy(solution, strategy).deployer
-        return get_manager().create("deployer", name, deployer_params).deploy(solution)
+        return get_manager().create("deployer", name, _mapping("deployer_params", deployer_params)).deploy(solution)
 
     def plan_deploy(
         self, solution: Solution | str | Path, strategy: DeployStrategy | str = DeployStrategy.AUTO
@@ -167,11 +229,12 @@ class Tinkerer:
         from tinkerer_core.knowledge.pipeline import KnowledgePipeline
 
         check_sources(sources)
+        backend_params, llm_params = _mapping("backend_params", backend_params), _mapping("llm_params", llm_params)
         target = None
         if not skip_merge:
             _require("knowledge_backend", "learn", "tinkerer-plugin-knowledge-sqlite")
             target = self.knowledge or get_manager().create("knowledge_backend", backend, backend_params)
-        llm = lazy_llm(make_config(LLMConfig, [dict(llm_params or {})]), LLMLedger())
+        llm = lazy_llm(make_config(LLMConfig, [dict(llm_params)]), LLMLedger())
         return KnowledgePipeline(wiki_dir, target, llm).run(*sources, skip_merge=skip_merge)
 
     def research(
@@ -180,7 +243,7 @@ class Tinkerer:
         """Research ``query`` from web search (when a plugin provides it), the loaded knowledge and the model."""
         from tinkerer_core.knowledge.research import research
 
-        llm_config = make_config(LLMConfig, [dict(llm_params or {})])
+        llm_config = make_config(LLMConfig, [dict(_mapping("llm_params", llm_params))])
         return research(query, mode, depth, self.knowledge, lazy_llm(llm_config, LLMLedger()))
 
     def index_kg(
@@ -200,6 +263,7 @@ class Tinkerer:
 
         if (wiki_dir is None) == (data_path is None):
             raise ConfigError("index_kg needs exactly one of wiki_dir (wiki pages) or data_path (a JSON graph)")
+        backend_params = _mapping("backend_params", backend_params)
         _require("knowledge_backend", "index_kg", "tinkerer-plugin-knowledge-sqlite")
         name = search_type or "kg_sqlite"
         pages = read_wiki(Path(wiki_dir)) if wiki_dir is not None else graph_pages(Path(data_path or ""))
