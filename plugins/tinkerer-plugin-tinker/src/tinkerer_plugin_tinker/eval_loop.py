@@ -19,12 +19,12 @@ import chz
 from tinkerer_core.components import Evaluator, Trainer, TrainResult
 from tinkerer_core.config import component_field
 from tinkerer_core.errors import ConfigError
-from tinkerer_plugin_tinker import data
+from tinkerer_core.validation import at_least, between, not_empty, one_of
+from tinkerer_plugin_tinker import data, fields
 from tinkerer_plugin_tinker.endpoint import renderer_for, tinker_endpoint
 from tinkerer_plugin_tinker.runlog import TrainingLog
 from tinkerer_plugin_tinker.scoring import SCORERS, TaskResult, score_reply
 from tinkerer_plugin_tinker.session import TrainingSession
-from tinkerer_plugin_tinker.sft import DEFAULT_BASE_MODEL
 
 ADJUSTMENTS = ("mine_failures", "raise_learning_rate", "more_steps", "raise_rank")
 MAX_LEARNING_RATE = 1e-3
@@ -46,31 +46,51 @@ class _Plan:
 class EvalDrivenTrainer(Trainer):
     """Evaluation-driven LoRA fine-tuning: rounds of SFT, each judged on held-out tasks."""
 
-    data: str = chz.field(doc="JSONL training conversations ({'messages'} or {'prompt', 'completion'} rows)")
-    eval_tasks: str = chz.field(doc="JSONL held-out tasks: {'prompt', 'answer'} and/or {'tests'} rows")
-    scorer: str = chz.field(default="exact_match", doc=f"how replies are scored: {', '.join(SCORERS)}")
+    data: str = chz.field(
+        validator=not_empty(), doc="JSONL training conversations ({'messages'} or {'prompt', 'completion'} rows)"
+    )
+    eval_tasks: str = chz.field(
+        validator=not_empty(), doc="JSONL held-out tasks: {'prompt', 'answer'} and/or {'tests'} rows"
+    )
+    scorer: str = chz.field(
+        default="exact_match", validator=one_of(*SCORERS), doc=f"how replies are scored: {', '.join(SCORERS)}"
+    )
     evaluator: Evaluator | None = component_field("evaluator", None, "with scorer=evaluator: any evaluator")
-    pool: str | None = chz.field(default=None, doc="JSONL conversations to mine for examples like the failures")
-    mine_per_failure: int = chz.field(default=2, doc="pool conversations added per failed task")
-    threshold: float = chz.field(default=0.9, doc="stop once the held-out score reaches this")
-    max_rounds: int = chz.field(default=4, doc="training rounds at most")
-    patience: int = chz.field(default=2, doc="stop after this many rounds without improvement")
-    min_improvement: float = chz.field(default=0.01, doc="a smaller gain counts as no improvement")
-    base_model: str = chz.field(default=DEFAULT_BASE_MODEL, doc="the model to adapt")
-    renderer: str | None = chz.field(default=None, doc="tinker-cookbook renderer (default: the model's own)")
+    pool: str | None = chz.field(
+        default=None, validator=not_empty(), doc="JSONL conversations to mine for examples like the failures"
+    )
+    mine_per_failure: int = chz.field(default=2, validator=at_least(0), doc="pool conversations added per failed task")
+    threshold: float = chz.field(
+        default=0.9, validator=between(0, 1), doc="stop once the held-out score (0 to 1) reaches this"
+    )
+    max_rounds: int = chz.field(default=4, validator=at_least(1), doc="training rounds at most")
+    patience: int = chz.field(default=2, validator=at_least(1), doc="stop after this many rounds without improvement")
+    min_improvement: float = chz.field(
+        default=0.01, validator=between(0, 1), doc="a smaller gain of the score (0 to 1) counts as no improvement"
+    )
+    base_model: str = fields.base_model()
+    renderer: str | None = fields.renderer()
     system_prompt: str | None = chz.field(default=None, doc="a system message before every task prompt")
-    steps: int = chz.field(default=20, doc="SFT steps in the first round")
-    batch_size: int = chz.field(default=8, doc="conversations per step")
-    learning_rate: float = chz.field(default=1e-4, doc="the first round's learning rate")
-    lora_rank: int = chz.field(default=16, doc="the first round's LoRA rank")
-    max_tokens: int = chz.field(default=128, doc="tokens per evaluation reply")
-    base_url: str | None = chz.field(default=None, doc="a Tinker API URL (default: service with a key, else local)")
-    wandb_project: str | None = chz.field(default=None, doc="W&B project (used only when WANDB_API_KEY is set)")
+    steps: int = chz.field(default=20, validator=at_least(1), doc="SFT steps in the first round")
+    batch_size: int = chz.field(default=8, validator=at_least(1), doc="conversations per step")
+    learning_rate: float = fields.learning_rate(1e-4, "the first round's learning rate")
+    lora_rank: int = fields.lora_rank("the first round's LoRA rank")
+    max_tokens: int = chz.field(default=128, validator=at_least(1), doc="tokens per evaluation reply")
+    base_url: str | None = fields.base_url()
+    wandb_project: str | None = fields.wandb_project()
+
+    @chz.validate
+    def _evaluator_with_its_scorer(self) -> None:
+        if self.scorer == "evaluator" and self.evaluator is None:
+            raise ConfigError("scorer=evaluator needs an evaluator: set evaluator=<name> (e.g. evaluator=llm_judge)")
+        if self.scorer != "evaluator" and self.evaluator is not None:
+            raise ConfigError(
+                f"evaluator is used only with scorer=evaluator, and scorer is {self.scorer!r}: "
+                "set scorer=evaluator, or leave evaluator unset"
+            )
 
     def train(self, run_dir: Path) -> TrainResult:
         """Run rounds until the threshold, a plateau or ``max_rounds``; the best weights are the last checkpoint."""
-        if self.scorer not in SCORERS:
-            raise ConfigError(f"unknown scorer {self.scorer!r}; choose one of: {', '.join(SCORERS)}")
         run_dir = Path(run_dir)
         tasks = data.prompts(self.eval_tasks)
         pool = data.conversations(self.pool) if self.pool else []

@@ -9,40 +9,66 @@ from typing import Any
 import chz
 
 from tinkerer_core.components import Trainer, TrainResult
-from tinkerer_plugin_tinker import data
+from tinkerer_core.validation import at_least, finite, greater_than, not_empty, one_of, warn_above
+from tinkerer_plugin_tinker import data, fields
 from tinkerer_plugin_tinker.endpoint import renderer_for, tinker_endpoint
-from tinkerer_plugin_tinker.rewards import load_reward, validate_reward
+from tinkerer_plugin_tinker.rewards import REWARD_SPEC, load_reward, validate_reward
 from tinkerer_plugin_tinker.runlog import TrainingLog
-from tinkerer_plugin_tinker.session import GRPOSettings, TrainingSession
-from tinkerer_plugin_tinker.sft import DEFAULT_BASE_MODEL
+from tinkerer_plugin_tinker.session import POLICY_LOSSES, GRPOSettings, TrainingSession
 
 
 @chz.chz
 class TinkerGRPO(Trainer):
     """GRPO on prompts scored by your reward function; auto-checkpoints once the reward passes a threshold."""
 
-    prompts: str = chz.field(doc="JSONL of {'prompt': ..., 'answer': ...} rows; every field reaches the reward")
-    reward: str = chz.field(doc="the reward function, 'rewards.py:score' or 'package.module:score'")
-    base_model: str = chz.field(default=DEFAULT_BASE_MODEL, doc="the model to adapt")
-    renderer: str | None = chz.field(default=None, doc="tinker-cookbook renderer (default: the model's own)")
-    system_prompt: str | None = chz.field(default=None, doc="a system message before every prompt")
-    steps: int = chz.field(default=20, doc="training steps (a resumed run continues up to this total)")
-    batch_size: int = chz.field(default=4, doc="prompts per step")
-    group_size: int = chz.field(default=4, doc="completions sampled per prompt")
-    max_tokens: int = chz.field(default=128, doc="tokens per completion")
-    temperature: float = chz.field(default=1.0, doc="sampling temperature")
-    learning_rate: float = chz.field(default=4e-5, doc="Adam learning rate")
-    lora_rank: int = chz.field(default=16, doc="LoRA rank")
-    loss_fn: str = chz.field(default="importance_sampling", doc="importance_sampling, ppo, cispo or dro")
-    save_every: int = chz.field(default=10, doc="checkpoint every N steps (0: only the final one)")
-    checkpoint_reward_threshold: float | None = chz.field(
-        default=0.3, doc="auto-checkpoint when mean reward reaches this"
+    prompts: str = chz.field(
+        validator=not_empty(), doc="JSONL of {'prompt': ..., 'answer': ...} rows; every field reaches the reward"
     )
-    checkpoint_min_steps: int = chz.field(default=3, doc="steps before an auto-checkpoint may happen")
-    samples_per_step: int = chz.field(default=4, doc="sampled completions written to samples.jsonl each step")
-    seed: int | None = chz.field(default=0, doc="prompt order, LoRA initialisation and sampling seeds (None: random)")
-    base_url: str | None = chz.field(default=None, doc="a Tinker API URL (default: service with a key, else local)")
-    wandb_project: str | None = chz.field(default=None, doc="W&B project (used only when WANDB_API_KEY is set)")
+    reward: str = chz.field(
+        validator=REWARD_SPEC, doc="the reward function, 'rewards.py:score' or 'package.module:score'"
+    )
+    base_model: str = fields.base_model()
+    renderer: str | None = fields.renderer()
+    system_prompt: str | None = chz.field(default=None, doc="a system message before every prompt")
+    steps: int = chz.field(
+        default=20, validator=at_least(1), doc="training steps (a resumed run continues up to this total)"
+    )
+    batch_size: int = chz.field(default=4, validator=at_least(1), doc="prompts per step")
+    group_size: int = chz.field(
+        default=4,
+        validator=at_least(2),
+        doc="completions sampled per prompt (advantages are relative to the group: one alone teaches nothing)",
+    )
+    max_tokens: int = chz.field(default=128, validator=at_least(1), doc="tokens per completion")
+    temperature: float = chz.field(
+        default=1.0,
+        validator=[greater_than(0), warn_above(2, "completions at such temperatures are mostly noise")],
+        doc="sampling temperature (greater than 0: greedy groups are all alike and teach nothing)",
+    )
+    learning_rate: float = fields.learning_rate(4e-5, "Adam learning rate")
+    lora_rank: int = fields.lora_rank()
+    loss_fn: str = chz.field(
+        default="importance_sampling",
+        validator=one_of(*POLICY_LOSSES),
+        doc="the policy-gradient loss: " + ", ".join(POLICY_LOSSES),
+    )
+    save_every: int = chz.field(
+        default=10, validator=at_least(0), doc="checkpoint every N steps (0: only the final one)"
+    )
+    checkpoint_reward_threshold: float | None = chz.field(
+        default=0.3, validator=finite(), doc="auto-checkpoint when mean reward reaches this (None: never)"
+    )
+    checkpoint_min_steps: int = chz.field(
+        default=3, validator=at_least(0), doc="steps before an auto-checkpoint may happen"
+    )
+    samples_per_step: int = chz.field(
+        default=4, validator=at_least(0), doc="sampled completions written to samples.jsonl each step"
+    )
+    seed: int | None = chz.field(
+        default=0, validator=at_least(0), doc="prompt order, LoRA initialisation and sampling seeds (None: random)"
+    )
+    base_url: str | None = fields.base_url()
+    wandb_project: str | None = fields.wandb_project()
 
     def train(self, run_dir: Path) -> TrainResult:
         """Train for ``steps`` steps, resuming after the last checkpoint in ``run_dir``."""

@@ -14,15 +14,24 @@ from pathlib import Path
 from typing import Any
 
 from tinkerer_core.errors import ConfigError
+from tinkerer_core.validation import FieldValueError, Rule
 
 Reward = Callable[[str, dict[str, Any]], float]
 
 
+def _is_spec(spec: Any) -> bool:
+    location, sep, name = str(spec).rpartition(":")
+    return bool(sep and location.strip() and name.strip())
+
+
+REWARD_SPEC = Rule("a function named like 'rewards.py:score' or 'package.module:score'", test=_is_spec)
+
+
 def load_reward(spec: str) -> Reward:
     """Import the reward function ``spec`` names."""
-    location, sep, name = spec.rpartition(":")
-    if not sep or not location or not name:
-        raise ConfigError(f"reward {spec!r} should look like 'rewards.py:score' or 'package.module:score'")
+    if not _is_spec(spec):
+        raise FieldValueError("reward", spec, REWARD_SPEC.requirement)
+    location, _, name = spec.rpartition(":")
     if location.endswith(".py"):
         file = Path(location).expanduser()
         if not file.is_file():

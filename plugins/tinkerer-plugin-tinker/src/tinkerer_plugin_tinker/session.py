@@ -19,6 +19,10 @@ if TYPE_CHECKING:
     from tinker_cookbook.renderers import Message
 
 
+# the policy-gradient losses of the Tinker docs, computed by the service and by the local server alike
+POLICY_LOSSES = ("importance_sampling", "ppo", "cispo", "dro")
+
+
 @dataclass(frozen=True)
 class GRPOSettings:
     """How a GRPO step samples and learns."""
@@ -126,7 +130,7 @@ class TrainingSession:
                 data_D.append(_policy_datum(prompt.to_ints(), sequence.tokens, sequence.logprobs, value - mean))
         loss = 0.0
         if data_D:
-            # loss_fn is any name (a config string): the service answers an unknown one with the valid names
+            # loss_fn is one of POLICY_LOSSES (the trainer's config checks it); the SDK types it as a Literal
             result = self.training.forward_backward(data_D, settings.loss_fn).result()  # type: ignore[arg-type]
             self.training.optim_step(tinker.AdamParams(learning_rate=settings.learning_rate)).result()
             loss = result.metrics.get("loss:sum", 0.0)

@@ -8,36 +8,45 @@ from pathlib import Path
 import chz
 
 from tinkerer_core.components import Trainer, TrainResult
-from tinkerer_plugin_tinker import data
+from tinkerer_core.validation import FieldValueError, at_least, not_empty
+from tinkerer_plugin_tinker import data, fields
 from tinkerer_plugin_tinker.endpoint import renderer_for, tinker_endpoint
 from tinkerer_plugin_tinker.runlog import TrainingLog, wandb_project
 
-DEFAULT_BASE_MODEL = "HuggingFaceTB/SmolLM2-135M-Instruct"
+DEFAULT_BASE_MODEL = fields.DEFAULT_BASE_MODEL
 
 
 @chz.chz
 class TinkerSFT(Trainer):
     """Supervised LoRA fine-tuning on chat data; resumes from the run directory's last checkpoint."""
 
-    data: str = chz.field(doc="JSONL of {'messages': [...]} or {'prompt', 'completion'} rows")
-    base_model: str = chz.field(default=DEFAULT_BASE_MODEL, doc="the model to adapt")
-    renderer: str | None = chz.field(default=None, doc="tinker-cookbook renderer (default: the model's own)")
-    learning_rate: float = chz.field(default=1e-4, doc="peak learning rate (linear decay)")
-    lora_rank: int = chz.field(default=16, doc="LoRA rank")
-    batch_size: int = chz.field(default=8, doc="conversations per step")
-    max_length: int = chz.field(default=1024, doc="tokens per conversation, longer ones are cut")
-    num_epochs: int = chz.field(default=1, doc="passes over the data")
-    max_steps: int | None = chz.field(default=None, doc="stop after this many steps")
-    save_every: int = chz.field(default=20, doc="checkpoint every N steps (0: only the final one)")
-    test_size: int = chz.field(default=0, doc="conversations held out to report test NLL")
-    eval_every: int = chz.field(default=10, doc="evaluate held-out NLL every N steps")
-    base_url: str | None = chz.field(default=None, doc="a Tinker API URL (default: service with a key, else local)")
-    wandb_project: str | None = chz.field(default=None, doc="W&B project (used only when WANDB_API_KEY is set)")
+    data: str = chz.field(validator=not_empty(), doc="JSONL of {'messages': [...]} or {'prompt', 'completion'} rows")
+    base_model: str = fields.base_model()
+    renderer: str | None = fields.renderer()
+    learning_rate: float = fields.learning_rate(1e-4, "peak learning rate (linear decay)")
+    lora_rank: int = fields.lora_rank()
+    batch_size: int = chz.field(default=8, validator=at_least(1), doc="conversations per step")
+    max_length: int = chz.field(default=1024, validator=at_least(1), doc="tokens per conversation, longer ones are cut")
+    num_epochs: int = chz.field(default=1, validator=at_least(1), doc="passes over the data")
+    max_steps: int | None = chz.field(default=None, validator=at_least(1), doc="stop after this many steps")
+    save_every: int = chz.field(
+        default=20, validator=at_least(0), doc="checkpoint every N steps (0: only the final one)"
+    )
+    test_size: int = chz.field(
+        default=0, validator=at_least(0), doc="conversations held out to report test NLL (fewer than the data's)"
+    )
+    eval_every: int = chz.field(default=10, validator=at_least(0), doc="evaluate held-out NLL every N steps (0: never)")
+    base_url: str | None = fields.base_url()
+    wandb_project: str | None = fields.wandb_project()
 
     def train(self, run_dir: Path) -> TrainResult:
         """Run tinker-cookbook's ``supervised.train`` loop; metrics and checkpoints land in ``run_dir``."""
         run_dir = Path(run_dir)
         conversations = data.conversations(self.data)
+        if self.test_size >= len(conversations):
+            raise FieldValueError(
+                "test_size", self.test_size, f"less than the {len(conversations)} conversations in {self.data}"
+            )
         train_file = data.write_conversations(conversations, run_dir / "data" / "train.jsonl")
         log = TrainingLog(run_dir, f"SFT of {self.base_model} on {self.data}", chz.asdict(self))
         renderer = renderer_for(self.base_model, self.renderer)
