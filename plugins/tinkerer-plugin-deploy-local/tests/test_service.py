@@ -154,5 +154,6 @@ def test_in_process_mode_calls_the_entry_without_a_server(solution_dir: Path) ->
 def test_an_unknown_mode_is_refused_with_the_choices(solution_dir: Path) -> None:
     from tinkerer_core.errors import ConfigError
 
-    with pytest.raises(ConfigError, match="unknown mode 'docker'; choose one of: service, in_process"):
+    with pytest.raises(ConfigError) as raised:
         deploy(solution_dir, mode="docker")
+    assert str(raised.value) == "deployer 'local': mode must be one of 'service', 'in_process', got 'docker'"

@@ -8,50 +8,60 @@ import sys
 import chz
 
 from tinkerer_core.components import Deployer
-from tinkerer_core.errors import ConfigError
 from tinkerer_core.secrets import scrubbed_environment
 from tinkerer_core.types import Software, Solution
+from tinkerer_core.validation import Rule, at_least, not_empty, one_of, positive, warn_if_public
 from tinkerer_plugin_deploy_local.entry import EntryError, find_entry
-from tinkerer_plugin_deploy_local.service import Limits, is_loopback
+from tinkerer_plugin_deploy_local.service import Limits
 from tinkerer_plugin_deploy_local.software import InProcessSoftware, LocalService
 
 MODES = ("service", "in_process")
+PORT_OR_FREE = Rule("a port number from 1 to 65535, or 0 to pick a free one", low=0, high=65535)
 
 
 @chz.chz
 class LocalDeployer(Deployer):
     """Serve the solution's entry function on 127.0.0.1 in its own process group, or call it in-process."""
 
-    mode: str = chz.field(default="service", doc="service (own process, HTTP on 127.0.0.1) or in_process")
-    host: str = chz.field(default="127.0.0.1", doc="the address the service binds")
-    port: int = chz.field(default=0, doc="the service's port; 0 picks a free one")
-    call_timeout_s: float = chz.field(default=600.0, doc="longest a call may run; the service restarts after")
-    startup_timeout_s: float = chz.field(default=60.0, doc="longest the service may take to become healthy")
+    mode: str = chz.field(
+        default="service",
+        validator=one_of(*MODES),
+        doc="service (own process, HTTP on 127.0.0.1) or in_process",
+    )
+    host: str = chz.field(
+        default="127.0.0.1",
+        validator=[not_empty(), warn_if_public()],
+        doc="the address the service binds (a non-loopback one is reachable from the network)",
+    )
+    port: int = chz.field(default=0, validator=PORT_OR_FREE, doc="the service's port; 0 picks a free one")
+    call_timeout_s: float = chz.field(
+        default=600.0, validator=positive(), doc="longest a call may run; the service restarts after"
+    )
+    startup_timeout_s: float = chz.field(
+        default=60.0, validator=positive(), doc="longest the service may take to become healthy"
+    )
     pass_env: tuple[str, ...] = chz.field(default=(), doc="secret variables the solution may see (e.g. OPENAI_API_KEY)")
-    python: str = chz.field(
-        default="", doc="the interpreter that runs the service (with uvicorn and starlette); empty: Tinkerer's own"
+    python: str | None = chz.field(
+        default=None,
+        validator=not_empty(),
+        doc="the interpreter that runs the service (with uvicorn and starlette); None: Tinkerer's own",
     )
     threads: int = chz.field(
-        default=Limits.threads, doc="calls served at the same time (1 if the entry is not thread-safe)"
+        default=Limits.threads,
+        validator=at_least(1),
+        doc="calls served at the same time (1 if the entry is not thread-safe)",
     )
-    max_body_bytes: int = chz.field(default=Limits.max_body_bytes, doc="largest request body; larger ones get 413")
+    max_body_bytes: int = chz.field(
+        default=Limits.max_body_bytes, validator=at_least(1), doc="largest request body; larger ones get 413"
+    )
     shutdown_timeout_s: float = chz.field(
-        default=Limits.shutdown_timeout_s, doc="on stop, how long calls in flight may take to finish"
+        default=Limits.shutdown_timeout_s,
+        validator=at_least(0),
+        doc="on stop, how long calls in flight may take to finish",
     )
     allowed_hosts: tuple[str, ...] = chz.field(
         default=(), doc="Host names served besides loopback ones (* for any); empty: any unless bound to loopback"
     )
-
-    @chz.validate
-    def _known_mode(self) -> None:
-        if self.mode not in MODES:
-            raise ConfigError(f"deployer local: unknown mode {self.mode!r}; choose one of: {', '.join(MODES)}")
-
-    @chz.validate
-    def _positive_limits(self) -> None:
-        for name in ("threads", "max_body_bytes"):
-            if getattr(self, name) < 1:
-                raise ConfigError(f"deployer local: {name} must be at least 1, got {getattr(self, name)}")
 
     def supports(self, solution: Solution) -> tuple[bool, str]:
         try:
@@ -66,11 +76,6 @@ class LocalDeployer(Deployer):
         if self.mode == "in_process":
             software = InProcessSoftware(solution.path, entry, self.call_timeout_s)
         else:
-            if not is_loopback(self.host):
-                print(
-                    f"warning: deployer local binds {self.host}: the service is reachable from the network",
-                    file=sys.stderr,
-                )
             software = LocalService(
                 solution.path,
                 entry,
