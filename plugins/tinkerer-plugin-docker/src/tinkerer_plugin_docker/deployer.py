@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -12,12 +13,42 @@ import chz
 from tinkerer_core.components import Deployer
 from tinkerer_core.secrets import redact
 from tinkerer_core.types import Software, Solution
+from tinkerer_core.validation import Rule, positive
 from tinkerer_plugin_deploy_local.entry import EntryError, find_entry
 from tinkerer_plugin_deploy_local.http_service import DeployError
 from tinkerer_plugin_docker.build_context import context_digest, write_build_context
 from tinkerer_plugin_docker.software import LABEL, DockerService
 
 IMAGE_REPOSITORY = "tinkerer-solution"
+MIN_MEMORY_BYTES = 6 * 1024 * 1024  # the engine refuses a smaller limit
+_UNITS = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
+_MEMORY = re.compile(r"(?P<number>\d+(?:\.\d+)?)(?:(?P<unit>[kmg])b?|b)?", re.IGNORECASE)
+# distribution/reference's grammar: [domain[:port]/]path[:tag][@digest], path components in lower case
+_LABEL = r"[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?"
+_DOMAIN = rf"(?:{_LABEL}(?:\.{_LABEL})*(?::\d+)?/)?"
+_PATH = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+_TAG = r"(?::\w[\w.-]{0,127})?"
+_DIGEST = r"(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?"
+_REFERENCE = re.compile(rf"{_DOMAIN}{_PATH}(?:/{_PATH})*{_TAG}{_DIGEST}")
+
+
+def memory_bytes(limit: str) -> int | None:
+    """The bytes a Docker memory limit means (``2g``, ``512m``, ``1.5gb``, ``1048576``), None if it is not one."""
+    match = _MEMORY.fullmatch(limit)
+    if match is None:
+        return None
+    return int(float(match["number"]) * _UNITS[(match["unit"] or "").lower()])
+
+
+MEMORY_LIMIT = Rule(
+    "empty (no limit) or a size Docker accepts, a number with an optional unit b, k, m or g, "
+    "of at least 6m (e.g. 512m, 2g)",
+    test=lambda limit: limit == "" or (memory_bytes(str(limit)) or 0) >= MIN_MEMORY_BYTES,
+)
+IMAGE_REFERENCE = Rule(
+    "an image reference such as python:3.11-slim (a lower-case name, an optional :tag or @digest)",
+    test=lambda image: _REFERENCE.fullmatch(str(image)) is not None,
+)
 
 
 def docker_client() -> Any:
@@ -46,10 +77,18 @@ def docker_client() -> Any:
 class DockerDeployer(Deployer):
     """Build an image from the solution (its requirements.txt installed) and serve it from a container."""
 
-    base_image: str = chz.field(default="python:3.11-slim", doc="the image the solution's image starts from")
-    memory: str = chz.field(default="2g", doc="the container's memory limit (Docker syntax), empty for none")
-    call_timeout_s: float = chz.field(default=600.0, doc="longest a call may run; the container restarts after")
-    startup_timeout_s: float = chz.field(default=120.0, doc="longest the container may take to become healthy")
+    base_image: str = chz.field(
+        default="python:3.11-slim", validator=IMAGE_REFERENCE, doc="the image the solution's image starts from"
+    )
+    memory: str = chz.field(
+        default="2g", validator=MEMORY_LIMIT, doc="the container's memory limit (512m, 2g ...), empty for none"
+    )
+    call_timeout_s: float = chz.field(
+        default=600.0, validator=positive(), doc="longest a call may run; the container restarts after"
+    )
+    startup_timeout_s: float = chz.field(
+        default=120.0, validator=positive(), doc="longest the container may take to become healthy"
+    )
     pass_env: tuple[str, ...] = chz.field(default=(), doc="secret variables the container may see")
 
     def supports(self, solution: Solution) -> tuple[bool, str]:
