@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from tinkerer_core.errors import ConfigError
-from tinkerer_core.plugins import get_manager
 from tinkerer_core.types import Direction
 from tinkerer_plugin_search.evolutionary import EvolutionarySearch
 from tinkerer_plugin_search.history import History
@@ -107,11 +105,3 @@ def test_count_is_respected_and_proposals_repeat(exp, state, count):
     proposals = EvolutionarySearch().propose(state(history), count)
     assert len(proposals) == count
     assert proposals == EvolutionarySearch().propose(state(history), count)
-
-
-def test_invalid_settings_are_config_errors():
-    manager = get_manager()
-    with pytest.raises(ConfigError, match="complexity, score, runtime"):
-        manager.create("search_strategy", "evolutionary", {"feature_dimensions": ("beauty",)})
-    with pytest.raises(ConfigError, match="must not exceed 1"):
-        manager.create("search_strategy", "evolutionary", {"exploration_ratio": 0.5, "exploitation_ratio": 0.6})

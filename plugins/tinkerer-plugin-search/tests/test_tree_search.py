@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from tinkerer_core.errors import ConfigError
 from tinkerer_core.plugins import get_manager
 from tinkerer_core.types import Direction
 from tinkerer_plugin_search.tree_search import TREE_PRESETS, LLMTreeSearch
@@ -103,13 +102,8 @@ def test_explicit_fields_beat_the_preset():
     assert [LLMTreeSearch(preset=name).debug_attempts() for name in TREE_PRESETS] == [3, 2, 5, 1]
 
 
-def test_configuration_errors_say_what_is_valid():
-    manager = get_manager()
-    with pytest.raises(ConfigError, match="PRODUCTION, HEAVY_EXPERIMENTATION, HEAVY_THINKING, MINIMAL"):
-        manager.create("search_strategy", "llm_tree_search", {"preset": "FAST"})
-    with pytest.raises(ConfigError, match="reasoning_effort must be one of low, medium, high"):
-        manager.create("search_strategy", "llm_tree_search", {"reasoning_effort": "max"})
-    strategy = manager.create(
+def test_fields_set_through_the_manager_beat_the_preset():
+    strategy = get_manager().create(
         "search_strategy", "llm_tree_search", {"preset": "HEAVY_THINKING", "node_expansion_limit": 3}
     )
     assert strategy.settings.idea_generation_steps == 3 and strategy.settings.node_expansion_limit == 3

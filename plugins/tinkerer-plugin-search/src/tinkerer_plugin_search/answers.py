@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from tinkerer_core.components import SearchState
 from tinkerer_core.errors import TinkererError
 from tinkerer_core.llm import LLM, Messages, uses_small_model
+from tinkerer_core.validation import Rule, one_of
 from tinkerer_plugin_search.prompts import EFFORT
 
 T = TypeVar("T")
@@ -113,10 +114,11 @@ IDEAS_DOC = (
 )
 
 
-def check_idea_source(source: str) -> None:
-    """Raise when ``source`` is not one of ``IDEA_SOURCES``."""
-    if source not in IDEA_SOURCES:
-        raise ValueError(f"ideas must be one of {', '.join(IDEA_SOURCES)}, got {source!r}")
+IDEA_SOURCE = one_of(*IDEA_SOURCES)
+MODEL_NAMES = Rule(
+    "model names, none of them empty",
+    test=lambda names: all(isinstance(name, str) and name.strip() for name in names),
+)
 
 
 def idea_llm(llm: LLM | None, source: str) -> LLM | None:

@@ -13,8 +13,10 @@ import random
 import chz
 
 from tinkerer_core.components import Proposal, SearchState, SearchStrategy
+from tinkerer_core.errors import ConfigError
 from tinkerer_core.types import Experiment
-from tinkerer_plugin_search.answers import IDEAS_DOC, check_idea_source, idea_llm
+from tinkerer_core.validation import Rule, at_least, between
+from tinkerer_plugin_search.answers import IDEA_SOURCE, IDEAS_DOC, idea_llm
 from tinkerer_plugin_search.history import History
 from tinkerer_plugin_search.ideas import IdeaRequest, generate_ideas
 from tinkerer_plugin_search.map_elites import FEATURES, Archive
@@ -22,38 +24,50 @@ from tinkerer_plugin_search.prompts import clip, score_text
 from tinkerer_plugin_search.seeding import llm_seed, rng_at
 
 NAME = "evolutionary"
+FEATURE_NAMES = Rule(
+    f"one or more distinct features among {', '.join(FEATURES)}",
+    test=lambda names: all(name in FEATURES for name in names) and 0 < len(names) == len(set(names)),
+)
 
 
 @chz.chz
 class EvolutionarySearch(SearchStrategy):
     """Islands that evolve separately, sampling parents from their population, the elite archive or anywhere."""
 
-    num_islands: int = chz.field(default=3, doc="populations that evolve separately")
-    archive_size: int = chz.field(default=20, doc="elites kept in the MAP-Elites archive, best first")
-    feature_dimensions: tuple[str, ...] = chz.field(
-        default=("complexity", "score"), doc=f"features that place an experiment in a cell: {', '.join(FEATURES)}"
+    num_islands: int = chz.field(default=3, validator=at_least(1), doc="populations that evolve separately")
+    archive_size: int = chz.field(
+        default=20, validator=at_least(1), doc="elites kept in the MAP-Elites archive, best first"
     )
-    feature_bins: int = chz.field(default=5, doc="bins per feature dimension")
-    exploration_ratio: float = chz.field(default=0.2, doc="chance a parent is drawn from its island's population")
-    exploitation_ratio: float = chz.field(default=0.7, doc="chance a parent is drawn from the archive's elites")
-    migration_interval: int = chz.field(default=10, doc="iterations between migrations to the next island")
-    elite_selection_ratio: float = chz.field(default=0.1, doc="chance an exploiting draw takes the very best elite")
-    num_inspirations: int = chz.field(default=2, doc="elites from other cells shown alongside the parent")
-    ideas: str = chz.field(default="auto", doc=IDEAS_DOC)
+    feature_dimensions: tuple[str, ...] = chz.field(
+        default=("complexity", "score"),
+        validator=FEATURE_NAMES,
+        doc=f"features that place an experiment in a cell: {', '.join(FEATURES)}",
+    )
+    feature_bins: int = chz.field(default=5, validator=at_least(1), doc="bins per feature dimension")
+    exploration_ratio: float = chz.field(
+        default=0.2, validator=between(0, 1), doc="chance a parent is drawn from its island's population"
+    )
+    exploitation_ratio: float = chz.field(
+        default=0.7, validator=between(0, 1), doc="chance a parent is drawn from the archive's elites"
+    )
+    migration_interval: int = chz.field(
+        default=10, validator=at_least(1), doc="iterations between migrations to the next island"
+    )
+    elite_selection_ratio: float = chz.field(
+        default=0.1, validator=between(0, 1), doc="chance an exploiting draw takes the very best elite"
+    )
+    num_inspirations: int = chz.field(
+        default=2, validator=at_least(0), doc="elites from other cells shown alongside the parent"
+    )
+    ideas: str = chz.field(default="auto", validator=IDEA_SOURCE, doc=IDEAS_DOC)
 
     @chz.validate
-    def _check(self) -> None:
-        check_idea_source(self.ideas)
-        unknown = sorted(set(self.feature_dimensions) - set(FEATURES))
-        if unknown or not self.feature_dimensions:
-            raise ValueError(f"feature_dimensions must name some of {', '.join(FEATURES)}; got {unknown or 'none'}")
-        if min(self.num_islands, self.archive_size, self.feature_bins, self.migration_interval) < 1:
-            raise ValueError("num_islands, archive_size, feature_bins and migration_interval must be at least 1")
-        ratios = (self.exploration_ratio, self.exploitation_ratio, self.elite_selection_ratio)
-        if not all(0 <= r <= 1 for r in ratios) or self.exploration_ratio + self.exploitation_ratio > 1:
-            raise ValueError("ratios must lie in [0, 1] and exploration_ratio + exploitation_ratio must not exceed 1")
-        if self.num_inspirations < 0:
-            raise ValueError(f"num_inspirations must be 0 or more, got {self.num_inspirations}")
+    def _ratios_add_up(self) -> None:
+        if self.exploration_ratio + self.exploitation_ratio > 1:
+            raise ConfigError(
+                f"exploration_ratio + exploitation_ratio must be at most 1 (the rest is the chance of a random "
+                f"parent), got {self.exploration_ratio:g} + {self.exploitation_ratio:g}"
+            )
 
     def island_of(self, experiment: Experiment) -> int:
         """The island that proposed ``experiment`` (its 1-based ``iteration`` is its creation order)."""

@@ -8,7 +8,8 @@ import chz
 
 from tinkerer_core.components import Proposal, SearchState, SearchStrategy
 from tinkerer_core.types import Experiment
-from tinkerer_plugin_search.answers import IDEAS_DOC, check_idea_source, idea_llm
+from tinkerer_core.validation import at_least, one_of
+from tinkerer_plugin_search.answers import IDEA_SOURCE, IDEAS_DOC, idea_llm
 from tinkerer_plugin_search.history import History
 from tinkerer_plugin_search.ideas import IdeaRequest, generate_ideas
 from tinkerer_plugin_search.presets import overrides_of, resolve
@@ -36,26 +37,27 @@ LINEAR_PRESETS = {
 class LinearSearch(SearchStrategy):
     """One solution line: a draft, then improve the best so far; while nothing has scored, debug the last failure."""
 
-    preset: str = chz.field(default="DEFAULT", doc="DEFAULT, MINIMAL or PRODUCTION; unset fields take its values")
-    code_debug_tries: int | None = chz.field(default=None, doc="debug attempts a failed experiment gets")
-    idea_candidates: int | None = chz.field(default=None, doc="ideas the LLM weighs per step; the best are tried")
-    history_window: int | None = chz.field(default=None, doc="recent experiments the LLM sees")
-    redraft_after: int | None = chz.field(default=None, doc="failed experiments in a row on a line before a new draft")
-    ideas: str = chz.field(default="auto", doc=IDEAS_DOC)
+    preset: str = chz.field(
+        default="DEFAULT",
+        validator=one_of(*LINEAR_PRESETS),
+        doc="DEFAULT, MINIMAL or PRODUCTION; unset fields take its values",
+    )
+    code_debug_tries: int | None = chz.field(
+        default=None, validator=at_least(0), doc="debug attempts a failed experiment gets"
+    )
+    idea_candidates: int | None = chz.field(
+        default=None, validator=at_least(1), doc="ideas the LLM weighs per step; the best are tried"
+    )
+    history_window: int | None = chz.field(default=None, validator=at_least(1), doc="recent experiments the LLM sees")
+    redraft_after: int | None = chz.field(
+        default=None, validator=at_least(1), doc="failed experiments in a row on a line before a new draft"
+    )
+    ideas: str = chz.field(default="auto", validator=IDEA_SOURCE, doc=IDEAS_DOC)
 
     @chz.init_property
     def settings(self) -> LinearSettings:
         """The preset's settings with every field that is set applied on top."""
-        return resolve("linear_search", self.preset, LINEAR_PRESETS, overrides_of(self, LinearSettings))
-
-    @chz.validate
-    def _check(self) -> None:
-        check_idea_source(self.ideas)
-        settings = self.settings
-        if min(settings.idea_candidates, settings.history_window, settings.redraft_after) < 1:
-            raise ValueError("idea_candidates, history_window and redraft_after must be at least 1")
-        if settings.code_debug_tries < 0:
-            raise ValueError(f"code_debug_tries must be 0 or more, got {settings.code_debug_tries}")
+        return resolve(LINEAR_PRESETS[self.preset], overrides_of(self, LinearSettings))
 
     def debug_attempts(self) -> int | None:
         """``code_debug_tries`` of the resolved settings."""

@@ -6,21 +6,14 @@ import dataclasses
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from tinkerer_core.errors import ConfigError
-
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
 S = TypeVar("S", bound="DataclassInstance")  # a settings dataclass
 
 
-def resolve(strategy: str, preset: str, presets: Mapping[str, S], overrides: Mapping[str, Any]) -> S:
-    """The settings of ``preset`` with every non-None override applied; an unknown preset lists the valid ones."""
-    try:
-        base = presets[preset.upper()]
-    except KeyError:
-        valid = ", ".join(presets)
-        raise ConfigError(f"{strategy}: unknown preset {preset!r}; valid presets: {valid}") from None
+def resolve(base: S, overrides: Mapping[str, Any]) -> S:
+    """The preset's settings ``base`` with every non-None override applied."""
     return dataclasses.replace(base, **{name: value for name, value in overrides.items() if value is not None})
 
 

@@ -10,10 +10,12 @@ import chz
 from tinkerer_core.components import Proposal, SearchState, SearchStrategy
 from tinkerer_core.llm import LLM
 from tinkerer_core.types import Experiment
+from tinkerer_core.validation import at_least, between, not_empty, one_of
 from tinkerer_plugin_search.answers import (
+    IDEA_SOURCE,
     IDEAS_DOC,
+    MODEL_NAMES,
     ask,
-    check_idea_source,
     idea_llm,
     log,
     model_llm,
@@ -102,51 +104,52 @@ class LLMTreeSearch(SearchStrategy):
     Fields left at None take the preset's value.
     """
 
-    preset: str = chz.field(default="PRODUCTION", doc="PRODUCTION, HEAVY_EXPERIMENTATION, HEAVY_THINKING or MINIMAL")
-    reasoning_effort: str | None = chz.field(default=None, doc="low, medium or high: how much the LLM reasons")
-    code_debug_tries: int | None = chz.field(default=None, doc="debug attempts a failed experiment gets")
-    node_expansion_limit: int | None = chz.field(default=None, doc="nodes expanded per step")
-    node_expansion_new_childs_count: int | None = chz.field(
-        default=None, doc="children an expanded node gets per step; an exploration step skips nodes with this many"
+    preset: str = chz.field(
+        default="PRODUCTION",
+        validator=one_of(*TREE_PRESETS),
+        doc="PRODUCTION, HEAVY_EXPERIMENTATION, HEAVY_THINKING or MINIMAL",
     )
-    idea_generation_steps: int | None = chz.field(default=None, doc="LLM rounds per ideation: generate, then refine")
-    first_experiment_factor: int | None = chz.field(default=None, doc="the first step runs this many times more")
-    experimentation_per_run: int | None = chz.field(default=None, doc="experiments started per step")
+    reasoning_effort: str | None = chz.field(
+        default=None, validator=one_of(*EFFORT), doc="low, medium or high: how much the LLM reasons"
+    )
+    code_debug_tries: int | None = chz.field(
+        default=None, validator=at_least(0), doc="debug attempts a failed experiment gets"
+    )
+    node_expansion_limit: int | None = chz.field(default=None, validator=at_least(1), doc="nodes expanded per step")
+    node_expansion_new_childs_count: int | None = chz.field(
+        default=None,
+        validator=at_least(1),
+        doc="children an expanded node gets per step; an exploration step skips nodes with this many",
+    )
+    idea_generation_steps: int | None = chz.field(
+        default=None, validator=at_least(1), doc="LLM rounds per ideation: generate, then refine"
+    )
+    first_experiment_factor: int | None = chz.field(
+        default=None, validator=at_least(1), doc="the first step runs this many times more"
+    )
+    experimentation_per_run: int | None = chz.field(
+        default=None, validator=at_least(1), doc="experiments started per step"
+    )
     per_step_maximum_solution_count: int | None = chz.field(
-        default=None, doc="ideas the LLM weighs per expanded node; the best are tried"
+        default=None, validator=at_least(1), doc="ideas the LLM weighs per expanded node; the best are tried"
     )
     exploration_budget_percent: float | None = chz.field(
-        default=None, doc="share of max_iterations (of the steps, when unbounded) spent exploring"
+        default=None,
+        validator=between(0, 100),
+        doc="share of max_iterations (of the steps, when unbounded) spent exploring",
     )
-    idea_generation_model: str | None = chz.field(default=None, doc="model for selection and ideas (default: run's)")
+    idea_generation_model: str | None = chz.field(
+        default=None, validator=not_empty(), doc="model for selection and ideas (default: run's)"
+    )
     idea_generation_ensemble_models: tuple[str, ...] | None = chz.field(
-        default=None, doc="models sampled with equal weight for selection and ideas"
+        default=None, validator=MODEL_NAMES, doc="models sampled with equal weight for selection and ideas"
     )
-    ideas: str = chz.field(default="auto", doc=IDEAS_DOC)
+    ideas: str = chz.field(default="auto", validator=IDEA_SOURCE, doc=IDEAS_DOC)
 
     @chz.init_property
     def settings(self) -> TreeSettings:
         """The preset's settings with every field that is set applied on top."""
-        return resolve(NAME, self.preset, TREE_PRESETS, overrides_of(self, TreeSettings))
-
-    @chz.validate
-    def _check(self) -> None:
-        check_idea_source(self.ideas)
-        s = self.settings
-        if s.reasoning_effort not in EFFORT:
-            raise ValueError(f"reasoning_effort must be one of {', '.join(EFFORT)}, got {s.reasoning_effort!r}")
-        counts = (
-            s.node_expansion_limit,
-            s.node_expansion_new_childs_count,
-            s.idea_generation_steps,
-            s.first_experiment_factor,
-            s.experimentation_per_run,
-            s.per_step_maximum_solution_count,
-        )
-        if min(counts) < 1 or s.code_debug_tries < 0:
-            raise ValueError("expansion, idea and experiment counts must be at least 1; code_debug_tries 0 or more")
-        if not 0 <= s.exploration_budget_percent <= 100:
-            raise ValueError(f"exploration_budget_percent must be 0-100, got {s.exploration_budget_percent}")
+        return resolve(TREE_PRESETS[self.preset], overrides_of(self, TreeSettings))
 
     def debug_attempts(self) -> int | None:
         """``code_debug_tries`` of the resolved settings."""
