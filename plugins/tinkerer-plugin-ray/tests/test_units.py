@@ -51,10 +51,8 @@ def test_executor_ray_resolves_from_the_command_line_with_its_fields() -> None:
     assert config.executor.address == "ray://head:10001"
     assert config.executor.max_concurrent == 32
     assert config.executor.send_env == ("A", "B")
-    with pytest.raises(ConfigError, match="max_concurrent must be at least 1"):
+    with pytest.raises(ConfigError, match=r"^executor\.max_concurrent must be at least 1, got 0$"):
         make_config(EvolveConfig, argv=["goal=g", "executor=ray", "executor.max_concurrent=0"])
-    with pytest.raises(ConfigError, match="runtime_env must be a JSON object"):
-        make_config(EvolveConfig, argv=["goal=g", "executor=ray", "executor.runtime_env=[1]"])
     env = make_config(EvolveConfig, argv=["goal=g", "executor=ray", 'executor.runtime_env={"pip": ["x"]}'])
     assert env.executor.runtime_env_dict() == {"pip": ["x"]}
 
@@ -101,7 +99,7 @@ def test_an_address_that_accepts_and_never_answers_is_reported_within_the_limit(
     assert f"{address!r} accepts connections but no Ray answered within executor.connect_timeout_s=0.5 s" in message
     assert "is executor.address its Ray Client address (ray://HEAD:10001) or its GCS address" in message
     assert waited < 10  # Ray alone waits 30 s (Ray Client) or minutes (GCS)
-    with pytest.raises(ConfigError, match="connect_timeout_s must be a positive number of seconds"):
+    with pytest.raises(ConfigError, match=r"^executor\.connect_timeout_s must be greater than 0, got 0\.0$"):
         make_config(EvolveConfig, argv=["goal=g", "executor=ray", "executor.connect_timeout_s=0"])
 
 

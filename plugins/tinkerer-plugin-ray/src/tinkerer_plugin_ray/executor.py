@@ -22,6 +22,7 @@ import chz
 
 from tinkerer_core.components import Executor, ExecutorContext, ExecutorSession, WorkerLost
 from tinkerer_core.errors import ConfigError, TinkererError
+from tinkerer_core.validation import Rule, at_least, not_empty, positive
 
 if TYPE_CHECKING:
     from tinkerer_core.engine.experiment import ExperimentOutcome, ExperimentTask
@@ -30,6 +31,22 @@ if TYPE_CHECKING:
 
 MB = 1024 * 1024
 CLIENT_SESSION_LIMIT = 6  # a Ray Client session must open within this many connect_timeout_s
+
+
+def _json_object(text: Any) -> bool:
+    try:
+        return isinstance(json.loads(text), dict)
+    except (TypeError, ValueError):
+        return False
+
+
+def _ray_quantity(quantity: Any) -> bool:
+    """Ray refuses negative quantities and fractions finer than 1/10000 (its resource unit)."""
+    return isinstance(quantity, int | float) and (quantity == 0 or quantity >= 1e-4)
+
+
+RAY_QUANTITY = Rule("0, or at least 0.0001 (Ray's finest fraction)", low=0, test=_ray_quantity)
+JSON_OBJECT = Rule('a JSON object such as {"pip": ["tinkerer-plugin-ray"]}', test=_json_object)
 
 
 class RayConnectionError(TinkererError):
@@ -45,13 +62,19 @@ class RayExecutor(Executor):
     """Runs experiments as Ray tasks on an existing cluster; the engine stays the single writer of the run."""
 
     address: str | None = chz.field(
-        default=None, doc="the cluster: ray://HEAD:10001 (Ray Client) or HEAD:6379; None: the RAY_ADDRESS variable"
+        default=None,
+        validator=not_empty(),
+        doc="the cluster: ray://HEAD:10001 (Ray Client) or HEAD:6379; None: the RAY_ADDRESS variable",
     )
-    max_concurrent: int | None = chz.field(default=None, doc="experiments in flight at once (None: the run's workers)")
-    num_cpus: float = chz.field(default=1.0, doc="CPUs Ray reserves for each experiment's task")
-    num_gpus: float = chz.field(default=0.0, doc="GPUs Ray reserves for each experiment's task")
+    max_concurrent: int | None = chz.field(
+        default=None, validator=at_least(1), doc="experiments in flight at once (None: the run's workers)"
+    )
+    num_cpus: float = chz.field(default=1.0, validator=RAY_QUANTITY, doc="CPUs Ray reserves for each experiment's task")
+    num_gpus: float = chz.field(default=0.0, validator=RAY_QUANTITY, doc="GPUs Ray reserves for each experiment's task")
     memory_mb: int | None = chz.field(
-        default=None, doc="memory Ray reserves per task (None: the run's memory_mb cap; 0: no reservation)"
+        default=None,
+        validator=at_least(0),
+        doc="memory Ray reserves per task (None: the run's memory_mb cap; 0: no reservation)",
     )
     agent_on_worker: bool = chz.field(
         default=True, doc="run the agent step and evaluator on the worker too when the agent allows it"
@@ -62,40 +85,26 @@ class RayExecutor(Executor):
     send_env: tuple[str, ...] = chz.field(
         default=(), doc="variables of this machine given to solutions on the workers (they travel in the task)"
     )
-    return_mb: float = chz.field(default=256.0, doc="changed files brought back per run, at most (MB)")
+    return_mb: float = chz.field(
+        default=256.0, validator=positive(), doc="changed files brought back per run, at most (MB)"
+    )
     autoscaling: bool = chz.field(
         default=False, doc="the cluster grows on demand: do not refuse requests larger than what it has now"
     )
     runtime_env: str | None = chz.field(
-        default=None, doc='a Ray runtime_env for the run, as JSON: {"pip": ["tinkerer-plugin-ray"], "env_vars": {...}}'
+        default=None,
+        validator=JSON_OBJECT,
+        doc='a Ray runtime_env for the run, as JSON: {"pip": ["tinkerer-plugin-ray"], "env_vars": {...}}',
     )
     connect_timeout_s: float = chz.field(
-        default=10.0, doc="seconds the cluster's address gets to accept a connection and finish the gRPC handshake"
+        default=10.0,
+        validator=positive(),
+        doc="seconds the cluster's address gets to accept a connection and finish the gRPC handshake",
     )
 
-    @chz.validate
-    def _check(self) -> None:
-        if self.max_concurrent is not None and self.max_concurrent < 1:
-            raise ValueError(f"max_concurrent must be at least 1 (or None), got {self.max_concurrent}")
-        if self.num_cpus < 0 or self.num_gpus < 0:
-            raise ValueError("num_cpus and num_gpus must be 0 or more")
-        if self.return_mb <= 0:
-            raise ValueError(f"return_mb must be positive, got {self.return_mb}")
-        if not self.connect_timeout_s > 0:
-            raise ValueError(f"connect_timeout_s must be a positive number of seconds, got {self.connect_timeout_s}")
-        self.runtime_env_dict()
-
     def runtime_env_dict(self) -> dict[str, Any] | None:
-        """``runtime_env`` parsed; a value that is not a JSON object is a ValueError naming the field."""
-        if not self.runtime_env:
-            return None
-        try:
-            value = json.loads(self.runtime_env)
-        except json.JSONDecodeError as error:
-            raise ValueError(f"runtime_env must be a JSON object, got {self.runtime_env!r}: {error}") from None
-        if not isinstance(value, dict):
-            raise ValueError(f"runtime_env must be a JSON object, got {self.runtime_env!r}")
-        return value
+        """``runtime_env`` parsed (its rule has checked that it is a JSON object)."""
+        return json.loads(self.runtime_env) if self.runtime_env is not None else None
 
     def cluster_address(self) -> str:
         """The address to connect to; a missing one is a ConfigError (a local cluster is never started implicitly)."""

@@ -31,6 +31,7 @@ from tinkerer_core.isolation import (
     namespace_unavailable,
     wait_for_port,
 )
+from tinkerer_core.validation import not_empty
 
 GCS_PORT, CLIENT_PORT = 6379, 10001  # the namespace is private: fixed ports are free
 # a network namespace and a pid namespace: every process of it dies with it
@@ -125,8 +126,10 @@ def ray_head(num_cpus: int = 2, timeout_s: float = 60.0) -> Iterator[RayCluster]
 class StepsAgent(CodingAgent):
     """Writes ``steps[i]`` to ``main.py`` on experiment i (the last repeats); a debug attempt writes ``fix`` if set."""
 
-    steps: tuple[str, ...] = ("print('SCORE: 1')",)
-    fix: str | None = None
+    steps: tuple[str, ...] = chz.field(
+        default=("print('SCORE: 1')",), validator=not_empty(), doc="main.py of each experiment in turn"
+    )
+    fix: str | None = chz.field(default=None, doc="main.py written by a debug attempt (None: the step's again)")
     portable: bool = chz.field(default=False, doc="may run on a Ray worker (agent step included)")
 
     def implement(self, request: AgentRequest) -> AgentResult:
