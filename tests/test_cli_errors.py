@@ -10,11 +10,14 @@ import os
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tinkerer_core.cli import main
+from tinkerer_core.cli import DEBUG_ENV, main
+from tinkerer_core.hookspecs import hookimpl
+from tinkerer_core.plugins import get_manager
 
 TINKERER = Path(sys.executable).with_name("tinkerer")
 OFFLINE_CONFIG = Path(__file__).parent / "fixtures" / "configs" / "offline.py"
@@ -357,3 +360,110 @@ def test_evolve_config_is_what_evolve_runs(tmp_path: Path, monkeypatch: pytest.M
     assert config.stop.threshold == 0.5
     assert config.llm.model == "openai/gpt-4o-mini"
     assert list(tmp_path.iterdir()) == []  # building a config starts nothing
+
+
+# --- 10. a traceback only with --debug or TINKERER_DEBUG=1 ------------------------------------
+
+BUG_HINT = (
+    "this is a bug in Tinkerer or one of its plugins: run again with --debug (or TINKERER_DEBUG=1) to see the "
+    "traceback, and report it\n"
+)
+
+
+class FailingCommand:
+    """A plugin whose command fails with an exception nobody anticipated."""
+
+    @hookimpl
+    def tinkerer_register_commands(self, subparsers) -> None:
+        command = subparsers.add_parser("divide", help="divide one by a number")
+        command.add_argument("by", type=int)
+        command.set_defaults(handler=lambda args: print(1 / args.by))
+
+
+@pytest.fixture
+def failing_command() -> Iterator[None]:
+    with get_manager().registered(FailingCommand(), "failing-command"):
+        yield
+
+
+def test_an_unexpected_exception_is_one_line_and_a_hint(
+    failing_command: None, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(DEBUG_ENV, raising=False)
+    assert run_main(capsys, "divide", "4") == (0, "0.25\n", "")
+    code, out, err = run_main(capsys, "divide", "0")
+    assert (code, out) == (1, "")
+    assert err == "error: ZeroDivisionError: division by zero\n" + BUG_HINT
+
+
+@pytest.mark.parametrize("switch", ["--debug before", "--debug after", "TINKERER_DEBUG=1"])
+def test_debug_prints_the_traceback(
+    switch: str, failing_command: None, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(DEBUG_ENV, raising=False)
+    argv = ["divide", "0"]
+    if switch == "--debug before":
+        argv = ["--debug", *argv]
+    elif switch == "--debug after":
+        argv = [*argv, "--debug"]
+    else:
+        monkeypatch.setenv(DEBUG_ENV, "1")
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("Traceback (most recent call last):\n")
+    assert err.endswith("ZeroDivisionError: division by zero\n")
+    assert BUG_HINT not in err
+
+
+def test_errors_users_can_fix_stay_exit_2_and_debug_adds_their_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(DEBUG_ENV, raising=False)
+    missing = tmp_path / "nowhere"
+    expected = (
+        f"error: run directory {missing} does not exist: give a run's directory; `tinkerer runs` lists the runs\n"
+    )
+    assert run_main(capsys, "resume", str(missing)) == (2, "", expected)
+    assert main(["--debug", "resume", str(missing)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("Traceback (most recent call last):\n") and err.endswith(expected)
+
+
+def test_the_real_program_hides_the_traceback_of_a_failing_config(tmp_path: Path) -> None:
+    """A search strategy that raises inside a run started by the real program: one line, exit 1."""
+    config = tmp_path / "config.py"
+    config.write_text(FAILING_SEARCH_CONFIG)
+    env = {DEBUG_ENV: ""}
+    done = run_tinkerer("evolve", str(config), f"run_dir={tmp_path / 'run'}", "--quiet", cwd=tmp_path, env=env)
+    assert done.returncode == 1
+    assert done.stderr.endswith("error: KeyError: 'ideas'\n" + BUG_HINT)
+    assert "Traceback" not in done.stderr
+    debugged = run_tinkerer("--debug", "resume", str(tmp_path / "run"), "--quiet", cwd=tmp_path, env=env)
+    assert debugged.returncode == 1
+    assert "Traceback (most recent call last):" in debugged.stderr and "in propose" in debugged.stderr
+
+
+FAILING_SEARCH_CONFIG = """
+import chz
+
+from tinkerer_core.components import SearchStrategy
+from tinkerer_core.engine.config import EvolveConfig
+from tinkerer_core.hookspecs import hookimpl
+from tinkerer_core.plugins import get_manager
+
+
+@chz.chz
+class Broken(SearchStrategy):
+    def propose(self, state, count):
+        return {}["ideas"]
+
+
+class BrokenPlugin:
+    @hookimpl
+    def tinkerer_register_search_strategies(self, register):
+        register("broken", Broken)
+
+
+get_manager().register(BrokenPlugin(), "broken-search")
+config = EvolveConfig(goal="anything", search=Broken(), max_iterations=1)
+"""

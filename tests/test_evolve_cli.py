@@ -189,7 +189,7 @@ def test_config_errors_are_one_line_messages(tmp_path: Path) -> None:
     assert wrong_type.returncode == 2
     assert "max_iterations" in wrong_type.stderr and "Traceback" not in wrong_type.stderr
     missing = tinkerer("resume", "nowhere", cwd=tmp_path)
-    assert missing.returncode == 2 and "holds no run" in missing.stderr
+    assert missing.returncode == 2 and "nowhere does not exist" in missing.stderr
 
 
 def _alive(pid: int) -> bool:

@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,6 +29,7 @@ from tinkerer_core.types import DeployStrategy
 if TYPE_CHECKING:  # the engine is imported by the commands that run one: `tinkerer plugins` stays fast
     from tinkerer_core.engine.run import EvolveRun
 
+DEBUG_ENV = "TINKERER_DEBUG"  # set (not 0): tracebacks are printed, as with --debug
 DEFAULT_RUNS_ROOT = "runs"
 LIST_ALIASES = {"--list-agents": "coding_agents", "--list-evaluators": "evaluators", "--list-stops": "stop_conditions"}
 
@@ -317,6 +319,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="tinkerer", description="AI that learns, experiments, builds, ships and trains."
     )
     parser.add_argument("--version", action="version", version=f"tinkerer {__version__}")
+    parser.add_argument(  # read by main() wherever it is written; listed here for --help
+        "--debug", action="store_true", help=f"print the traceback of an error (also {DEBUG_ENV}=1)"
+    )
     for alias in LIST_ALIASES:
         parser.add_argument(alias, action="store_true", help=f"list installed {LIST_ALIASES[alias].replace('_', ' ')}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -412,40 +417,61 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``tinkerer ARGV``; errors a user can fix exit 2 with their message, anything else exits 1 with one line
+    (its traceback with ``--debug`` or ``TINKERER_DEBUG=1``)."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv or os.environ.get(DEBUG_ENV, "") not in ("", "0")
+    argv = [item for item in argv if item != "--debug"]  # a global switch, wherever it is written
     try:
-        parser = build_parser()
-        args, extra = parser.parse_known_args(argv)
-        for alias, kind in LIST_ALIASES.items():
-            if getattr(args, alias[2:].replace("-", "_")):
-                return cmd_list(argparse.Namespace(kind=kind, json=False))
-        if args.command is None:
-            if extra:
-                parser.error(f"unrecognized arguments: {' '.join(extra)}")
-            parser.print_help()
-            return 0
-        if args.command in ("evolve", "train"):  # config-file commands: options may follow the overrides
-            args.overrides = [*args.overrides, *extra]
-            if args.config in ("-h", "--help") and not args.overrides:
-                parser.parse_args([args.command, "--help"])
-            args.quiet = "--quiet" in args.overrides or args.quiet
-            args.overrides = [item for item in args.overrides if item != "--quiet"]
-        elif args.command == "deploy":
-            args.params = [*args.params, *extra]  # key=value pairs may follow the options
-        elif extra:
-            parser.error(f"unrecognized arguments: {' '.join(extra)}")
-        return int(args.handler(args) or 0)
+        return _main(argv)
     except TinkererError as error:
         from tinkerer_core.config import ConfigHelp
 
         if isinstance(error, ConfigHelp):
             print(error)
             return 0
+        if debug:
+            traceback.print_exc()
         print(f"error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted: resume with `tinkerer resume RUN_DIR`", file=sys.stderr)
         return 130
+    except Exception as error:
+        if debug:
+            traceback.print_exc()
+            return 1
+        print(f"error: {type(error).__name__}: {error}", file=sys.stderr)
+        print(
+            "this is a bug in Tinkerer or one of its plugins: run again with --debug (or TINKERER_DEBUG=1) to see "
+            "the traceback, and report it",
+            file=sys.stderr,
+        )
+        return 1
+
+
+def _main(argv: list[str]) -> int:
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    for alias, kind in LIST_ALIASES.items():
+        if getattr(args, alias[2:].replace("-", "_")):
+            return cmd_list(argparse.Namespace(kind=kind, json=False))
+    if args.command is None:
+        if extra:
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        parser.print_help()
+        return 0
+    if args.command in ("evolve", "train"):  # config-file commands: options may follow the overrides
+        args.overrides = [*args.overrides, *extra]
+        if args.config in ("-h", "--help") and not args.overrides:
+            parser.parse_args([args.command, "--help"])
+        args.quiet = "--quiet" in args.overrides or args.quiet
+        args.overrides = [item for item in args.overrides if item != "--quiet"]
+    elif args.command == "deploy":
+        args.params = [*args.params, *extra]  # key=value pairs may follow the options
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    return int(args.handler(args) or 0)
 
 
 if __name__ == "__main__":
