@@ -25,6 +25,11 @@ from tinkerer_core.validation import ConfigWarning
             "mode must be one of 'service', 'in_process', got 'in-process'; did you mean 'in_process'?",
         ),
         ("python=", "python must be non-empty, got ''"),
+        (
+            "pass_env=HF TOKEN",
+            "pass_env must be environment variable names (letters, digits and _, not starting with a digit), "
+            "got ('HF TOKEN',)",
+        ),
     ],
 )
 def test_the_command_line_refuses_a_bad_parameter_before_deploying(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 
 import chz
@@ -17,6 +18,10 @@ from tinkerer_plugin_deploy_local.software import InProcessSoftware, LocalServic
 
 MODES = ("service", "in_process")
 PORT_OR_FREE = Rule("a port number from 1 to 65535, or 0 to pick a free one", low=0, high=65535)
+ENV_NAMES = Rule(
+    "environment variable names (letters, digits and _, not starting with a digit)",
+    test=lambda names: all(re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", str(name)) for name in names),
+)
 
 
 @chz.chz
@@ -40,7 +45,9 @@ class LocalDeployer(Deployer):
     startup_timeout_s: float = chz.field(
         default=60.0, validator=positive(), doc="longest the service may take to become healthy"
     )
-    pass_env: tuple[str, ...] = chz.field(default=(), doc="secret variables the solution may see (e.g. OPENAI_API_KEY)")
+    pass_env: tuple[str, ...] = chz.field(
+        default=(), validator=ENV_NAMES, doc="secret variables the solution may see (e.g. OPENAI_API_KEY)"
+    )
     python: str | None = chz.field(
         default=None,
         validator=not_empty(),

@@ -14,6 +14,7 @@ from tinkerer_core.components import Deployer
 from tinkerer_core.secrets import redact
 from tinkerer_core.types import Software, Solution
 from tinkerer_core.validation import Rule, positive
+from tinkerer_plugin_deploy_local.deployer import ENV_NAMES
 from tinkerer_plugin_deploy_local.entry import EntryError, find_entry
 from tinkerer_plugin_deploy_local.http_service import DeployError
 from tinkerer_plugin_docker.build_context import context_digest, write_build_context
@@ -89,7 +90,7 @@ class DockerDeployer(Deployer):
     startup_timeout_s: float = chz.field(
         default=120.0, validator=positive(), doc="longest the container may take to become healthy"
     )
-    pass_env: tuple[str, ...] = chz.field(default=(), doc="secret variables the container may see")
+    pass_env: tuple[str, ...] = chz.field(default=(), validator=ENV_NAMES, doc="secret variables the container may see")
 
     def supports(self, solution: Solution) -> tuple[bool, str]:
         try:

@@ -11,6 +11,7 @@ import chz
 from tinkerer_core.components import Deployer
 from tinkerer_core.types import Software, Solution
 from tinkerer_core.validation import Rule, at_least, between
+from tinkerer_plugin_deploy_local.deployer import ENV_NAMES
 from tinkerer_plugin_deploy_local.entry import EntryError, find_entry
 from tinkerer_plugin_deploy_local.http_service import DeployError
 from tinkerer_plugin_modal.software import ModalDeployment, has_token
@@ -80,7 +81,9 @@ class ModalDeployer(Deployer):
     timeout_s: int = chz.field(
         default=600, validator=between(1, MAX_TIMEOUT_S), doc="longest a call may run (Modal allows up to 24 h)"
     )
-    pass_env: tuple[str, ...] = chz.field(default=(), doc="variables sent to the app as a Modal secret")
+    pass_env: tuple[str, ...] = chz.field(
+        default=(), validator=ENV_NAMES, doc="variables sent to the app as a Modal secret"
+    )
 
     def supports(self, solution: Solution) -> tuple[bool, str]:
         try:
