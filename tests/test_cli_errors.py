@@ -467,3 +467,79 @@ class BrokenPlugin:
 get_manager().register(BrokenPlugin(), "broken-search")
 config = EvolveConfig(goal="anything", search=Broken(), max_iterations=1)
 """
+
+
+# --- 11. --dry-run: the whole config built and shown, nothing started -------------------------
+
+TRAIN_GRPO = Path(__file__).parents[1] / "examples" / "train_grpo.py"
+
+
+def test_evolve_dry_run_shows_the_resolved_config_and_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    run_dir = tmp_path / "runs" / "dry"
+    argv = [
+        "evolve",
+        str(OFFLINE_CONFIG),
+        f"run_dir={run_dir}",
+        "max_iterations=7",
+        "llm.model=openai/gpt-4o-mini",
+        "llm.mock_responses=first reply,second reply",
+        "--dry-run",
+    ]
+    code, out, err = run_main(capsys, *argv)
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[0] == f"dry run: the config is valid; nothing was started (the run would go to {run_dir})"
+    assert "goal = 'print a growing score'" in lines
+    assert "max_iterations = 7" in lines
+    assert "direction = maximize" in lines
+    assert "evaluator = score_line" in lines and "search = drafts" in lines and "executor = local" in lines
+    assert "llm.model = 'openai/gpt-4o-mini'" in lines
+    assert "llm.mock_responses = ('first reply', 'second reply')" in lines
+    assert list(tmp_path.iterdir()) == []  # no run directory, no runs/
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("max_iterations=0", "error: max_iterations must be at least 1, got 0"),
+        ("evaluator.nope=1", "error: Extraneous argument 'evaluator.nope'"),
+    ],
+)
+def test_evolve_dry_run_reports_bad_values(
+    override: str, message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_main(capsys, "evolve", str(OFFLINE_CONFIG), override, "--dry-run")
+    assert (code, out) == (2, "")
+    assert err.startswith(message)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_evolve_dry_run_makes_the_checks_a_start_makes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run_dir = tmp_path / "run"
+    assert main(["evolve", str(OFFLINE_CONFIG), f"run_dir={run_dir}", "--quiet"]) == 0
+    capsys.readouterr()
+    code, out, err = run_main(capsys, "evolve", str(OFFLINE_CONFIG), f"run_dir={run_dir}", "--dry-run")
+    assert (code, out) == (2, "")
+    assert err == f"error: {run_dir} already holds a run: resume it with `tinkerer resume {run_dir}`\n"
+
+
+def test_train_dry_run_shows_the_trainer_and_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_main(
+        capsys, "train", str(TRAIN_GRPO), "trainer.steps=3", f"run_dir={tmp_path / 'rl'}", "--dry-run"
+    )
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[0] == f"dry run: the config is valid; nothing was started (the run would go to {tmp_path / 'rl'})"
+    assert "trainer = tinker_grpo" in lines and "trainer.steps = 3" in lines
+    assert list(tmp_path.iterdir()) == []
+
+    code, out, err = run_main(capsys, "train", str(TRAIN_GRPO), "trainer.steps=-3", "--dry-run")
+    assert (code, out) == (2, "")
+    assert err.startswith("error: ") and "trainer.steps" in err

@@ -119,6 +119,8 @@ def cmd_evolve(args: argparse.Namespace) -> int:
 
     target, overrides = _config_and_overrides(args)
     config, config_file = _load_config(EvolveConfig, target, overrides), target
+    if args.dry_run:
+        return _dry_run(config, EvolveRun.check_start(config))
     run = EvolveRun.start(config, config_file)
     _quiet_progress(args.quiet)
     return _run_to_the_end(run)
@@ -129,6 +131,30 @@ def cmd_resume(args: argparse.Namespace) -> int:
 
     _quiet_progress(args.quiet)
     return _run_to_the_end(EvolveRun.resume(Path(args.run_dir)))
+
+
+def _dry_run(config: Any, run_dir: Path | None) -> int:
+    """Print a built config's every field (components by their registered names), start nothing."""
+    import enum
+
+    import chz
+
+    names = {
+        registration.cls: registration.name
+        for kind in get_manager().registry.values()
+        for registration in kind.values()
+    }
+    where = f" (the run would go to {run_dir})" if run_dir else ""
+    print(f"dry run: the config is valid; nothing was started{where}")
+    for field, value in chz.beta_to_blueprint_values(config).items():
+        if isinstance(value, type):
+            shown = names.get(value) or f"{value.__module__}.{value.__qualname__}"
+        elif isinstance(value, enum.Enum):
+            shown = str(value.value)
+        else:
+            shown = repr(value)
+        print(f"{field} = {shown}")
+    return 0
 
 
 def _run_to_the_end(run: EvolveRun) -> int:
@@ -294,8 +320,11 @@ def cmd_train(args: argparse.Namespace) -> int:
         raise MissingPluginError(
             "`tinkerer train` needs a trainer plugin; install one: pip install tinkerer-plugin-tinker"
         )
+    config = _load_config(TrainConfig, *_config_and_overrides(args))
+    if args.dry_run:
+        return _dry_run(config, Path(config.run_dir).resolve() if config.run_dir else None)
     _quiet_progress(args.quiet)
-    result = _load_config(TrainConfig, *_config_and_overrides(args)).run()
+    result = config.run()
     for checkpoint in result.checkpoints:
         print(f"checkpoint {checkpoint.name} (step {checkpoint.step}): {checkpoint.uri}")
     for name, value in sorted(result.metrics.items()):
@@ -350,6 +379,7 @@ def build_parser() -> argparse.ArgumentParser:
     evolve.add_argument("config", nargs="?")
     evolve.add_argument("overrides", nargs=argparse.REMAINDER)
     evolve.add_argument("--quiet", action="store_true")
+    evolve.add_argument("--dry-run", action="store_true", help="build and check the config, print it, start nothing")
     evolve.set_defaults(handler=cmd_evolve)
 
     resume = sub.add_parser("resume", help="continue a killed or interrupted run")
@@ -396,6 +426,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("config", nargs="?")
     train.add_argument("overrides", nargs=argparse.REMAINDER)
     train.add_argument("--quiet", action="store_true")
+    train.add_argument("--dry-run", action="store_true", help="build and check the config, print it, start nothing")
     train.set_defaults(handler=cmd_train)
 
     deploy = sub.add_parser(
@@ -466,7 +497,8 @@ def _main(argv: list[str]) -> int:
         if args.config in ("-h", "--help") and not args.overrides:
             parser.parse_args([args.command, "--help"])
         args.quiet = "--quiet" in args.overrides or args.quiet
-        args.overrides = [item for item in args.overrides if item != "--quiet"]
+        args.dry_run = "--dry-run" in args.overrides or args.dry_run
+        args.overrides = [item for item in args.overrides if item not in ("--quiet", "--dry-run")]
     elif args.command == "deploy":
         args.params = [*args.params, *extra]  # key=value pairs may follow the options
     elif extra:

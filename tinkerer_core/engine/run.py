@@ -34,7 +34,7 @@ from tinkerer_core.engine.run_dir import (
     stored_meta,
 )
 from tinkerer_core.engine.runner import kill_leftover
-from tinkerer_core.engine.store import RunStore, StoreLedger
+from tinkerer_core.engine.store import STORE_FILE, RunStore, StoreLedger, check_store
 from tinkerer_core.engine.workspace import Workspaces
 from tinkerer_core.errors import ConfigError, DiskFullError, TinkererError
 from tinkerer_core.knowledge.index_file import open_index, read_index
@@ -106,16 +106,25 @@ class EvolveRun:
             return ""
         return knowledge_context(self.knowledge, query, top_k=self.config.knowledge_top_k)
 
-    @classmethod
-    def start(cls, config: EvolveConfig, config_file: str | None = None) -> EvolveRun:
+    @staticmethod
+    def check_start(config: EvolveConfig) -> Path:
+        """The run directory ``start`` would use, after every check it makes before creating anything
+        (``--dry-run`` makes them too); writes nothing."""
         run_dir = (Path(config.run_dir) if config.run_dir else default_run_dir(config.goal)).resolve()
         if run_dir.exists() and not run_dir.is_dir():
             raise ConfigError(f"run_dir {str(run_dir)!r} is a file; give a directory (new or a run's)")
-        if RunStore.exists(run_dir) and stored_meta(run_dir).get("config") is not None:
-            raise ConfigError(f"{run_dir} already holds a run: resume it with `tinkerer resume {run_dir}`")
+        if RunStore.exists(run_dir):
+            check_store(run_dir / STORE_FILE)
+            if stored_meta(run_dir).get("config") is not None:
+                raise ConfigError(f"{run_dir} already holds a run: resume it with `tinkerer resume {run_dir}`")
         _check_output_path(config.output_path)
         if config.kg_index:
-            read_index(Path(config.kg_index))  # a clear error before anything is created
+            read_index(Path(config.kg_index))
+        return run_dir
+
+    @classmethod
+    def start(cls, config: EvolveConfig, config_file: str | None = None) -> EvolveRun:
+        run_dir = cls.check_start(config)
         try:
             run_dir.mkdir(parents=True, exist_ok=True)
         except OSError as error:
