@@ -65,9 +65,12 @@ def test_timeout_gives_no_score(create, make_ctx, tmp_path) -> None:
 @pytest.mark.parametrize(
     ("params", "message"),
     [
-        ({"command": "  "}, "command is empty"),
+        ({"command": "  "}, "command must be non-empty, got '  '"),
         ({"command": "python 'score.py"}, "cannot be split into arguments"),
-        ({"command": "python score.py", "pattern": "SCORE: (["}, "invalid regular expression"),
+        (
+            {"command": "python score.py", "pattern": "SCORE: (["},
+            r"pattern must be a valid regular expression, got 'SCORE: \(\['",
+        ),
         ({}, "command"),
     ],
 )

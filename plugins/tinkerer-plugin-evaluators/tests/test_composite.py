@@ -55,11 +55,17 @@ def test_child_metrics_are_prefixed(create, make_ctx) -> None:
 @pytest.mark.parametrize(
     ("params", "message"),
     [
-        ({"evaluators": ()}, "at least one child"),
+        ({"evaluators": ()}, r"evaluators must be one or more \(evaluator name, params, weight\) triples, .*got \(\)"),
         ({"evaluators": (("no_such", {}, 1.0),)}, "unknown evaluator 'no_such'; installed evaluators: command"),
-        ({"evaluators": (("regex_pattern", {"pattern": "("}, 1.0),)}, "invalid regular expression"),
-        ({"evaluators": (("no_score", {}, 0.0),)}, "weights must be positive"),
-        ({"evaluators": CHILDREN, "aggregation": "mean"}, "aggregation"),
+        (
+            {"evaluators": (("regex_pattern", {"pattern": "("}, 1.0),)},
+            r"evaluator 'regex_pattern': pattern must be a valid regular expression, got '\('",
+        ),
+        ({"evaluators": (("no_score", {}, 0.0),)}, "each weight a number greater than 0, got"),
+        (
+            {"evaluators": CHILDREN, "aggregation": "prodcut"},
+            "aggregation must be one of 'weighted_avg', 'min', 'max', 'product', got 'prodcut'; did you mean 'product'?",
+        ),
     ],
 )
 def test_config_errors(create, params, message) -> None:

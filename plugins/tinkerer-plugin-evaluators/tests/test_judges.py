@@ -49,7 +49,7 @@ def test_judge_without_gateway_raises(create, make_ctx) -> None:
 
 
 def test_judge_scale_must_be_positive(create) -> None:
-    with pytest.raises(ConfigError, match="scale must be positive"):
+    with pytest.raises(ConfigError, match=r"^evaluator 'llm_judge': scale must be at least 1, got 0$"):
         create("llm_judge", scale=0)
 
 

@@ -44,7 +44,9 @@ def test_regex_pattern_match_that_is_not_a_number(create, make_ctx) -> None:
 
 
 def test_regex_pattern_invalid_regex_is_a_config_error(create) -> None:
-    with pytest.raises(ConfigError, match=r"invalid regular expression 'SCORE: \(\['"):
+    with pytest.raises(
+        ConfigError, match=r"^evaluator 'regex_pattern': pattern must be a valid regular expression, got 'SCORE: \(\['$"
+    ):
         create("regex_pattern", pattern="SCORE: ([")
 
 
@@ -74,11 +76,13 @@ def test_multi_metric_missing_metric_is_named(create, make_ctx) -> None:
 @pytest.mark.parametrize(
     ("params", "message"),
     [
-        ({"patterns": {}}, "at least one pattern"),
-        ({"patterns": METRICS, "invert": ("speed",)}, r"invert names \['speed'\]"),
-        ({"patterns": {"a": ("a: (\\d)", 0.0)}}, "weights must be positive"),
-        ({"patterns": {"a": ("a: (\\d", 1.0)}}, "invalid regular expression"),
-        ({"patterns": {"a": ["a: (\\d)", 1.0]}}, "patterns"),
+        ({"patterns": {}}, r"patterns must be one or more metric: \(regex, weight\) entries, .*, got \{\}"),
+        (
+            {"patterns": METRICS, "invert": ("speed",)},
+            r"invert must be names of metrics in patterns \(accuracy, time\), got \('speed',\)",
+        ),
+        ({"patterns": {"a": ("a: (\\d)", 0.0)}}, "each weight a number greater than 0, got"),
+        ({"patterns": {"a": ("a: (\\d", 1.0)}}, "each regex valid and each weight"),
     ],
 )
 def test_multi_metric_config_errors(create, params, message) -> None:

@@ -10,6 +10,7 @@ import chz
 
 from tinkerer_core.components import EvaluationContext, Evaluator
 from tinkerer_core.types import Evaluation
+from tinkerer_core.validation import not_empty, positive, valid_regex
 from tinkerer_plugin_evaluators.parsing import (
     NUMBER,
     SCORE_PATTERN,
@@ -26,10 +27,15 @@ from tinkerer_plugin_evaluators.process import command_argv, run_process
 class Command(Evaluator):
     """Runs a command (no shell) in the workspace; the score is what it prints on stdout."""
 
-    command: str = chz.field(doc="e.g. 'python score.py'; a leading python is the interpreter Tinkerer runs in")
-    timeout_s: float = chz.field(default=300.0, doc="kill the command (and everything it started) after this long")
+    command: str = chz.field(
+        validator=not_empty(), doc="e.g. 'python score.py'; a leading python is the interpreter Tinkerer runs in"
+    )
+    timeout_s: float = chz.field(
+        default=300.0, validator=positive(), doc="kill the command (and everything it started) after this long"
+    )
     pattern: str = chz.field(
         default=SCORE_PATTERN,
+        validator=[not_empty(), valid_regex()],
         doc='the score line regex; without a match: JSON {"score": x}, else the last number on the last line',
     )
 

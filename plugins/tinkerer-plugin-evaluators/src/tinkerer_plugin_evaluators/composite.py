@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
-from typing import Any, Literal
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import chz
 
 from tinkerer_core.components import EvaluationContext, Evaluator
-from tinkerer_core.errors import ConfigError
 from tinkerer_core.plugins import get_manager
 from tinkerer_core.types import Evaluation
+from tinkerer_core.validation import Rule, one_of
+from tinkerer_plugin_evaluators.parsing import is_weight
 
 Scored = Sequence[tuple[float, float]]  # (score, weight) of the children that scored
 
@@ -23,23 +24,57 @@ AGGREGATIONS: dict[str, Callable[[Scored], float]] = {
 }
 
 
+Children = tuple[tuple[str, dict[str, Any], float], ...]
+
+
+def _is_child(entry: Any) -> bool:
+    """Whether ``entry`` reads as ``(evaluator name, params, weight)`` with a weight greater than 0."""
+    return (
+        isinstance(entry, Sequence)
+        and not isinstance(entry, str)
+        and len(entry) == 3
+        and isinstance(entry[0], str)
+        and bool(entry[0].strip())
+        and isinstance(entry[1], Mapping)
+        and is_weight(entry[2])
+    )
+
+
+def _are_children(value: Any) -> bool:
+    return isinstance(value, Sequence) and not isinstance(value, str) and len(value) > 0 and all(map(_is_child, value))
+
+
+CHILDREN = Rule(
+    "one or more (evaluator name, params, weight) triples, each weight a number greater than 0",
+    test=_are_children,
+)
+
+
+def to_children(value: Any, chzself: Any = None) -> Any:
+    """Children given as lists (config files, JSON) as tuples; anything else is left for ``CHILDREN`` to refuse."""
+    if not _are_children(value):
+        return value
+    return tuple((name, dict(params), float(weight)) for name, params, weight in value)
+
+
 @chz.chz
 class Composite(Evaluator):
     """Runs several evaluators and aggregates the scores of those that produced one."""
 
-    evaluators: tuple[tuple[str, dict[str, Any], float], ...] = chz.field(
-        doc="(evaluator name, its params, weight) for each child"
+    evaluators: Children = chz.field(
+        converter=to_children,
+        x_type=Sequence[Any],
+        validator=CHILDREN,
+        doc="(evaluator name, its params, weight) for each child",
     )
-    aggregation: Literal["weighted_avg", "min", "max", "product"] = chz.field(
-        default="weighted_avg", doc="weighted_avg | min | max | product, over the children that scored"
+    aggregation: str = chz.field(
+        default="weighted_avg",
+        validator=one_of(*AGGREGATIONS),
+        doc="weighted_avg | min | max | product, over the children that scored",
     )
 
     @chz.init_property
     def children(self) -> tuple[tuple[str, Evaluator, float], ...]:
-        if not self.evaluators:
-            raise ConfigError("composite needs at least one child: (evaluator name, params, weight)")
-        if any(weight <= 0 for _, _, weight in self.evaluators):
-            raise ConfigError(f"composite weights must be positive: {[w for _, _, w in self.evaluators]}")
         manager = get_manager()
         labels = _labels([name for name, _, _ in self.evaluators])
         return tuple(

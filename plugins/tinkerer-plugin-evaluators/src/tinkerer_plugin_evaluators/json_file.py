@@ -9,26 +9,36 @@ from typing import Any
 import chz
 
 from tinkerer_core.components import EvaluationContext, Evaluator
-from tinkerer_core.errors import ConfigError
 from tinkerer_core.types import Evaluation
+from tinkerer_core.validation import Rule, finite, not_empty
 from tinkerer_plugin_evaluators.parsing import json_number
+
+
+def _in_workspace(filename: str) -> bool:
+    path = PurePosixPath(filename)
+    return bool(path.parts) and not path.is_absolute() and ".." not in path.parts
+
+
+IN_WORKSPACE = Rule("a path inside the workspace, like results.json", test=_in_workspace)
+DOTTED_KEY = Rule(
+    "a key, or keys joined by dots (metrics.auc), none of them empty",
+    test=lambda key: isinstance(key, str) and all(part.strip() for part in key.split(".")),
+)
 
 
 @chz.chz
 class FileJson(Evaluator):
     """Reads the score from a JSON file in the workspace."""
 
-    filename: str = chz.field(default="results.json", doc="the JSON file, relative to the workspace")
-    score_key: str = chz.field(default="score", doc="the score's key; dots descend into objects (metrics.auc)")
-    default_score: float | None = chz.field(default=None, doc="the score when the file, key or number is missing")
-
-    @chz.validate
-    def _stays_in_workspace(self) -> None:
-        path = PurePosixPath(self.filename)
-        if path.is_absolute() or ".." in path.parts or not path.parts:
-            raise ConfigError(
-                f"file_json filename {self.filename!r} must be a path inside the workspace, like results.json"
-            )
+    filename: str = chz.field(
+        default="results.json", validator=[not_empty(), IN_WORKSPACE], doc="the JSON file, relative to the workspace"
+    )
+    score_key: str = chz.field(
+        default="score", validator=DOTTED_KEY, doc="the score's key; dots descend into objects (metrics.auc)"
+    )
+    default_score: float | None = chz.field(
+        default=None, validator=finite(), doc="the score when the file, key or number is missing"
+    )
 
     def evaluate(self, ctx: EvaluationContext) -> Evaluation:
         root = ctx.workspace.resolve()

@@ -8,9 +8,10 @@ from typing import Any
 import chz
 
 from tinkerer_core.components import EvaluationContext, Evaluator
-from tinkerer_core.errors import ConfigError, MissingPluginError
+from tinkerer_core.errors import MissingPluginError
 from tinkerer_core.llm import LLM, LLMFormatError
 from tinkerer_core.types import Evaluation, RunResult
+from tinkerer_core.validation import at_least, not_empty
 from tinkerer_plugin_evaluators.parsing import json_number, tail
 from tinkerer_plugin_evaluators.sources import workspace_sources
 
@@ -49,15 +50,12 @@ def run_report(result: RunResult) -> str:
 class LLMJudge(Evaluator):
     """A language model scores the run against criteria, from 0 to ``scale``; normalized to 0..1."""
 
-    criteria: str = chz.field(default="correctness", doc="what the judge looks for")
-    scale: int = chz.field(default=10, doc="the judge scores from 0 to scale; the score is that / scale")
+    criteria: str = chz.field(default="correctness", validator=not_empty(), doc="what the judge looks for")
+    scale: int = chz.field(
+        default=10, validator=at_least(1), doc="the judge scores from 0 to scale; the score is that / scale"
+    )
     include_code: bool = chz.field(default=False, doc="also show the judge the workspace's source files")
-    model: str | None = chz.field(default=None, doc="judge with this model instead of the run's")
-
-    @chz.validate
-    def _positive_scale(self) -> None:
-        if self.scale <= 0:
-            raise ConfigError(f"llm_judge scale must be positive, got {self.scale}")
+    model: str | None = chz.field(default=None, validator=not_empty(), doc="judge with this model instead of the run's")
 
     def messages(self, ctx: EvaluationContext) -> list[dict[str, str]]:
         """The judge's prompt: the criteria, the goal, the run's output tail and, optionally, the code."""
@@ -89,7 +87,9 @@ class LLMComparison(Evaluator):
 
     expected: str = chz.field(doc="the expected output, or a description of it")
     strict: bool = chz.field(default=False, doc="exact match after normalizing whitespace (1 or 0), no model")
-    model: str | None = chz.field(default=None, doc="compare with this model instead of the run's")
+    model: str | None = chz.field(
+        default=None, validator=not_empty(), doc="compare with this model instead of the run's"
+    )
 
     def evaluate(self, ctx: EvaluationContext) -> Evaluation:
         if self.strict:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import chz
 
 from tinkerer_core.components import EvaluationContext, Evaluator
-from tinkerer_core.errors import ConfigError
 from tinkerer_core.types import Evaluation
-from tinkerer_plugin_evaluators.parsing import SCORE_PATTERN, compile_pattern, last_match, tail
+from tinkerer_core.validation import FieldValueError, Rule, finite, not_empty, valid_regex
+from tinkerer_plugin_evaluators.parsing import SCORE_PATTERN, compile_pattern, is_weight, last_match, tail
 
 
 @chz.chz
@@ -25,10 +27,12 @@ class RegexPattern(Evaluator):
     """The score is the number in the last match of a regex in the output."""
 
     pattern: str = chz.field(
-        default=SCORE_PATTERN, doc="case-insensitive regex; its first group (or the whole match) is the score"
+        default=SCORE_PATTERN,
+        validator=[not_empty(), valid_regex()],
+        doc="case-insensitive regex; its first group (or the whole match) is the score",
     )
     default_score: float | None = chz.field(
-        default=None, doc="the score when nothing matches or the match is not a number"
+        default=None, validator=finite(), doc="the score when nothing matches or the match is not a number"
     )
 
     @chz.init_property
@@ -47,26 +51,61 @@ class RegexPattern(Evaluator):
         return Evaluation(score=value, feedback=f"score {value:g} from {matched!r}")
 
 
+def _is_metric(name: Any, spec: Any) -> bool:
+    """Whether ``name: spec`` reads as ``metric: (regex, weight)`` with a valid regex and a weight above 0."""
+    return (
+        isinstance(name, str)
+        and bool(name.strip())
+        and isinstance(spec, Sequence)
+        and not isinstance(spec, str)
+        and len(spec) == 2
+        and isinstance(spec[0], str)
+        and bool(spec[0])
+        and _REGEX.allows(spec[0])
+        and is_weight(spec[1])
+    )
+
+
+def _are_metrics(value: Any) -> bool:
+    return isinstance(value, Mapping) and len(value) > 0 and all(_is_metric(*item) for item in value.items())
+
+
+_REGEX = valid_regex()
+PATTERNS = Rule(
+    "one or more metric: (regex, weight) entries, each regex valid and each weight a number greater than 0",
+    test=_are_metrics,
+)
+
+
+def to_patterns(value: Any, chzself: Any = None) -> Any:
+    """Patterns given with lists (config files, JSON) as tuples; anything else is left for ``PATTERNS`` to refuse."""
+    if not _are_metrics(value):
+        return value
+    return {name: (regex, float(weight)) for name, (regex, weight) in value.items()}
+
+
 @chz.chz
 class MultiMetric(Evaluator):
     """The weighted average of several metrics, each read from the output by its own regex."""
 
     patterns: dict[str, tuple[str, float]] = chz.field(
-        doc="metric name -> (regex, weight); the last match's first group is the value"
+        converter=to_patterns,
+        x_type=Mapping[str, Any],
+        validator=PATTERNS,
+        doc="metric name -> (regex, weight); the last match's first group is the value",
     )
     invert: tuple[str, ...] = chz.field(
         default=(), doc="metrics where lower is better, on a 0..1 scale: they count as 1 - min(value, 1)"
     )
 
+    @chz.validate
+    def _inverts_known_metrics(self) -> None:
+        unknown = [name for name in self.invert if name not in self.patterns]
+        if unknown:
+            raise FieldValueError("invert", self.invert, f"names of metrics in patterns ({', '.join(self.patterns)})")
+
     @chz.init_property
     def regexes(self) -> dict[str, re.Pattern[str]]:
-        if not self.patterns:
-            raise ConfigError("multi_metric needs at least one pattern: {name: (regex, weight)}")
-        unknown = sorted(set(self.invert) - set(self.patterns))
-        if unknown:
-            raise ConfigError(f"invert names {unknown} that are not in patterns {sorted(self.patterns)}")
-        if any(weight <= 0 for _, weight in self.patterns.values()):
-            raise ConfigError(f"multi_metric weights must be positive: {self.patterns}")
         return {name: compile_pattern(pattern) for name, (pattern, _) in self.patterns.items()}
 
     def evaluate(self, ctx: EvaluationContext) -> Evaluation:

@@ -5,21 +5,19 @@ from __future__ import annotations
 import math
 import re
 
-from tinkerer_core.errors import ConfigError
-
 SCORE_PATTERN = r"SCORE:\s*([-+]?\d*\.?\d+)"
 NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 TAIL_CHARS = 600
 
 
 def compile_pattern(pattern: str) -> re.Pattern[str]:
-    """Compile a user's regex (case-insensitive); an invalid one is a ``ConfigError`` naming it."""
-    try:
-        return re.compile(pattern, re.IGNORECASE)
-    except re.error as error:
-        raise ConfigError(
-            f"invalid regular expression {pattern!r}: {error}; escape literal characters such as ( [ . with a backslash"
-        ) from None
+    """Compile a user's regex (checked by its field's ``valid_regex`` rule) case-insensitively."""
+    return re.compile(pattern, re.IGNORECASE)
+
+
+def is_weight(value: object) -> bool:
+    """Whether ``value`` is a finite number greater than 0 (a child's or a metric's weight)."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value) and value > 0
 
 
 def as_number(text: str | None) -> float | None:

@@ -11,6 +11,7 @@ import chz
 
 from tinkerer_core.components import EvaluationContext, Evaluator
 from tinkerer_core.types import Evaluation
+from tinkerer_core.validation import positive
 from tinkerer_plugin_evaluators.parsing import tail
 from tinkerer_plugin_evaluators.process import run_process
 
@@ -23,7 +24,9 @@ class Pytest(Evaluator):
     """Runs pytest in the workspace; the score is passed / collected tests."""
 
     args: tuple[str, ...] = chz.field(default=(), doc="extra pytest arguments: test paths, -k expressions, ...")
-    timeout_s: float = chz.field(default=300.0, doc="kill pytest (and everything it started) after this long")
+    timeout_s: float = chz.field(
+        default=300.0, validator=positive(), doc="kill pytest (and everything it started) after this long"
+    )
 
     def evaluate(self, ctx: EvaluationContext) -> Evaluation:
         with tempfile.TemporaryDirectory(prefix="tinkerer-pytest-") as tmp:
