@@ -543,3 +543,24 @@ def test_train_dry_run_shows_the_trainer_and_writes_nothing(
     code, out, err = run_main(capsys, "train", str(TRAIN_GRPO), "trainer.steps=-3", "--dry-run")
     assert (code, out) == (2, "")
     assert err.startswith("error: ") and "trainer.steps" in err
+
+
+# --- 12. docs/hooks.md says where every type it mentions is imported from ----------------------
+
+HOOKS_MD = Path(__file__).parents[1] / "docs" / "hooks.md"
+NOT_OURS = {"None", "ExceptionType", "Future", "Namespace", "Tinkerer"}  # Python's, a placeholder, the API
+
+
+def test_the_hook_reference_imports_every_type_it_mentions() -> None:
+    import re
+
+    text = HOOKS_MD.read_text()
+    block = text.split("## Where the types come from", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    imported: dict[str, object] = {}
+    exec(block, imported)  # the block as a reader copies it
+    prose = re.sub(r"```.*?```", "", text, flags=re.DOTALL)
+    mentioned = {
+        word for span in re.findall(r"`([^`]+)`", prose) for word in re.findall(r"\b[A-Z][a-z]+[A-Za-z]*\b", span)
+    }
+    assert {"RunState", "StopDecision", "EvolveConfig"} <= mentioned
+    assert sorted(mentioned - NOT_OURS - set(imported)) == []
