@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tinkerer_core.components import StopDecision
@@ -48,15 +50,21 @@ def test_nested_composites(create, make_state) -> None:
     assert condition.check(make_state([0.91])).stop
 
 
+PAIRS = re.escape("one or more (stop condition name, params) pairs like ('plateau', {'patience': 5})")
+
+
 @pytest.mark.parametrize(
     ("params", "message"),
     [
-        ({"conditions": SEED_EXAMPLE, "mode": "some"}, "mode must be one of any, all, got 'some'"),
-        ({"conditions": []}, r"conditions must not be empty: give \(name, params\) pairs"),
+        (
+            {"conditions": SEED_EXAMPLE, "mode": "al"},
+            "mode must be one of 'any', 'all', got 'al'; did you mean 'all'\\?",
+        ),
+        ({"conditions": []}, rf"conditions must be {PAIRS}, got \(\)"),
         # a string is cast as on the command line, into one malformed pair
-        ({"conditions": "plateau"}, r"conditions must be \(name, params\) pairs like .*, got 'plateau'"),
-        ({"conditions": [("plateau",)]}, r"conditions must be \(name, params\) pairs like .*, got \('plateau',\)"),
-        ({"conditions": [("plateau", 5)]}, r"conditions must be \(name, params\) pairs like .*, got \('plateau', 5\)"),
+        ({"conditions": "plateau"}, rf"conditions must be {PAIRS}, got \('plateau',\)"),
+        ({"conditions": [("plateau",)]}, rf"conditions must be {PAIRS}, got \(\('plateau',\),\)"),
+        ({"conditions": [("plateau", 5)]}, rf"conditions must be {PAIRS}, got \(\('plateau', 5\),\)"),
         ({"conditions": [("nope", {})]}, "unknown stop condition 'nope'; installed stop conditions: composite, .*"),
         (
             {"conditions": [("plateau", {"patience": 0})]},

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import chz
 import pytest
 
+from tinkerer_core.cli import main
 from tinkerer_core.components import StopCondition
 from tinkerer_core.config import component_field, component_values, make_config
+from tinkerer_core.engine.config import EvolveConfig
 from tinkerer_core.errors import ConfigError
 from tinkerer_core.types import Direction
 from tinkerer_plugin_stop_conditions.composite import Composite
@@ -57,3 +61,29 @@ def test_python_api_values_build_a_composite() -> None:
     stop = make_config(RunConfig, [component_values("stop", "composite", params)]).stop
     assert isinstance(stop, Composite)
     assert [type(child).__name__ for child in stop.children] == ["Threshold", "Plateau"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["stop=plateau", "stop.min_delta=-1"], "stop.min_delta must be at least 0, got -1.0"),
+        (
+            ["stop=composite", "stop.conditions=plateau"],
+            "stop.conditions must be one or more (stop condition name, params) pairs like ('plateau', {'patience': 5}), "
+            "got ('plateau',)",
+        ),
+    ],
+)
+def test_the_command_line_refuses_bad_values(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # a run that wrongly started would write under ./runs
+    assert main(["evolve", "goal=x", *argv]) == 2
+    assert capsys.readouterr().err.strip() == f"error: {message}"
+
+
+def test_a_run_config_names_the_composite_mode_and_its_closest_spelling() -> None:
+    values = {"goal": "x", "stop": "composite", "stop.conditions": [["plateau", {}]], "stop.mode": "al"}
+    with pytest.raises(ConfigError) as raised:
+        make_config(EvolveConfig, [values])
+    assert str(raised.value) == "stop.mode must be one of 'any', 'all', got 'al'; did you mean 'all'?"

@@ -8,28 +8,36 @@ from typing import Any
 import chz
 
 from tinkerer_core.components import RunState, StopCondition, StopDecision
-from tinkerer_core.errors import ConfigError
 from tinkerer_core.plugins import get_manager
+from tinkerer_core.validation import Rule, one_of
 
 MODES = {"any": any, "all": all}
 
 Conditions = tuple[tuple[str, dict[str, Any]], ...]
 
 
-def to_conditions(value: Sequence[Any], chzself: Any = None) -> Conditions:
-    """Read a list of ``(name, params)`` pairs (lists from config files too) as a tuple of pairs."""
-    if isinstance(value, str):
-        raise ConfigError(f"conditions must be a list of (name, params) pairs, got {value!r}")
-    return tuple(_pair(entry) for entry in value)
+def _is_pair(entry: Any) -> bool:
+    """Whether ``entry`` reads as ``(stop condition name, params)``."""
+    return (
+        isinstance(entry, Sequence)
+        and not isinstance(entry, str)
+        and len(entry) == 2
+        and isinstance(entry[0], str)
+        and bool(entry[0].strip())
+        and isinstance(entry[1], Mapping)
+    )
 
 
-def _pair(entry: Any) -> tuple[str, dict[str, Any]]:
-    """One ``(name, params)`` entry, checked and copied."""
-    if isinstance(entry, Sequence) and len(entry) == 2:
-        name, params = entry
-        if isinstance(name, str) and isinstance(params, Mapping):
-            return name, dict(params)
-    raise ConfigError(f"conditions must be (name, params) pairs like ('plateau', {{'patience': 5}}), got {entry!r}")
+def _are_pairs(value: Any) -> bool:
+    return isinstance(value, Sequence) and not isinstance(value, str) and len(value) > 0 and all(map(_is_pair, value))
+
+
+CONDITIONS = Rule("one or more (stop condition name, params) pairs like ('plateau', {'patience': 5})", test=_are_pairs)
+
+
+def to_conditions(value: Any, chzself: Any = None) -> Any:
+    """Pairs given as lists (config files, JSON) as tuples; anything else is left for ``CONDITIONS`` to refuse."""
+    return tuple((name, dict(params)) for name, params in value) if _are_pairs(value) else value
 
 
 @chz.chz
@@ -39,16 +47,14 @@ class Composite(StopCondition):
     conditions: Conditions = chz.field(
         converter=to_conditions,
         x_type=Sequence[Any],
+        validator=CONDITIONS,
         doc="(stop condition name, its params) for each child",
     )
-    mode: str = chz.field(default="any", doc="any: stop when one child stops; all: stop when every child stops")
-
-    @chz.validate
-    def _check(self) -> None:
-        if self.mode not in MODES:
-            raise ConfigError(f"mode must be one of {', '.join(MODES)}, got {self.mode!r}")
-        if not self.conditions:
-            raise ConfigError("conditions must not be empty: give (name, params) pairs")
+    mode: str = chz.field(
+        default="any",
+        validator=one_of(*MODES),
+        doc="any: stop when one child stops; all: stop when every child stops",
+    )
 
     @chz.init_property
     def children(self) -> tuple[StopCondition, ...]:
