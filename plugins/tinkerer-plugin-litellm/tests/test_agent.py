@@ -155,10 +155,12 @@ def test_without_an_llm_the_agent_says_what_to_install(workspace: Path) -> None:
 
 
 def test_an_unknown_edit_format_is_a_config_error() -> None:
-    with pytest.raises(
-        ConfigError, match="edit_format 'diff' is unknown; choose one of auto, whole, search_replace, udiff"
-    ):
-        get_manager().create("coding_agent", "llm_edit", {"edit_format": "diff"})
+    with pytest.raises(ConfigError) as raised:
+        get_manager().create("coding_agent", "llm_edit", {"edit_format": "udif"})
+    assert str(raised.value) == (
+        "coding agent 'llm_edit': edit_format must be one of 'auto', 'whole', 'search_replace', 'udiff', "
+        "got 'udif'; did you mean 'udiff'?"
+    )
 
 
 def test_small_and_local_models_get_whole_files() -> None:

@@ -190,5 +190,5 @@ def test_focus_is_chosen_per_model_or_by_config(make_llm: MakeLLM, tmp_path: Pat
     small, _ = make_llm(model="openai/smollm2-135m", mock_responses=("no code",))
     whole = implement(dataclasses.replace(request, llm=small), focus="file").transcript
     assert "def double" in whole and "complete new main.py" in whole
-    with pytest.raises(ConfigError, match="focus 'functions' is unknown; choose one of auto, function, file"):
+    with pytest.raises(ConfigError, match="focus must be one of 'auto', 'function', 'file', got 'functions'"):
         implement(request, focus="functions")

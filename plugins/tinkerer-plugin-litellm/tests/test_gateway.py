@@ -215,7 +215,7 @@ def test_an_ensemble_samples_models_by_weight(make_llm: MakeLLM) -> None:
 
 
 def test_an_ensemble_weight_must_be_positive(make_llm: MakeLLM) -> None:
-    with pytest.raises(ConfigError, match=r"'openai/gpt-4o'.*positive"):
+    with pytest.raises(ConfigError, match=r"^ensemble must be .* a weight greater than 0, got .*'openai/gpt-4o', 0\.0"):
         make_llm(ensemble=(("openai/gpt-4o-mini", 1.0), ("openai/gpt-4o", 0.0)))
 
 

@@ -7,9 +7,10 @@ from collections.abc import Sequence
 import chz
 
 from tinkerer_core.components import AgentRequest, AgentResult, CodingAgent
-from tinkerer_core.errors import ConfigError, MissingPluginError
+from tinkerer_core.errors import MissingPluginError
 from tinkerer_core.llm import LLM, Completion, models_of, uses_small_model
 from tinkerer_core.prompts import estimate_tokens, latest_output
+from tinkerer_core.validation import at_least, between, not_empty, one_of, warn_above
 from tinkerer_plugin_litellm import prompts
 from tinkerer_plugin_litellm.budget import prompt_budget
 from tinkerer_plugin_litellm.edit_applying import EditError, read_text, write_files
@@ -17,7 +18,7 @@ from tinkerer_plugin_litellm.edit_parsing import prose
 from tinkerer_plugin_litellm.focus import Focus, choose_focus
 from tinkerer_plugin_litellm.landing import IDENTICAL, FileContents, land_reply
 from tinkerer_plugin_litellm.prompts import COMPACT, FULL, PROMPT_STYLES, SEARCH_REPLACE, UDIFF, WHOLE
-from tinkerer_plugin_litellm.sampling import call_rng, call_sampling
+from tinkerer_plugin_litellm.sampling import MAX_TEMPERATURE, call_rng, call_sampling
 
 AUTO = "auto"
 EDIT_FORMATS = (AUTO, WHOLE, SEARCH_REPLACE, UDIFF)
@@ -34,46 +35,46 @@ class LLMEditAgent(CodingAgent):
 
     edit_format: str = chz.field(
         default=AUTO,
+        validator=one_of(*EDIT_FORMATS),
         doc="whole | search_replace | udiff | auto (whole for local and tiny models or a first draft, udiff for "
         "models that prefer it, search_replace otherwise, falling back to whole files once when an edit does not apply)",
     )
     main_file: str | None = chz.field(
         default=None,
+        validator=not_empty(),
         doc="the program's main file, where an unlabelled code block goes; None: the first focus file, else main.py",
     )
-    max_code_chars: int = chz.field(default=40_000, doc="how many characters of the current files the prompt shows")
+    max_code_chars: int = chz.field(
+        default=40_000, validator=at_least(1), doc="how many characters of the current files the prompt shows"
+    )
     max_prompt_tokens: int | None = chz.field(
         default=None,
+        validator=at_least(1),
         doc="the request's token budget; None: the model's context window minus the reply's max_tokens",
     )
     focus: str = chz.field(
         default=AUTO,
+        validator=one_of(*FOCUSES),
         doc="function (each call rewrites one function of the main file, the one the last run's failures name when "
         "any do, shown whole or as its signature and docstring only) | file | auto (function for local and tiny "
         "models, file otherwise)",
     )
     prompt_style: str = chz.field(
         default="auto",
+        validator=one_of(*PROMPT_STYLES),
         doc="full (every section, headed) | compact (goal, code, last output, idea) | compact_no_idea | "
         "auto (compact for local and tiny models, else full)",
     )
-    temperature: float | None = chz.field(default=None, doc="sampling temperature; None: the LLM config's")
-    temperature_spread: float = chz.field(
-        default=0.15, doc="each call samples at the temperature plus a seeded offset within +- this"
+    temperature: float | None = chz.field(
+        default=None,
+        validator=[at_least(0), warn_above(MAX_TEMPERATURE, "each call samples at 2 at most")],
+        doc="sampling temperature; None: the LLM config's",
     )
-
-    @chz.validate
-    def _check(self) -> None:
-        if self.edit_format not in EDIT_FORMATS:
-            raise ConfigError(f"edit_format {self.edit_format!r} is unknown; choose one of {', '.join(EDIT_FORMATS)}")
-        if self.focus not in FOCUSES:
-            raise ConfigError(f"focus {self.focus!r} is unknown; choose one of {', '.join(FOCUSES)}")
-        if self.prompt_style not in PROMPT_STYLES:
-            raise ConfigError(
-                f"prompt_style {self.prompt_style!r} is unknown; choose one of {', '.join(PROMPT_STYLES)}"
-            )
-        if self.temperature_spread < 0:
-            raise ConfigError(f"temperature_spread must be 0 or more, got {self.temperature_spread}")
+    temperature_spread: float = chz.field(
+        default=0.15,
+        validator=between(0, MAX_TEMPERATURE),
+        doc="each call samples at the temperature plus a seeded offset within +- this",
+    )
 
     def implement(self, request: AgentRequest) -> AgentResult:
         """Ask for an edit, apply it to ``request.workspace`` and report the files it changed."""

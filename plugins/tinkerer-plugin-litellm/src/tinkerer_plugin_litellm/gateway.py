@@ -9,7 +9,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tinkerer_core.errors import ConfigError
 from tinkerer_core.llm import LLM, Completion, LLMConfig, LLMLedger, LLMUnavailableError, Messages
 from tinkerer_plugin_litellm.cache import ResponseCache, cache_key
 from tinkerer_plugin_litellm.errors import LLMCallError, describe
@@ -183,8 +182,5 @@ class LiteLLMGateway(LLM):
 
 
 def _ensemble(config: LLMConfig) -> tuple[list[str], list[float]]:
-    """The ensemble's models and weights, checked."""
-    for model, weight in config.ensemble:
-        if not weight > 0:
-            raise ConfigError(f"ensemble weight for {model!r} is {weight}; weights must be positive numbers")
+    """The ensemble's models and weights (``LLMConfig`` checked that each weight is above 0)."""
     return [model for model, _ in config.ensemble], [float(weight) for _, weight in config.ensemble]
