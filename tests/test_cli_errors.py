@@ -564,3 +564,30 @@ def test_the_hook_reference_imports_every_type_it_mentions() -> None:
     }
     assert {"RunState", "StopDecision", "EvolveConfig"} <= mentioned
     assert sorted(mentioned - NOT_OURS - set(imported)) == []
+
+
+# --- plugin commands: durations and folders they write to -------------------------------------
+
+
+def test_plugin_commands_refuse_bad_durations_and_unwritable_folders(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for value in ("-1", "nan", "inf"):
+        with pytest.raises(SystemExit) as exited:
+            main(["mcp", "serve", "--lock-timeout", value])
+        assert exited.value.code == 2
+        assert f"argument --lock-timeout: seconds {value} is out of range: give a finite number, 0 or more" in (
+            capsys.readouterr().err
+        )
+    blocker = tmp_path / "notes.txt"
+    blocker.write_text("mine")
+    for argv, option, folder in (
+        (["tinker-local", "serve", "--port", "0", "--data-dir", str(blocker / "data")], "--data-dir", blocker / "data"),
+        (["knowledge", "build-embedder", "--output", str(blocker / "model")], "--output", blocker),  # written beside
+        (["mcp", "serve", "--log-dir", str(blocker / "logs")], "--log-dir", blocker / "logs"),
+    ):
+        code, out, err = run_main(capsys, *argv)
+        assert (code, out) == (2, "")
+        why = "is a file, not a folder" if folder == blocker else "cannot be written (Not a directory)"
+        assert err == f"error: {option} {folder} {why}: give a folder you can write to\n"
+    assert blocker.read_text() == "mine"

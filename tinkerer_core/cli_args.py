@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import argparse
 import errno
+import math
 import socket
+import tempfile
+from pathlib import Path
 
 from tinkerer_core.errors import ConfigError
 
@@ -38,6 +41,31 @@ def at_least_one(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"value {value} is too small: give 1 or more")
     return value
+
+
+def seconds(text: str) -> float:
+    """A duration in seconds: a finite number, 0 or more."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"seconds {text!r} is not a number") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"seconds {text} is out of range: give a finite number, 0 or more")
+    return value
+
+
+def check_writable_folder(folder: Path, option: str) -> None:
+    """Create ``folder`` (and its parents) if needed and make sure files can be written in it, before the work
+    that would write them; else a ``ConfigError`` naming ``option`` and the folder."""
+    if folder.exists() and not folder.is_dir():
+        raise ConfigError(f"{option} {folder} is a file, not a folder: give a folder you can write to")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tempfile.TemporaryFile(dir=folder).close()
+    except OSError as error:
+        raise ConfigError(
+            f"{option} {folder} cannot be written ({error.strerror or error}): give a folder you can write to"
+        ) from None
 
 
 def check_bindable(host: str, port_number: int) -> None:

@@ -30,8 +30,11 @@ def tinkerer_register_commands(subparsers: Any) -> None:
 def _build_embedder(args: argparse.Namespace) -> int:
     import json
 
-    from tinkerer_plugin_knowledge_sqlite.static_embedder import META_FILE, build
+    from tinkerer_core.cli_args import check_writable_folder
+    from tinkerer_plugin_knowledge_sqlite.static_embedder import META_FILE, build, default_model_dir
 
-    model_dir = build(args.output)
+    output = args.output or default_model_dir()
+    check_writable_folder(output.parent, "--output")  # before a minute of work, not after
+    model_dir = build(output)
     print(f"{model_dir}: {json.loads((model_dir / META_FILE).read_text())}")
     return 0

@@ -7,7 +7,7 @@ import contextlib
 import signal
 from pathlib import Path
 
-from tinkerer_core.cli_args import check_bindable, port
+from tinkerer_core.cli_args import check_bindable, check_writable_folder, port
 from tinkerer_core.hookspecs import hookimpl
 
 
@@ -35,8 +35,10 @@ def tinkerer_register_commands(subparsers: argparse._SubParsersAction) -> None:
 def _serve(args: argparse.Namespace) -> int:
     from tinkerer_plugin_tinker_local.server import TinkerLocalServer, default_data_dir
 
+    data_dir = args.data_dir or default_data_dir()
+    check_writable_folder(data_dir, "--data-dir")
     check_bindable(args.host, args.port)
-    server = TinkerLocalServer(args.data_dir or default_data_dir(), args.port, args.device, args.host)
+    server = TinkerLocalServer(data_dir, args.port, args.device, args.host)
     print(
         f"Tinker API on {server.base_url} (export TINKER_BASE_URL={server.base_url} "
         f"TINKER_API_KEY={server.api_key} TINKER_TELEMETRY=0)\n"

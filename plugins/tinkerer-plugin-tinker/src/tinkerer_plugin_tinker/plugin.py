@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
+from tinkerer_core.cli_args import check_writable_folder, seconds
 from tinkerer_core.hookspecs import hookimpl
 
 
@@ -28,12 +30,13 @@ def tinkerer_register_commands(subparsers: argparse._SubParsersAction) -> None:
     serve = actions.add_parser("serve", help="serve the training tools over stdio")
     serve.add_argument("--log-dir", default="runs/mcp", help="where each training session keeps its logs")
     serve.add_argument("--kg-index", default=None, help="a knowledge .index file for the knowledge_search tool")
-    serve.add_argument("--lock-timeout", type=float, default=10.0, help="seconds a tool waits for a busy session")
+    serve.add_argument("--lock-timeout", type=seconds, default=10.0, help="seconds a tool waits for a busy session")
     serve.set_defaults(handler=_serve)
 
 
 def _serve(args: argparse.Namespace) -> int:
     from tinkerer_plugin_tinker.mcp_server import serve
 
+    check_writable_folder(Path(args.log_dir), "--log-dir")
     serve(args.log_dir, args.kg_index, args.lock_timeout)
     return 0
