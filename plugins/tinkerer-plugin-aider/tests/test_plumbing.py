@@ -31,7 +31,7 @@ def test_the_entry_point_registers_aider() -> None:
 
 
 def test_an_unknown_edit_format_is_a_config_error() -> None:
-    with pytest.raises(ConfigError, match="not an aider edit format; choose one of whole, diff"):
+    with pytest.raises(ConfigError, match=r"^edit_format must be one of 'whole', 'diff', .*, got 'ask'$"):
         AiderAgent(edit_format="ask")
 
 

@@ -18,11 +18,17 @@ from tinkerer_core.errors import ConfigError, MissingPluginError
 from tinkerer_core.llm import Completion
 from tinkerer_core.processes import start_supervised, stop_tree
 from tinkerer_core.secrets import redact
+from tinkerer_core.validation import Rule, at_least, between, not_empty, one_of, positive
 from tinkerer_core.workspace_files import changed_files, snapshot
 from tinkerer_plugin_aider import local, prompts, setup
 from tinkerer_plugin_aider.workspace import chat_candidates, is_safe_relative
 
 DRIVER = Path(__file__).with_name("driver.py")
+MAX_LOCAL_THREADS = 512  # llama.cpp's limit (GGML_MAX_N_THREADS); it aborts the process on more, or on 0
+LOCAL_CONTEXT = Rule(
+    "0 (the model's own context) or at least 16 tokens",  # llama.cpp aborts on a context of 1 token
+    test=lambda tokens: isinstance(tokens, int) and (tokens == 0 or tokens >= 16),
+)
 EDIT_FORMATS = (
     "whole",
     "diff",
@@ -109,14 +115,20 @@ class AiderAgent(CodingAgent):
 
     model: str | None = chz.field(
         default=None,
+        validator=not_empty(),
         doc="a litellm model name for aider, or local/<name> for the embedded model; None: the run's LLM model",
     )
     edit_format: str | None = chz.field(
-        default=None, doc=f"aider's edit format ({', '.join(EDIT_FORMATS)}); None: aider's default for the model"
+        default=None,
+        validator=one_of(*EDIT_FORMATS),
+        doc=f"aider's edit format ({', '.join(EDIT_FORMATS)}); None: aider's default for the model",
     )
-    timeout_s: float = chz.field(default=900.0, doc="seconds before aider is killed (with its whole process group)")
+    timeout_s: float = chz.field(
+        default=900.0, validator=positive(), doc="seconds before aider is killed (with its whole process group)"
+    )
     venv: str | None = chz.field(
         default=None,
+        validator=not_empty(),
         doc="aider's virtual environment; None: $TINKERER_AIDER_VENV, else ~/.cache/tinkerer/aider-venv "
         "(create it with `tinkerer aider setup`)",
     )
@@ -124,29 +136,26 @@ class AiderAgent(CodingAgent):
         default=None, doc="a scripted model reply in aider's edit format, applied without calling a model (tests)"
     )
     max_files: int = chz.field(
-        default=30, doc="how many small source files to add to aider's chat when the request names none"
+        default=30,
+        validator=at_least(0),
+        doc="how many small source files to add to aider's chat when the request names none",
     )
     max_tokens: int | None = chz.field(
         default=None,
+        validator=at_least(1),
         doc="a cap on each reply's tokens; None: the run's llm.max_tokens for local/ models, aider's default otherwise",
     )
     auto_lint: bool = chz.field(default=True, doc="let aider lint edited files and ask the model to fix errors")
-    local_ctx_size: int = chz.field(default=8192, doc="context tokens of the embedded model's server (local/ models)")
-    local_threads: int | None = chz.field(
-        default=None, doc="CPU threads of the embedded model's server; None: $TINKERER_LOCAL_LLM_THREADS, else 1"
+    local_ctx_size: int = chz.field(
+        default=8192,
+        validator=LOCAL_CONTEXT,
+        doc="context tokens of the embedded model's server (local/ models); 0: the model's own",
     )
-
-    @chz.validate
-    def _known_edit_format(self) -> None:
-        if self.edit_format is not None and self.edit_format not in EDIT_FORMATS:
-            raise ConfigError(
-                f"edit_format {self.edit_format!r} is not an aider edit format; choose one of {', '.join(EDIT_FORMATS)}"
-            )
-
-    @chz.validate
-    def _positive_limits(self) -> None:
-        if self.timeout_s <= 0 or self.max_files < 0 or self.local_ctx_size <= 0:
-            raise ConfigError("timeout_s and local_ctx_size must be positive and max_files at least 0")
+    local_threads: int | None = chz.field(
+        default=None,
+        validator=between(1, MAX_LOCAL_THREADS),
+        doc="CPU threads of the embedded model's server; None: $TINKERER_LOCAL_LLM_THREADS, else 1",
+    )
 
     def implement(self, request: AgentRequest) -> AgentResult:
         """Run aider once on ``request.workspace`` and report the files whose content changed."""
