@@ -15,5 +15,7 @@ def test_bad_values_are_refused_with_what_is_allowed(
         main(["--dir", str(tmp_path), "--entry", "main:predict", option, value])
     assert exited.value.code == 2
     err = capsys.readouterr().err
-    allowed = "is out of range: give 1-65535, or 0 to pick a free one" if option == "--port" else "is too small"
-    assert f"argument {option}: " in err and allowed in err
+    if option == "--port":
+        assert f"error: argument --port: port {value} is out of range: give 1-65535, or 0 to pick a free one" in err
+    else:
+        assert f"error: {option} must be at least 1, got {value}" in err
