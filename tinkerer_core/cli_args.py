@@ -3,7 +3,7 @@
 A bad value is refused while the command line is parsed, before anything starts or binds::
 
     parser.add_argument("--port", type=port, default=0, help="0 picks a free port")
-    parser.add_argument("--threads", type=at_least_one, default=1)
+    parser.add_argument("--lock-timeout", type=seconds, default=10.0)
 """
 
 from __future__ import annotations
@@ -32,14 +32,6 @@ def port(text: str) -> int:
     value = _integer(text, "port")
     if not 0 <= value <= MAX_PORT:
         raise argparse.ArgumentTypeError(f"port {value} is out of range: give 1-{MAX_PORT}, or 0 to pick a free one")
-    return value
-
-
-def at_least_one(text: str) -> int:
-    """A count that must be 1 or more (threads, workers, items)."""
-    value = _integer(text, "value")
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"value {value} is too small: give 1 or more")
     return value
 
 
