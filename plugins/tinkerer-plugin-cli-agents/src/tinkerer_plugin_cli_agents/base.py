@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 from abc import abstractmethod
 from collections.abc import Mapping, Sequence
@@ -15,6 +16,7 @@ from tinkerer_core.components import AgentRequest, AgentResult, CodingAgent
 from tinkerer_core.errors import ConfigError, MissingPluginError
 from tinkerer_core.formatting import format_cost
 from tinkerer_core.secrets import redact, scrubbed_environment
+from tinkerer_core.validation import Rule, at_least, not_empty, positive
 from tinkerer_core.workspace_files import changed_files, snapshot
 from tinkerer_plugin_cli_agents.process import ProcessOutcome, run_streaming
 from tinkerer_plugin_cli_agents.prompt import build_prompt
@@ -24,6 +26,10 @@ from tinkerer_plugin_cli_agents.transcript import Transcript, parse_event, shown
 logger = logging.getLogger(__name__)
 
 ERROR_TAIL_CHARS = 1500
+ENV_NAMES = Rule(
+    "environment variable names (letters, digits and _, not starting with a digit)",
+    test=lambda names: all(isinstance(name, str) and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) for name in names),
+)
 
 
 class MissingCredentialsError(ConfigError):
@@ -37,9 +43,15 @@ class CLIAgent(CodingAgent):
     NAME: ClassVar[str]  # the registered name, used in messages
     INSTALL: ClassVar[str]  # how to install the CLI
 
-    executable: str = chz.field(default="", doc="the CLI to run: a name looked up on PATH, or a path")
-    model: str | None = chz.field(default=None, doc="the model the CLI uses; None: the CLI's own default")
-    timeout_s: float = chz.field(default=1800.0, doc="seconds before the CLI and all its children are killed")
+    executable: str = chz.field(
+        default="", validator=not_empty(), doc="the CLI to run: a name looked up on PATH, or a path"
+    )
+    model: str | None = chz.field(
+        default=None, validator=not_empty(), doc="the model the CLI uses; None: the CLI's own default"
+    )
+    timeout_s: float = chz.field(
+        default=1800.0, validator=positive(), doc="seconds before the CLI and all its children are killed"
+    )
     extra_args: tuple[str, ...] = chz.field(default=(), doc="more command-line arguments, appended as given")
     check_key: bool = chz.field(
         default=True,
@@ -47,10 +59,13 @@ class CLIAgent(CodingAgent):
     )
     pass_env: tuple[str, ...] = chz.field(
         default=(),
-        doc="secret-looking environment variables to pass to the CLI anyway (e.g. AWS_* for Bedrock)",
+        validator=ENV_NAMES,
+        doc="secret-looking environment variables to pass to the CLI anyway (e.g. AWS_PROFILE for Bedrock)",
     )
     max_code_chars: int = chz.field(
-        default=8000, doc="how many characters of the current files the prompt shows (the CLI can read the rest)"
+        default=8000,
+        validator=at_least(0),
+        doc="how many characters of the current files the prompt shows (the CLI can read the rest; 0: none)",
     )
 
     @abstractmethod

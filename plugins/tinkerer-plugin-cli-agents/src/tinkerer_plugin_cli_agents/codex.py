@@ -8,6 +8,7 @@ from pathlib import Path
 
 import chz
 
+from tinkerer_core.validation import not_empty, one_of
 from tinkerer_plugin_cli_agents.base import CLIAgent, present
 from tinkerer_plugin_cli_agents.streams import CodexStream, StreamState
 
@@ -28,10 +29,14 @@ class CodexAgent(CLIAgent):
     NAME = "codex"
     INSTALL = "npm install -g @openai/codex"
 
-    executable: str = chz.field(default="codex", doc="the Codex CLI: a name looked up on PATH, or a path")
+    executable: str = chz.field(
+        default="codex", validator=not_empty(), doc="the Codex CLI: a name looked up on PATH, or a path"
+    )
     sandbox: str = chz.field(
         default="workspace-write",
-        doc="--sandbox: workspace-write (edit the workspace, run commands) or danger-full-access",
+        validator=one_of("workspace-write", "danger-full-access"),
+        doc="--sandbox: workspace-write (edit the workspace, run commands) or danger-full-access; read-only is "
+        "refused: it cannot edit",
     )
 
     def arguments(self, prompt: str) -> list[str]:

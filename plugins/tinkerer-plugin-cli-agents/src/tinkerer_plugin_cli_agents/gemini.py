@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 import chz
 
+from tinkerer_core.validation import not_empty, one_of
 from tinkerer_plugin_cli_agents.base import CLIAgent, present
 from tinkerer_plugin_cli_agents.streams import GeminiStream, StreamState
 
@@ -19,10 +20,14 @@ class GeminiAgent(CLIAgent):
     NAME = "gemini"
     INSTALL = "npm install -g @google/gemini-cli"
 
-    executable: str = chz.field(default="gemini", doc="the Gemini CLI: a name looked up on PATH, or a path")
+    executable: str = chz.field(
+        default="gemini", validator=not_empty(), doc="the Gemini CLI: a name looked up on PATH, or a path"
+    )
     approval_mode: str = chz.field(
         default="yolo",
-        doc="--approval-mode: yolo (every tool runs) or auto_edit (edits only; shell commands are refused)",
+        validator=one_of("yolo", "auto_edit"),
+        doc="--approval-mode: yolo (every tool runs) or auto_edit (edits only; shell commands are refused); "
+        "default and plan are refused: headless, they cannot edit",
     )
 
     def arguments(self, prompt: str) -> list[str]:
