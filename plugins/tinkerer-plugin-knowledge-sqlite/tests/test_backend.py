@@ -119,15 +119,6 @@ def test_an_index_keeps_its_embedder(kg) -> None:
         other.index(CORPUS[:1])
 
 
-def test_bad_parameters_are_refused_with_the_choices(tmp_path: Path) -> None:
-    with pytest.raises(
-        ConfigError, match="unknown embedder 'bert'; choose one of: static, sentence_transformers, none"
-    ):
-        backend(tmp_path / "x.sqlite", embedder="bert")
-    with pytest.raises(ConfigError, match="namespace 'a b'"):
-        backend(tmp_path / "x.sqlite", namespace="a b")
-
-
 WRITER = """
 import sys
 from tinkerer_core.components import KnowledgePage

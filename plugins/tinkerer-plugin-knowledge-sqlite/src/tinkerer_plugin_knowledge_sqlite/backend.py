@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -11,11 +12,15 @@ import chz
 from tinkerer_core.components import KnowledgeBackend, KnowledgeHit, KnowledgePage
 from tinkerer_core.errors import ConfigError
 from tinkerer_core.llm import LLMConfig, LLMLedger, lazy_llm
+from tinkerer_core.validation import Rule, at_least, not_empty, one_of
 from tinkerer_plugin_knowledge_sqlite.embedders import EMBEDDERS, make_embedder
 from tinkerer_plugin_knowledge_sqlite.index import SqliteIndex
 from tinkerer_plugin_knowledge_sqlite.rerank import rerank
 
-NAMESPACE_PATTERN = r"^[A-Za-z0-9_.:-]{1,64}$"
+NAMESPACE = Rule(
+    "1-64 letters, digits, '_', '.', ':' or '-'",
+    test=lambda name: isinstance(name, str) and re.fullmatch(r"[A-Za-z0-9_.:-]{1,64}", name) is not None,
+)
 
 
 class _Lazy:
@@ -39,23 +44,33 @@ class _Lazy:
 class SqliteKnowledge(KnowledgeBackend):
     """Knowledge in one SQLite file: FTS5 keywords + static-embedding vectors fused by rank, typed edges."""
 
-    path: str = chz.field(default="data/knowledge/kg.sqlite", doc="the SQLite file (created when missing)")
-    namespace: str = chz.field(default="default", doc="this index inside the file; clear deletes only it")
-    embedder: str = chz.field(default="static", doc="static (offline MiniLM distillate), sentence_transformers, none")
-    keyword_weight: float = chz.field(default=1.0, doc="weight of the keyword ranking in the fusion")
-    vector_weight: float = chz.field(default=1.0, doc="weight of the vector ranking in the fusion")
-    connected_per_hit: int = chz.field(default=5, doc="linked pages returned with each hit")
+    path: str = chz.field(
+        default="data/knowledge/kg.sqlite", validator=not_empty(), doc="the SQLite file (created when missing)"
+    )
+    namespace: str = chz.field(
+        default="default", validator=NAMESPACE, doc="this index inside the file; clear deletes only it"
+    )
+    embedder: str = chz.field(
+        default="static",
+        validator=one_of(*EMBEDDERS),
+        doc="static (offline MiniLM distillate), sentence_transformers, none",
+    )
+    keyword_weight: float = chz.field(
+        default=1.0, validator=at_least(0), doc="weight of the keyword ranking in the fusion; 0 turns it off"
+    )
+    vector_weight: float = chz.field(
+        default=1.0, validator=at_least(0), doc="weight of the vector ranking in the fusion; 0 turns it off"
+    )
+    connected_per_hit: int = chz.field(default=5, validator=at_least(0), doc="linked pages returned with each hit")
     rerank: bool = chz.field(default=False, doc="let the LLM reorder the fused candidates")
     llm: LLMConfig = chz.field(default_factory=LLMConfig, doc="the model used to rerank")
 
     @chz.validate
-    def _valid(self) -> None:
-        import re
-
-        if not re.match(NAMESPACE_PATTERN, self.namespace):
-            raise ConfigError(f"namespace {self.namespace!r}: use 1-64 letters, digits, '_', '.', ':' or '-'")
-        if self.embedder not in EMBEDDERS:
-            raise ConfigError(f"unknown embedder {self.embedder!r}; choose one of: {', '.join(EMBEDDERS)}")
+    def _some_ranking(self) -> None:
+        if self.keyword_weight == 0 and self.vector_weight == 0:
+            raise ConfigError(
+                "keyword_weight and vector_weight are both 0: search would find nothing; keep one above 0"
+            )
 
     @chz.init_property
     def _state(self) -> _Lazy:
