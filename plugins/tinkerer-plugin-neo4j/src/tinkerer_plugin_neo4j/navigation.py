@@ -10,6 +10,7 @@ import chz
 from tinkerer_core.components import KnowledgeBackend, KnowledgeHit, KnowledgePage
 from tinkerer_core.llm import LLM, LLMConfig, LLMError, LLMLedger, lazy_llm
 from tinkerer_core.prompts import bounded
+from tinkerer_core.validation import at_least
 from tinkerer_plugin_neo4j.graph_store import filter_clause
 from tinkerer_plugin_neo4j.keywords import keyword_hits, keywords
 from tinkerer_plugin_neo4j.settings import Neo4jSettings
@@ -43,9 +44,11 @@ def page_text(page: KnowledgePage) -> str:
 class LLMNavigation(Neo4jSettings, KnowledgeBackend):
     """Pages in Neo4j; search enters at keyword matches and walks to neighbours the model picks."""
 
-    max_steps: int = chz.field(default=3, doc="neighbour steps walked from each entry point")
-    entry_points: int = chz.field(default=3, doc="keyword matches the walk starts from")
-    connected: int = chz.field(default=5, doc="linked pages attached to each hit")
+    max_steps: int = chz.field(
+        default=3, validator=at_least(0), doc="neighbour steps walked from each entry point (0: entry points only)"
+    )
+    entry_points: int = chz.field(default=3, validator=at_least(1), doc="keyword matches the walk starts from")
+    connected: int = chz.field(default=5, validator=at_least(0), doc="linked pages attached to each hit")
     llm: LLMConfig | None = chz.field(default=None, doc="the model choosing steps; None steps by keywords")
 
     @chz.init_property
