@@ -10,6 +10,7 @@ from weaviate.classes.config import DataType
 from weaviate.util import generate_uuid5
 
 from tinkerer_core.components import KnowledgePage
+from tinkerer_core.errors import ConfigError
 from tinkerer_plugin_weaviate.collection import WeaviateCollection, weaviate_filters
 from tinkerer_plugin_weaviate.embedder import hashed_vector
 
@@ -121,5 +122,5 @@ def test_client_side_vectors_come_from_the_static_model_unless_hashed_is_chosen(
     similarity = [sum(a * b for a, b in zip(static[0], other, strict=True)) for other in static[1:]]
     assert similarity[0] > similarity[1] + 0.2  # related texts are nearer than unrelated ones
     assert GraphSearch(embedder="hashed", dimensions=32)._embed(["x"]) == [hashed_vector("x", 32)]
-    with pytest.raises(ValueError, match="unknown embedder 'bert'; choose static or hashed"):
+    with pytest.raises(ConfigError, match=r"^embedder must be one of 'static', 'hashed', got 'bert'$"):
         GraphSearch(embedder="bert")

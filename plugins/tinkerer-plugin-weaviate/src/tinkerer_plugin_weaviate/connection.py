@@ -12,6 +12,15 @@ from tinkerer_core.errors import ConfigError, TinkererError
 from tinkerer_core.secrets import redact
 
 
+def is_http_url(url: object) -> bool:
+    """Whether ``url`` is an ``http(s)://host[:port]`` address with a valid port."""
+    try:
+        parts = urlsplit(url) if isinstance(url, str) else None
+        return parts is not None and parts.scheme in ("http", "https") and bool(parts.hostname) and parts.port != 0
+    except ValueError:  # a malformed address or port
+        return False
+
+
 def connect(url: str, grpc_port: int, api_key_env: str, connect_timeout_s: float, request_timeout_s: float) -> Any:
     """A connected ``weaviate.WeaviateClient`` for ``url`` (http or https) and its gRPC port.
 
@@ -21,11 +30,11 @@ def connect(url: str, grpc_port: int, api_key_env: str, connect_timeout_s: float
     import weaviate
     from weaviate.config import AdditionalConfig, Timeout
 
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    if not is_http_url(url):
         raise ConfigError(
             f"Weaviate url {url!r} is not valid: expected http(s)://host[:port], e.g. http://127.0.0.1:8080"
         )
+    parts = urlsplit(url)
     secure = parts.scheme == "https"
     key = os.environ.get(api_key_env, "")
     try:

@@ -13,12 +13,21 @@ import chz
 from tinkerer_core.components import KnowledgeBackend, KnowledgeHit, KnowledgePage
 from tinkerer_core.llm import LLM, LLMConfig, LLMError, LLMLedger, lazy_llm
 from tinkerer_core.prompts import bounded
-from tinkerer_plugin_neo4j.settings import Neo4jSettings
+from tinkerer_core.validation import Rule, at_least, one_of, port_number, positive
+from tinkerer_plugin_neo4j.settings import ENV_NAME, Neo4jSettings
 from tinkerer_plugin_weaviate.collection import WeaviateCollection
-from tinkerer_plugin_weaviate.connection import connect
+from tinkerer_plugin_weaviate.connection import connect, is_http_url
 from tinkerer_plugin_weaviate.embedder import StaticVectors, hashed_vectors
 
-COLLECTION_NAME = re.compile(r"[A-Z][A-Za-z0-9_]{0,127}")
+COLLECTION_NAME = Rule(
+    "a Weaviate collection name: a capital letter, then letters, digits or _ (e.g. TinkererWiki)",
+    test=lambda name: isinstance(name, str) and re.fullmatch(r"[A-Z][A-Za-z0-9_]{0,127}", name) is not None,
+)
+VECTORIZER = Rule(
+    "'' (vectors made here) or a Weaviate vectorizer name like text2vec-openai",
+    test=lambda name: isinstance(name, str) and re.fullmatch(r"([a-z0-9][a-z0-9_-]*)?", name) is not None,
+)
+WEAVIATE_URL = Rule("an http(s)://host[:port] address, e.g. http://127.0.0.1:8080", test=is_http_url)
 OVERVIEW_CHARS = 300
 
 RERANK_PROMPT = """Rank these knowledge pages by how useful they are for: {query}
@@ -32,34 +41,37 @@ Reply with JSON only: {{"ranking": ["<page id>", ...]}}, most useful first."""
 class GraphSearch(Neo4jSettings, KnowledgeBackend):
     """Pages in a Weaviate collection and as Neo4j nodes, both named by ``namespace``."""
 
-    namespace: str = chz.field(default="TinkererWiki", doc="the Weaviate collection and the Neo4j namespace")
+    namespace: str = chz.field(
+        default="TinkererWiki",
+        validator=COLLECTION_NAME,
+        doc="the Weaviate collection and the Neo4j namespace",
+    )
     url: str = chz.field(
-        default_factory=lambda: os.environ.get("WEAVIATE_URL", "http://127.0.0.1:8080"), doc="Weaviate HTTP URL"
+        default_factory=lambda: os.environ.get("WEAVIATE_URL", "http://127.0.0.1:8080"),
+        validator=WEAVIATE_URL,
+        doc="Weaviate HTTP URL",
     )
-    grpc_port: int = chz.field(default=50051, doc="Weaviate gRPC port")
-    api_key_env: str = chz.field(default="WEAVIATE_API_KEY", doc="the environment variable holding the API key")
-    vectorizer: str = chz.field(default="", doc="a Weaviate vectorizer (text2vec-openai ...); '' embeds here")
+    grpc_port: int = chz.field(default=50051, validator=port_number(), doc="Weaviate gRPC port")
+    api_key_env: str = chz.field(
+        default="WEAVIATE_API_KEY", validator=ENV_NAME, doc="the environment variable holding the API key"
+    )
+    vectorizer: str = chz.field(
+        default="", validator=VECTORIZER, doc="a Weaviate vectorizer (text2vec-openai ...); '' embeds here"
+    )
     embedder: str = chz.field(
-        default="static", doc="client-side vectors: static (kg_sqlite's MiniLM distillate) or hashed"
+        default="static",
+        validator=one_of("static", "hashed"),
+        doc="client-side vectors: static (kg_sqlite's MiniLM distillate) or hashed",
     )
-    dimensions: int = chz.field(default=256, doc="size of the hashed vectors")
-    candidate_factor: int = chz.field(default=2, doc="vector candidates fetched per result, for reranking")
-    connected: int = chz.field(default=5, doc="linked pages attached to each hit")
+    dimensions: int = chz.field(default=256, validator=at_least(1), doc="size of the hashed vectors")
+    candidate_factor: int = chz.field(
+        default=2, validator=at_least(1), doc="vector candidates fetched per result, for reranking"
+    )
+    connected: int = chz.field(default=5, validator=at_least(0), doc="linked pages attached to each hit")
     rerank: LLMConfig | None = chz.field(default=None, doc="the model reranking candidates; None keeps vector order")
-    request_timeout_s: float = chz.field(default=90.0, doc="seconds each Weaviate query or insert may take")
-
-    @chz.validate
-    def _positive_request_timeout(self) -> None:
-        if not self.request_timeout_s > 0:
-            raise ValueError(f"request_timeout_s must be a positive number of seconds, got {self.request_timeout_s!r}")
-
-    @chz.validate
-    def _collection_name(self) -> None:
-        if not COLLECTION_NAME.fullmatch(self.namespace):
-            raise ValueError(
-                f"namespace {self.namespace!r} is not a Weaviate collection name: use a capital letter, then "
-                "letters, digits or _ (e.g. TinkererWiki)"
-            )
+    request_timeout_s: float = chz.field(
+        default=90.0, validator=positive(), doc="seconds each Weaviate query or insert may take"
+    )
 
     @chz.init_property
     def collection(self) -> WeaviateCollection:
@@ -75,11 +87,6 @@ class GraphSearch(Neo4jSettings, KnowledgeBackend):
     @chz.init_property
     def reranker(self) -> LLM | None:
         return lazy_llm(self.rerank, LLMLedger()) if self.rerank is not None else None
-
-    @chz.validate
-    def _known_embedder(self) -> None:
-        if self.embedder not in ("static", "hashed"):
-            raise ValueError(f"unknown embedder {self.embedder!r}; choose static or hashed")
 
     @chz.init_property
     def _embed(self) -> Callable[[list[str]], list[list[float]]]:
