@@ -7,6 +7,8 @@ asks nothing (only the engine's own work is left). Throughput uses a CPU-bound s
 ``fan_out``, which proposes as many experiments as there are free workers: ``linear_search`` runs its
 first draft alone, which caps 2 workers at N / (1 + (N - 1) / 2) for N experiments whatever the engine
 does (printed too). Progress displays are off (TINKERER_QUIET=1): this measures the engine.
+Beside the overhead: the git processes per experiment and their time (counted over the whole run,
+which with workers=1 runs them all in this process), where most of the overhead goes.
 
     python benchmarks/engine.py [--experiments 30] [--repeats 3] [--quick]
 """
@@ -27,6 +29,7 @@ from tinkerer_core.config import make_config
 from tinkerer_core.engine.config import EvolveConfig
 from tinkerer_core.engine.run import EvolveRun
 from tinkerer_core.engine.store import RunStore
+from tinkerer_core.engine.workspace import GIT_USAGE, GitUsage
 from tinkerer_core.hookspecs import hookimpl
 from tinkerer_core.plugins import get_manager
 
@@ -69,7 +72,8 @@ class BenchmarkPlugin:
 
 def run(
     root: Path, name: str, code: str, experiments: int, workers: int, search: str = "fan_out"
-) -> tuple[float, RunStore]:
+) -> tuple[float, RunStore, GitUsage]:
+    """Run one evolve run; its wall time, its store and the git processes this process ran for it."""
     config = make_config(
         EvolveConfig,
         [
@@ -88,9 +92,12 @@ def run(
             }
         ],
     )
+    git_before = GitUsage(GIT_USAGE.processes, GIT_USAGE.seconds)
     started = time.perf_counter()
     EvolveRun.start(config).run()
-    return time.perf_counter() - started, RunStore(root / name)
+    wall = time.perf_counter() - started
+    git_used = GitUsage(GIT_USAGE.processes - git_before.processes, GIT_USAGE.seconds - git_before.seconds)
+    return wall, RunStore(root / name), git_used
 
 
 def main() -> None:
@@ -113,13 +120,16 @@ def main() -> None:
         print(f"engine overhead per experiment, trivial solution, {experiments} experiments, workers=1")
         for search in ("linear_search", "fan_out"):
             runs = [
-                overheads(*_timed(run(root, f"trivial-{search}-{n}", TRIVIAL, experiments, workers=1, search=search)))
+                overheads(*run(root, f"trivial-{search}-{n}", TRIVIAL, experiments, workers=1, search=search))
                 for n in range(repeats)
             ]
             inside = statistics.median(each[0] for each in runs)
             whole = statistics.median(each[1] for each in runs)
+            processes = statistics.median(each[2] for each in runs)
+            git_seconds = statistics.median(each[3] for each in runs)
             print(
                 f"  {search:<14} inside: median {inside * 1000:5.1f} ms   whole run: mean {whole * 1000:5.1f} ms"
+                f"   git per experiment: {processes:.1f} processes, {git_seconds * 1000:4.1f} ms"
                 f"   (target < {OVERHEAD_TARGET_MS:g} ms inside; runs: "
                 + ", ".join(f"{each[0] * 1000:.1f}" for each in runs)
                 + ")"
@@ -128,11 +138,11 @@ def main() -> None:
         count = 4 if args.quick else max(12, args.experiments // 2)
         speed_ups = []
         for n in range(repeats):  # serial and parallel side by side, so drifting load hits both alike
-            serial, _ = run(root, f"cpu1-{n}", cpu_bound, count, workers=1)
-            parallel, _ = run(root, f"cpu2-{n}", cpu_bound, count, workers=2)
+            serial = run(root, f"cpu1-{n}", cpu_bound, count, workers=1)[0]
+            parallel = run(root, f"cpu2-{n}", cpu_bound, count, workers=2)[0]
             speed_ups.append(serial / parallel)
-        linear_serial, _ = run(root, "linear1", cpu_bound, count, workers=1, search="linear_search")
-        linear_parallel, _ = run(root, "linear2", cpu_bound, count, workers=2, search="linear_search")
+        linear_serial = run(root, "linear1", cpu_bound, count, workers=1, search="linear_search")[0]
+        linear_parallel = run(root, "linear2", cpu_bound, count, workers=2, search="linear_search")[0]
         print(f"throughput, CPU-bound solution, {count} experiments, workers=2 against workers=1")
         print(
             f"  fan_out:       speed-up {statistics.median(speed_ups):.2f}x (target >= {SPEED_UP_TARGET:g}x; runs: "
@@ -146,19 +156,22 @@ def main() -> None:
         )
 
 
-def _timed(result: tuple[float, RunStore]) -> tuple[float, list]:
-    wall, store = result
-    return wall, store.experiments()
-
-
-def overheads(wall: float, finished: list) -> tuple[float, float]:
-    """The median overhead inside an experiment's span, and the mean over the whole run (seconds)."""
+def overheads(wall: float, store: RunStore, git_used: GitUsage) -> tuple[float, float, float, float]:
+    """The median overhead inside an experiment's span, the mean over the whole run (seconds), and the git
+    processes and seconds per experiment."""
+    finished = store.experiments()
     inside = [
         (e.finished_at or 0) - (e.started_at or 0) - (e.result.duration_s if e.result else 0) - e.agent_seconds
         for e in finished
     ]
     solution_time = statistics.mean(e.result.duration_s for e in finished if e.result)
-    return statistics.median(inside), wall / len(finished) - solution_time
+    per_experiment = len(finished)
+    return (
+        statistics.median(inside),
+        wall / per_experiment - solution_time,
+        git_used.processes / per_experiment,
+        git_used.seconds / per_experiment,
+    )
 
 
 if __name__ == "__main__":

@@ -15,9 +15,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import stat
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +31,7 @@ DEFAULT_MAX_COMMIT_FILE_MB = 10.0
 LEFT_OUT_TRAILER = "Tinkerer-Left-Out"
 LEFT_OUT_NOTE = "Large file left out of git: "  # how a diff names each one
 _MB = 1024 * 1024
+_OBJECT_ID = re.compile(rb"[0-9a-f]{40}|[0-9a-f]{64}")  # a full SHA-1 or SHA-256 object name
 _GIT_ENV = {
     "GIT_AUTHOR_NAME": "tinkerer",
     "GIT_AUTHOR_EMAIL": "tinkerer@localhost",
@@ -47,9 +50,23 @@ def _git_env() -> dict[str, str]:
     return {**os.environ, **_GIT_ENV, "HOME": os.environ.get("HOME", "/tmp")}
 
 
+@dataclass
+class GitUsage:
+    """The git processes this process has run and the seconds spent on them (the engine benchmark's breakdown)."""
+
+    processes: int = 0
+    seconds: float = 0.0
+
+
+GIT_USAGE = GitUsage()
+
+
 def git_bytes(cwd: Path, *args: str, input: bytes | None = None) -> bytes:
     """Run git in ``cwd`` (``input`` on its stdin) and return its stdout as bytes; raise ``GitError`` on failure."""
+    started = time.perf_counter()
     completed = subprocess.run(["git", *args], cwd=cwd, env=_git_env(), input=input, capture_output=True, check=False)
+    GIT_USAGE.processes += 1
+    GIT_USAGE.seconds += time.perf_counter() - started
     if completed.returncode != 0:
         stderr = completed.stderr.decode("utf-8", errors="replace").strip()
         raise GitError(f"git {' '.join(args)} failed in {cwd}: {stderr}")
@@ -138,7 +155,14 @@ class Workspaces:
         return self.repo / ".git" / "info" / "exclude"
 
     def head(self, path: Path) -> str:
-        return git(path, "rev-parse", "HEAD").strip()
+        """The commit HEAD of the repository or worktree at ``path`` names (read from git's files when it can)."""
+        return _head_from_files(path) or git(path, "rev-parse", "HEAD").strip()
+
+    def _commit_id(self, revision: str) -> str:
+        """The full name of the commit ``revision`` names (a git process only when it is not one already)."""
+        if _OBJECT_ID.fullmatch(revision.encode()):
+            return revision
+        return git(self.repo, "rev-parse", "--verify", "--end-of-options", f"{revision}^{{commit}}").strip()
 
     def path(self, experiment_id: int) -> Path:
         return self.root / f"exp-{experiment_id}"
@@ -154,11 +178,34 @@ class Workspaces:
         if path.exists() or path.is_symlink():  # an interrupted experiment being redone
             self._remove_stale(path)
             git(self.repo, "worktree", "prune")
-        # two git processes where `worktree add -B` runs four (it starts branch, symbolic-ref and reset itself)
-        git(self.repo, "worktree", "add", "--quiet", "--detach", "--no-checkout", str(path), start_commit)
-        git(path, "checkout", "--quiet", "-B", branch, start_commit)
+        start_commit = self._commit_id(start_commit)
+        self._link_worktree(path, start_commit)
+        git(path, "checkout", "--quiet", "-B", branch, start_commit)  # the index, the files and the branch
         self._attach_data(path)
         return path
+
+    def _link_worktree(self, path: Path, start_commit: str) -> None:
+        """Make ``path`` a linked worktree of the run's repository, detached at ``start_commit``, nothing checked out.
+
+        These are the files ``git worktree add --detach --no-checkout`` writes (gitrepository-layout(5):
+        ``worktrees/<id>/{gitdir,commondir,HEAD}`` and the worktree's ``.git`` file), written here because
+        git starts two processes for them. ``git worktree list``, ``remove`` and ``prune`` treat it as theirs.
+        A run killed half-way leaves a directory ``checkout`` removes and an entry ``git worktree prune`` drops.
+        """
+        admin_root = self.repo / ".git" / "worktrees"
+        admin = admin_root / path.name
+        if admin.exists():  # left by a run killed before its worktree's .git file was written
+            git(self.repo, "worktree", "prune")
+        suffix = 0
+        while admin.exists():  # taken by a live worktree (git names one so when the name is taken, too)
+            suffix += 1
+            admin = admin_root / f"{path.name}-{suffix}"
+        admin.mkdir(parents=True)
+        (admin / "commondir").write_text("../..\n")
+        (admin / "HEAD").write_text(start_commit + "\n")
+        path.mkdir(parents=True)
+        (admin / "gitdir").write_text(f"{path.resolve() / '.git'}\n")
+        (path / ".git").write_text(f"gitdir: {admin.resolve()}\n")
 
     def _remove_stale(self, path: Path) -> None:
         """Remove a worktree left by an interrupted experiment, whatever state it was left in.
@@ -208,7 +255,7 @@ class Workspaces:
             message += "\n\n" + "\n".join(file.trailer() for file in left_out)
         # no automatic maintenance after each commit (a git process per experiment): ``tidy`` runs it once
         git(path, "-c", "maintenance.auto=false", "commit", "--quiet", "--allow-empty", "-m", message)
-        return self.head(path)
+        return self.head(path)  # the branch's loose ref, which the commit just wrote: no git process
 
     def tidy(self) -> None:
         """Let git pack the run's objects if they call for it (what it would otherwise check after every commit)."""
@@ -242,14 +289,32 @@ class Workspaces:
 
     def left_out(self, commit: str) -> list[LeftOutFile]:
         """The large files ``commit`` left out of git, as its message lists them."""
-        message = git(self.repo, "log", "-1", "--format=%B", commit)
-        return [file for line in message.splitlines() if (file := LeftOutFile.parse(line)) is not None]
+        return _left_out_in(git(self.repo, "log", "-1", "--format=%B", commit))
 
     def diff(self, start: str, end: str) -> str:
         """What changed from ``start`` to ``end``: git's diff as text (binary files as git's ``Binary files ...
-        differ`` line, text that is not UTF-8 with replacement characters), then the large files ``end`` left out."""
-        text = git(self.repo, "diff", "--no-color", "--no-ext-diff", start, end)
-        return text + "".join(file.describe() + "\n" for file in self.left_out(end))
+        differ`` line, text that is not UTF-8 with replacement characters), then the large files ``end`` left out.
+
+        One git process: ``diff-tree`` prints ``end``'s message (where the left-out files are listed), a NUL,
+        then the patch ``git diff start end`` prints (``-M``: renames found, as ``git diff`` finds them).
+        """
+        start, end = self._commit_id(start), self._commit_id(end)
+        shown = git_bytes(
+            self.repo,
+            "diff-tree",
+            "-p",
+            "-M",
+            "--no-color",
+            "--no-ext-diff",
+            "--always",
+            "--pretty=format:%B%x00",
+            "--stdin",
+            input=f"{end} {start}\n".encode(),
+        )
+        message, _, patch = shown.partition(b"\0")
+        text = patch.removeprefix(b"\n").decode("utf-8", errors="replace")
+        left_out = _left_out_in(message.decode("utf-8", errors="replace"))
+        return text + "".join(file.describe() + "\n" for file in left_out)
 
     def files(self, worktree: Path, max_bytes: int = 200_000) -> dict[str, str]:
         """The text files of a fresh ``worktree`` (its commit's files: for the agent's view of the parent),
@@ -316,6 +381,36 @@ class Workspaces:
             elif os.path.lexists(source):
                 target.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(source, target, follow_symlinks=False)
+
+
+def _left_out_in(message: str) -> list[LeftOutFile]:
+    """The large files a commit message lists as left out of git."""
+    return [file for line in message.splitlines() if (file := LeftOutFile.parse(line)) is not None]
+
+
+def _head_from_files(path: Path) -> str | None:
+    """The commit HEAD names in the repository or linked worktree at ``path``, read from git's files (its ``.git``,
+    HEAD and a loose ref, which git writes on every update of the ref); None where git itself must say (a
+    packed ref, an unborn branch, any other layout)."""
+    try:
+        dot_git = path / ".git"
+        if dot_git.is_dir():
+            git_dir = common_dir = dot_git
+        else:
+            pointer = dot_git.read_bytes()
+            if not pointer.startswith(b"gitdir: "):
+                return None
+            git_dir = path / os.fsdecode(pointer[len(b"gitdir: ") :].strip())
+            common_dir = git_dir / os.fsdecode((git_dir / "commondir").read_bytes().strip())
+        head = (git_dir / "HEAD").read_bytes().strip()
+        if head.startswith(b"ref: refs/heads/"):
+            name = head[len(b"ref: ") :].decode("ascii")
+            if ".." in name.split("/"):
+                return None
+            head = (common_dir / name).read_bytes().strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return head.decode() if _OBJECT_ID.fullmatch(head) else None
 
 
 def _utf8(name: str) -> bool:
