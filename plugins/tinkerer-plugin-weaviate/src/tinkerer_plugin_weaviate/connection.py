@@ -35,15 +35,16 @@ def connect(url: str, grpc_port: int, api_key_env: str, connect_timeout_s: float
             f"Weaviate url {url!r} is not valid: expected http(s)://host[:port], e.g. http://127.0.0.1:8080"
         )
     parts = urlsplit(url)
+    host = parts.hostname or ""  # is_http_url made sure there is one
     secure = parts.scheme == "https"
     key = os.environ.get(api_key_env, "")
     try:
         answers_within(url, key, connect_timeout_s)
         return weaviate.connect_to_custom(
-            http_host=parts.hostname,
+            http_host=host,
             http_port=parts.port or (443 if secure else 80),
             http_secure=secure,
-            grpc_host=parts.hostname,
+            grpc_host=host,
             grpc_port=grpc_port,
             grpc_secure=secure,
             auth_credentials=weaviate.auth.AuthApiKey(key) if key else None,
