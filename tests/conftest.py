@@ -19,6 +19,16 @@ from tinkerer_core.hookspecs import hookimpl
 from tinkerer_core.plugins import get_manager
 
 
+@pytest.fixture(autouse=True)
+def _environment_as_found() -> Iterator[None]:
+    """The CLI run in-process sets variables for its whole process (``--quiet`` sets TINKERER_QUIET): each
+    test leaves ``os.environ`` as it found it, so the programs later tests start do not inherit them."""
+    saved = dict(os.environ)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
+
+
 @chz.chz
 class ScriptedAgent(CodingAgent):
     """Writes ``steps[i]`` to ``main.py`` on experiment i (1-based, the last step repeats).

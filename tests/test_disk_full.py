@@ -50,7 +50,8 @@ def test_a_full_disk_stops_the_run_with_a_clear_error_and_resume_finishes_it(tmp
     args = ["evolve", str(config), "evaluator=regex_pattern", "search=linear_search", f"run_dir={run_dir}"]
     stopped = subprocess.run([*command, *args, *SCRIPTED_LLM], cwd=tmp_path, capture_output=True, text=True)
     assert stopped.returncode == 2, stopped.stderr
-    assert f"\nerror: the disk that holds {run_dir} is full (" in stopped.stderr
+    error_lines = [line for line in stopped.stderr.splitlines() if line.startswith("error:")]
+    assert error_lines and error_lines[0].startswith(f"error: the disk that holds {run_dir} is full ("), stopped.stderr
     assert f"tinkerer resume {run_dir}" in stopped.stderr and "Traceback" not in stopped.stderr
     assert RunStore(run_dir).experiment(1).score == 1  # what finished is kept
 
