@@ -32,6 +32,7 @@ from tinkerer_core.hookspecs import hookimpl
 from tinkerer_core.kinds import KINDS
 from tinkerer_core.plugins import ALLOW_LIST_ENV, get_manager
 from tinkerer_core.types import Evaluation
+from tinkerer_core.validation import at_least, not_empty
 
 OFFLINE_CONFIG = Path(__file__).parent / "fixtures" / "configs" / "offline.py"
 COMMANDS = ("plugins", "list", "install", "uninstall", "evolve", "resume", "runs")
@@ -76,6 +77,17 @@ class Length(Evaluator):
 
 
 @chz.chz
+class Needs(Evaluator):
+    """Scores 1 when the output holds ``pattern``."""
+
+    pattern: str = chz.field(validator=not_empty(), doc="what the output must hold")
+    weight: float = chz.field(default=1.0, validator=at_least(0), doc="the score of a match")
+
+    def evaluate(self, ctx: EvaluationContext) -> Evaluation:
+        return Evaluation(score=self.weight if self.pattern in ctx.result.output else 0.0)
+
+
+@chz.chz
 class Immediately(StopCondition):
     """Stops after the first experiment."""
 
@@ -91,6 +103,7 @@ class CliTestPlugin:
     @hookimpl
     def tinkerer_register_evaluators(self, register):
         register("cli_length", Length)
+        register("cli_needs", Needs)
 
     @hookimpl
     def tinkerer_register_stop_conditions(self, register):
@@ -264,6 +277,35 @@ def test_evolve_help_with_a_dict_config_file(plugin: str, tmp_path: Path, capsys
     assert "'from a dict' (from config)" in rows["goal"]
     assert "7 (from config)" in rows["seed"]
     assert "4 (from command line)" in rows["max_iterations"]
+
+
+def test_evolve_help_lists_the_parameters_of_components_named_in_a_config_file(
+    plugin: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "named.py").write_text('config = {"goal": "g", "evaluator": "cli_length", "agent": "cli_echo"}\n')
+    code, out, _ = run(capsys, "evolve", "named.py", "--help")
+    assert code == 0
+    rows = help_rows(out)
+    assert "cli_length (from config)" in rows["evaluator"]
+    assert "1 (default)" in rows["evaluator.min_chars"]
+    assert "'local/smollm2-135m' (default)" in rows["llm.model"]
+
+
+def test_evolve_help_needs_no_value_for_required_parameters_and_shows_every_rule(
+    plugin: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(capsys, "evolve", "goal=x", "evaluator=cli_needs", "--help")
+    assert code == 0
+    assert out.startswith("WARNING: Missing required arguments for parameter(s): evaluator.pattern\n")
+    rows = help_rows(out)
+    assert rows["evaluator.pattern"].split()[:2] == ["str", "-"]
+    assert rows["evaluator.pattern"].endswith("what the output must hold [non-empty]")
+    assert rows["evaluator.weight"].endswith("the score of a match [at least 0]")
+    assert rows["max_iterations"].endswith("experiments to run at most [at least 1]")
+
+    code, _, err = run(capsys, "evolve", "goal=x", "evaluator=cli_needs", "--dry-run")
+    assert code == 2
+    assert err == "error: Missing required arguments for parameter(s): evaluator.pattern\n"
 
 
 def test_evolve_config_file_defining_an_evolve_config(tmp_path: Path) -> None:

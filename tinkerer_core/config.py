@@ -27,11 +27,12 @@ from chz.blueprint import (
 )
 from chz.blueprint._entrypoint import EntrypointException
 from chz.factories import MetaFactory, MetaFromString
+from chz.tiepin import CastError
 
 from tinkerer_core.errors import ConfigError, MissingPluginError, TinkererError, UnknownComponentError
 from tinkerer_core.kinds import KINDS
 from tinkerer_core.plugins import Registration, get_manager
-from tinkerer_core.validation import FieldValueError, check_values
+from tinkerer_core.validation import FieldValueError, check_values, rules_of
 
 T = TypeVar("T")
 
@@ -58,7 +59,11 @@ class PluginFactory(MetaFactory):
             raise MetaFromString(str(error)) from None
 
     def perform_cast(self, value: str) -> Any:
-        return self.from_string(value)()
+        """A component name is never a value: chz then builds it as a factory, so its fields are parameters
+        (listed by ``--help``, required ones reported missing) rather than an instance made on the spot.
+        An unknown name raises ``from_string``'s error: the installed names and the closest spelling."""
+        self.from_string(value)
+        raise CastError(f"{value!r} names a {self.kind.label}; it is built with its parameters")
 
 
 @dataclass(frozen=True)
@@ -162,6 +167,8 @@ def make_config(cls: type[T], layers: Sequence[Mapping[str, Any]] = (), argv: Se
         values = _python_values(cls, layer)
         blueprint = blueprint.apply(values, layer_name=f"config layer {index}" if index else "config")
     set_keys = [key for layer in layers for key in layer] + [item.split("=", 1)[0] for item in argv if "=" in item]
+    if "--help" in argv:
+        _show_rules_in_docs(cls)
     try:
         if argv:
             blueprint = blueprint.apply_from_argv(list(argv), allow_hyphens=True)
@@ -185,6 +192,23 @@ def make_config(cls: type[T], layers: Sequence[Mapping[str, Any]] = (), argv: Se
         given = {key: value for layer in layers for key, value in layer.items()}
         message = _field_message(error, given) or f"invalid configuration for {cls.__name__}: {_message(error)}"
         raise ConfigError(message) from None
+
+
+def _show_rules_in_docs(root: type) -> None:
+    """Append each field's rules to its doc (``[at least 1]``) in ``root``, the configs inside it and every
+    installed component, so that ``--help`` says what a field takes. Done once per field."""
+    classes = [registration.cls for kind in get_manager().registry.values() for registration in kind.values()]
+    pending, seen = [root, *classes], set()
+    while pending:
+        cls = pending.pop()
+        if cls in seen or not chz.is_chz(cls):
+            continue
+        seen.add(cls)
+        for field in chz.chz_fields(cls).values():
+            pending.extend(typing.get_args(field.final_type) or (field.final_type,))
+            rules = "; ".join(rule.requirement for rule in rules_of(field))
+            if rules and not field._doc.endswith(f"[{rules}]"):
+                field._doc = f"{field._doc} [{rules}]".lstrip()
 
 
 def _located(error: FieldValueError, set_keys: Sequence[str]) -> FieldValueError:
