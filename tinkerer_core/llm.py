@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import chz
 
 from tinkerer_core.errors import MissingPluginError, TinkererError
-from tinkerer_core.validation import Rule, at_least, not_empty, positive, warn_above
+from tinkerer_core.validation import Rule, a_path, at_least, not_empty, positive, warn_above
 
 T = TypeVar("T")
 Messages = Sequence[Mapping[str, str]]
@@ -51,7 +51,7 @@ class LLMConfig:
         default=3, validator=at_least(0), doc="retries with backoff on rate limits and transient errors"
     )
     cache_dir: str | None = chz.field(
-        default=None, validator=not_empty(), doc="on-disk response cache: a re-run costs nothing"
+        default=None, validator=a_path(), doc="on-disk response cache: a re-run costs nothing"
     )
     ensemble: tuple[tuple[str, float], ...] = chz.field(
         default=(), validator=_WEIGHTED_MODELS, doc="(model, weight) pairs to sample from"

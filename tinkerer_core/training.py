@@ -9,7 +9,7 @@ import chz
 
 from tinkerer_core.components import Trainer, TrainResult
 from tinkerer_core.config import component_field
-from tinkerer_core.validation import not_empty
+from tinkerer_core.validation import a_path
 
 
 def default_train_dir() -> Path:
@@ -24,7 +24,7 @@ class TrainConfig:
     trainer: Trainer = component_field("trainer", "tinker_sft", "the trainer and its parameters")
     run_dir: str | None = chz.field(
         default=None,
-        validator=not_empty(),
+        validator=a_path(),
         doc="metrics, samples and checkpoints go here; an existing run resumes (default: runs/train-<time>)",
     )
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import difflib
 import ipaddress
 import math
+import os
 import re
 import warnings
 from collections.abc import Callable, Iterator
@@ -26,6 +27,8 @@ import chz
 from chz.validators import is_subtype_instance, type_repr
 
 from tinkerer_core.errors import ConfigError
+
+LARGEST_INT = 2**63 - 1  # what the C code under every number a field holds (setrlimit, sockets, llama.cpp) takes
 
 
 class FieldValueError(ConfigError):
@@ -65,7 +68,11 @@ class Rule:
             return False
         if self.low is None and self.high is None:
             return True
-        if not isinstance(value, int | float) or isinstance(value, bool) or math.isnan(value):
+        if (
+            not isinstance(value, int | float)
+            or isinstance(value, bool)
+            or (isinstance(value, float) and math.isnan(value))
+        ):
             return False
         if self.low is not None and (value <= self.low if self.low_open else value < self.low):
             return False
@@ -121,6 +128,24 @@ def finite() -> Rule:
 def not_empty() -> Rule:
     """A string (or tuple) with something in it: not empty, not only spaces."""
     return Rule("non-empty", non_empty=True)
+
+
+NAME_MAX, PATH_MAX = 255, 4095  # bytes of one name and of a whole path, as Linux takes them
+
+
+def a_path() -> Rule:
+    """A file system path the OS takes: not empty, no NUL byte, each name at most 255 bytes."""
+    return Rule(f"a path (not empty, no NUL byte, each name at most {NAME_MAX} bytes)", test=_is_path)
+
+
+def _is_path(value: Any) -> bool:
+    if not isinstance(value, str) or not value.strip() or "\x00" in value:
+        return False
+    try:
+        encoded = os.fsencode(value)
+    except UnicodeEncodeError:  # a lone surrogate no file name can hold
+        return False
+    return len(encoded) <= PATH_MAX and all(len(name) <= NAME_MAX for name in encoded.split(b"/"))
 
 
 def valid_regex() -> Rule:
@@ -193,15 +218,17 @@ def check_values(config: Any, path: str = "") -> None:
         if chz.is_chz(value):
             check_values(value, f"{where}.")
         for number in _numbers_in(value):
-            if not math.isfinite(number):
+            if isinstance(number, float) and not math.isfinite(number):
                 raise FieldValueError(where, value, "a finite number (not NaN or infinity)")
+            if isinstance(number, int) and abs(number) > LARGEST_INT:
+                raise FieldValueError(where, value, f"a number from -{LARGEST_INT} to {LARGEST_INT} (64 bits)")
         if not _has_type(value, field.final_type):
             expected = type_repr(field.final_type).replace("typing.", "")
             raise FieldValueError(where, value, f"of type {expected}", f" ({type(value).__name__})")
 
 
-def _numbers_in(value: Any) -> Iterator[float]:
-    if isinstance(value, float):
+def _numbers_in(value: Any) -> Iterator[int | float]:
+    if isinstance(value, int | float) and not isinstance(value, bool):
         yield value
     elif isinstance(value, tuple):
         for item in value:

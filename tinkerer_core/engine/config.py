@@ -8,7 +8,7 @@ from tinkerer_core.components import CodingAgent, Evaluator, Executor, SearchStr
 from tinkerer_core.config import component_field
 from tinkerer_core.llm import LLMConfig
 from tinkerer_core.types import Direction
-from tinkerer_core.validation import at_least, not_empty, one_of, positive
+from tinkerer_core.validation import a_path, at_least, between, not_empty, one_of, positive
 
 
 @chz.chz
@@ -16,9 +16,9 @@ class EvolveConfig:
     """Everything an evolve run needs: the goal, the components, the budget and the limits."""
 
     goal: str = chz.field(validator=not_empty(), doc="what the solution must achieve")
-    output_path: str | None = chz.field(default=None, doc="where the best solution is checked out")
+    output_path: str | None = chz.field(default=None, validator=a_path(), doc="where the best solution is checked out")
     run_dir: str | None = chz.field(
-        default=None, validator=not_empty(), doc="the run directory (default: runs/<time>-<goal>)"
+        default=None, validator=a_path(), doc="the run directory (default: runs/<time>-<goal>)"
     )
     direction: Direction = chz.field(default=Direction.MAXIMIZE, doc="maximize or minimize the score")
     max_iterations: int = chz.field(default=10, validator=at_least(1), doc="experiments to run at most")
@@ -32,7 +32,7 @@ class EvolveConfig:
         default=600.0, validator=positive(), doc="wall-clock limit of one run; the process group is killed"
     )
     memory_mb: int | None = chz.field(
-        default=4096, validator=at_least(1), doc="address-space cap of one run (None: no cap)"
+        default=4096, validator=between(1, 10**9), doc="address-space cap of one run, in MB (None: no cap)"
     )
     output_chars: int = chz.field(default=200_000, validator=at_least(1), doc="output kept per run: head and tail")
     debug_attempts: int | None = chz.field(
@@ -41,8 +41,10 @@ class EvolveConfig:
         doc="debug attempts after a failed run (None: the search strategy's, else 2)",
     )
     pass_env: tuple[str, ...] = chz.field(default=(), doc="secret variables passed to solutions anyway")
-    starting_repo: str | None = chz.field(default=None, doc="a directory the first solutions start from")
-    data_dir: str | None = chz.field(default=None, doc="data available to solutions as ./data")
+    starting_repo: str | None = chz.field(
+        default=None, validator=a_path(), doc="a directory the first solutions start from"
+    )
+    data_dir: str | None = chz.field(default=None, validator=a_path(), doc="data available to solutions as ./data")
     data_mode: str = chz.field(
         default="link", validator=one_of("link", "copy"), doc="link (read in place) or copy data_dir"
     )
@@ -54,7 +56,9 @@ class EvolveConfig:
         "copied to output_path from the best worktree); None: commit everything",
     )
     additional_context: str = chz.field(default="", doc="extra context given to the agent")
-    kg_index: str | None = chz.field(default=None, doc="a .index file: knowledge retrieved for every experiment")
+    kg_index: str | None = chz.field(
+        default=None, validator=a_path(), doc="a .index file: knowledge retrieved for every experiment"
+    )
     knowledge_top_k: int = chz.field(default=4, validator=at_least(1), doc="knowledge pages retrieved per experiment")
     seed: int = chz.field(default=0, validator=at_least(0), doc="seed of every random choice")
     evaluator: Evaluator = component_field("evaluator", "no_score", "how solutions are scored")

@@ -46,7 +46,10 @@ EVAL_DRIVEN = ["trainer=eval_driven", "trainer.data=chats.jsonl", "trainer.eval_
             "got 'exact'; did you mean 'exact_match'?",
         ),
         ([*EVAL_DRIVEN, "trainer.threshold=90"], "trainer.threshold must be from 0 to 1, got 90.0"),
-        (["trainer=tinker_sft", "trainer.data=x.jsonl", "run_dir="], "run_dir must be non-empty, got ''"),
+        (
+            ["trainer=tinker_sft", "trainer.data=x.jsonl", "run_dir="],
+            "run_dir must be a path (not empty, no NUL byte, each name at most 255 bytes), got ''",
+        ),
     ],
 )
 def test_the_command_line_refuses_a_bad_value_before_training(
