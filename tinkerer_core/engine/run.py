@@ -35,7 +35,7 @@ from tinkerer_core.engine.run_dir import (
 )
 from tinkerer_core.engine.runner import kill_leftover
 from tinkerer_core.engine.store import STORE_FILE, RunStore, StoreLedger, check_store
-from tinkerer_core.engine.workspace import Workspaces
+from tinkerer_core.engine.workspace import Workspaces, require_directory
 from tinkerer_core.errors import ConfigError, DiskFullError, TinkererError
 from tinkerer_core.knowledge.index_file import open_index, read_index
 from tinkerer_core.knowledge.retrieval import knowledge_context
@@ -118,6 +118,8 @@ class EvolveRun:
             if stored_meta(run_dir).get("config") is not None:
                 raise ConfigError(f"{run_dir} already holds a run: resume it with `tinkerer resume {run_dir}`")
         _check_output_path(config.output_path)
+        require_directory("starting_repo", config.starting_repo)
+        require_directory("data_dir", config.data_dir)
         if config.kg_index:
             read_index(Path(config.kg_index))
         return run_dir

@@ -108,6 +108,12 @@ class LeftOutFile:
         return f"{LEFT_OUT_NOTE}{shown} ({self.size} bytes, sha256 {self.sha256})"
 
 
+def require_directory(field: str, path: str | None) -> None:
+    """A ``ConfigError`` naming ``field`` unless ``path`` (when given) is a directory."""
+    if path and not Path(path).is_dir():
+        raise ConfigError(f"{field} {path!r} is not a directory")
+
+
 class Workspaces:
     """The run's repository (``run_dir/repo``) and experiment worktrees (``run_dir/workspaces``)."""
 
@@ -127,8 +133,7 @@ class Workspaces:
         self.data_dir = Path(data_dir).resolve() if data_dir else None
         self.data_mode = data_mode
         self.max_commit_bytes = None if max_commit_file_mb is None else int(max_commit_file_mb * _MB)
-        if self.data_dir is not None and not self.data_dir.is_dir():
-            raise ConfigError(f"data_dir {data_dir!r} is not a directory")
+        require_directory("data_dir", data_dir)
 
     def create(self, starting_repo: str | None) -> str:
         """Create the run's repository, seeded from ``starting_repo`` (a directory) if given; return the base commit.
@@ -137,10 +142,8 @@ class Workspaces:
         """
         self.root.mkdir(parents=True, exist_ok=True)
         if starting_repo:
-            source = Path(starting_repo)
-            if not source.is_dir():
-                raise ConfigError(f"starting_repo {starting_repo!r} is not a directory")
-            shutil.copytree(source, self.repo, ignore=shutil.ignore_patterns(".git"), symlinks=True)
+            require_directory("starting_repo", starting_repo)
+            shutil.copytree(starting_repo, self.repo, ignore=shutil.ignore_patterns(".git"), symlinks=True)
         else:
             self.repo.mkdir(parents=True)
         git(self.repo, "init", "--quiet", "--initial-branch=base")
