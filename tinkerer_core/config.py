@@ -30,7 +30,7 @@ from chz.factories import MetaFactory, MetaFromString
 from chz.tiepin import CastError
 
 from tinkerer_core.errors import ConfigError, MissingPluginError, TinkererError, UnknownComponentError
-from tinkerer_core.kinds import KINDS
+from tinkerer_core.kinds import KINDS, Kind
 from tinkerer_core.plugins import Registration, get_manager
 from tinkerer_core.validation import FieldValueError, check_values, rules_of
 
@@ -100,7 +100,7 @@ def component_values(prefix: str, name: str | None, params: Mapping[str, Any] | 
     """Blueprint values for a component given by name and params, as the Python API takes them."""
     values: dict[str, Any] = {}
     if name is not None:
-        values[prefix] = chz.Castable(name)
+        values[prefix] = chz.Castable(name) if isinstance(name, str) else name  # not a name: refused by its field
     for key, value in (params or {}).items():
         values[f"{prefix}.{key}"] = value
     return values
@@ -157,24 +157,11 @@ def make_config(cls: type[T], layers: Sequence[Mapping[str, Any]] = (), argv: Se
     Raises ``ConfigError`` naming the field at fault; ``--help`` in ``argv`` raises
     ``ConfigHelp`` whose message lists every field, its value and where it came from.
     """
-    blueprint = chz.Blueprint(cls)
-    replaced = {item.split("=", 1)[0] for item in argv if "=" in item}
-    pruned: list[dict[str, Any]] = []
-    for layer in reversed(layers):  # a field set anew later (search=...) drops what was set under it earlier
-        pruned.append(_without_parameters_of(layer, replaced))
-        replaced |= set(layer)
-    for index, layer in enumerate(reversed(pruned)):
-        values = _python_values(cls, layer)
-        blueprint = blueprint.apply(values, layer_name=f"config layer {index}" if index else "config")
-    set_keys = [key for layer in layers for key in layer] + [item.split("=", 1)[0] for item in argv if "=" in item]
+    set_keys = [key for layer in layers for key in layer] + _argv_keys(argv)
     if "--help" in argv:
         _show_rules_in_docs(cls)
     try:
-        if argv:
-            blueprint = blueprint.apply_from_argv(list(argv), allow_hyphens=True)
-        config = blueprint.make()
-        check_values(config)
-        return config
+        return _build(cls, layers, argv)
     except EntrypointHelpException as help_request:
         raise ConfigHelp(str(help_request)) from None
     except (ExtraneousBlueprintArg, InvalidBlueprintArg, MissingBlueprintArg) as error:
@@ -190,8 +177,60 @@ def make_config(cls: type[T], layers: Sequence[Mapping[str, Any]] = (), argv: Se
         if ours is not None:
             raise ours from None
         given = {key: value for layer in layers for key, value in layer.items()}
-        message = _field_message(error, given) or f"invalid configuration for {cls.__name__}: {_message(error)}"
-        raise ConfigError(message) from None
+        culprit = _culprit(cls, layers, argv, error)
+        given.update(item.partition("=")[::2] for item in argv if "=" in item)
+        where = (
+            f"{culprit}={given[culprit]!r} was refused: " if culprit else f"invalid configuration for {cls.__name__}: "
+        )
+        raise ConfigError(_field_message(error, given) or where + _message(error)) from None
+
+
+def _build(cls: type[T], layers: Sequence[Mapping[str, Any]], argv: Sequence[str]) -> T:
+    """``cls`` built from the layers and overrides, every value checked; chz's own errors as they come."""
+    blueprint = chz.Blueprint(cls)
+    replaced = set(_argv_keys(argv))
+    pruned: list[dict[str, Any]] = []
+    for layer in reversed(layers):  # a field set anew later (search=...) drops what was set under it earlier
+        pruned.append(_without_parameters_of(layer, replaced))
+        replaced |= set(layer)
+    for index, layer in enumerate(reversed(pruned)):
+        values = _python_values(cls, layer)
+        blueprint = blueprint.apply(values, layer_name=f"config layer {index}" if index else "config")
+    if argv:
+        blueprint = blueprint.apply_from_argv(list(argv), allow_hyphens=True)
+    config = blueprint.make()
+    check_values(config)
+    return config
+
+
+def _argv_keys(argv: Sequence[str]) -> list[str]:
+    return [item.split("=", 1)[0] for item in argv if "=" in item]
+
+
+def _culprit(cls: type, layers: Sequence[Mapping[str, Any]], argv: Sequence[str], error: Exception) -> str | None:
+    """The value a user set that makes chz fail without naming it: the first (most specific first) without
+    which the build no longer fails this way. None when it is not one value."""
+    keys = sorted({*(key for layer in layers for key in layer), *_argv_keys(argv)}, key=lambda key: -key.count("."))
+    required: list[str] = []  # keys that cannot be left out: when their component's name is the culprit, they are
+    for key in keys:
+
+        def kept(name: str, key: str = key) -> bool:
+            return name != key and not name.startswith(f"{key}.")
+
+        try:
+            _build(
+                cls,
+                [{k: v for k, v in layer.items() if kept(k)} for layer in layers],
+                [item for item in argv if kept(item.split("=", 1)[0])],
+            )
+        except MissingBlueprintArg:
+            required.append(key)
+            continue
+        except Exception as other:
+            if type(other) is type(error) and str(other) == str(error):
+                continue
+        return next((name for name in required if name.startswith(f"{key}.")), key)
+    return None
 
 
 def _show_rules_in_docs(root: type) -> None:
@@ -234,11 +273,23 @@ def _python_values(cls: type, layer: Mapping[str, Any]) -> dict[str, Any]:
         field = fields.get(key)
         if field is None:
             continue
+        if isinstance(field.meta_factory, PluginFactory):
+            _check_component_value(key, value, field.meta_factory.kind)
         if isinstance(value, str) and not _accepts_str(field.final_type):
             values[key] = chz.Castable(value)
         elif isinstance(value, list) and typing.get_origin(field.final_type) is tuple:
             values[key] = tuple(value)
     return values
+
+
+def _check_component_value(key: str, value: Any, kind: Kind) -> None:
+    """A component field takes a component's name, the component itself or its class, nothing else."""
+    interface = kind.interface
+    if value is None or isinstance(value, str | chz.Castable | interface):
+        return
+    if isinstance(value, type) and issubclass(value, interface):
+        return
+    raise FieldValueError(key, value, f"the name of an installed {kind.label}", f" ({type(value).__name__})")
 
 
 def _accepts_str(tp: Any) -> bool:
