@@ -225,12 +225,19 @@ def test_evolve_unknown_field(plugin: str, capsys: pytest.CaptureFixture[str]) -
     assert "Did you mean 'evaluator.min_chars'?" in err
 
 
-@pytest.mark.parametrize(("field", "kind"), [("evaluator", "evaluator"), ("stop", "stop condition")])
+@pytest.mark.parametrize(
+    ("field", "kind", "plural"),
+    [
+        ("evaluator", "evaluator", "evaluators"),
+        ("stop", "stop condition", "stop conditions"),
+        ("search", "search strategy", "search strategies"),
+    ],
+)
 def test_evolve_unknown_name_lists_installed_names(
-    plugin: str, capsys: pytest.CaptureFixture[str], field: str, kind: str
+    plugin: str, capsys: pytest.CaptureFixture[str], field: str, kind: str, plural: str
 ) -> None:
     err = evolve_error(capsys, f"{field}=nope")
-    prefix = f"error: unknown {kind} 'nope'; installed {kind}s: "
+    prefix = f"error: unknown {kind} 'nope'; installed {plural}: "
     assert err.startswith(prefix)
     assert err.removeprefix(prefix).strip().split(", ") == get_manager().names(kind.replace(" ", "_"))
 

@@ -506,7 +506,15 @@ def test_evolve_dry_run_shows_the_resolved_config_and_writes_nothing(
     [
         ("max_iterations=0", "error: max_iterations must be at least 1, got 0"),
         ("evaluator.nope=1", "error: Extraneous argument 'evaluator.nope'"),
+        # found by the generated cases (test_bad_input_generated.py): each was a traceback or slipped through
+        ("max_iterations=" + "9" * 400, "error: max_iterations must be a number from -9223372036854775807 to "),
+        ("memory_mb=99999999999", "error: memory_mb must be from 1 to 1e+09, got 99999999999"),
+        ("output_path=" + "x" * 300, "error: output_path must be a path (not empty, no NUL byte, each name at most"),
+        ("starting_repo=/no/such/folder", "error: starting_repo '/no/such/folder' is not a directory"),
+        ("data_dir=/no/such/folder", "error: data_dir '/no/such/folder' is not a directory"),
+        ("llm.ensemble=:score", "error: llm.ensemble=':score' was refused: Empty module name"),
     ],
+    ids=["zero", "unknown-field", "past-64-bits", "memory", "long-name", "no-repo", "no-data", "chz-failure"],
 )
 def test_evolve_dry_run_reports_bad_values(
     override: str, message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
