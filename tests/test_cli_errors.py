@@ -526,6 +526,15 @@ def test_evolve_dry_run_reports_bad_values(
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_risky_value_is_one_warning_line_and_the_run_goes_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_main(capsys, "evolve", str(OFFLINE_CONFIG), "llm.temperature=50", "--dry-run")
+    assert code == 0 and out.startswith("dry run: the config is valid")
+    assert err == "warning: temperature=50.0: above 2: providers accept 0 to 2 (some only 0 to 1)\n"
+
+
 def test_evolve_dry_run_makes_the_checks_a_start_makes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     run_dir = tmp_path / "run"
     assert main(["evolve", str(OFFLINE_CONFIG), f"run_dir={run_dir}", "--quiet"]) == 0

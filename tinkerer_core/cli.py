@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 import traceback
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,6 +26,7 @@ from tinkerer_core.formatting import format_cost
 from tinkerer_core.kinds import KINDS, kind_named
 from tinkerer_core.plugins import get_manager
 from tinkerer_core.types import DeployStrategy
+from tinkerer_core.validation import ConfigWarning
 
 if TYPE_CHECKING:  # the engine is imported by the commands that run one: `tinkerer plugins` stays fast
     from tinkerer_core.engine.run import EvolveRun
@@ -454,7 +456,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     debug = "--debug" in argv or os.environ.get(DEBUG_ENV, "") not in ("", "0")
     argv = [item for item in argv if item != "--debug"]  # a global switch, wherever it is written
     try:
-        return _main(argv)
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            return _main(argv)
     except TinkererError as error:
         from tinkerer_core.config import ConfigHelp
 
@@ -479,6 +483,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+
+
+def _show_warning(message: Warning | str, category: type[Warning], *where: Any, **more: Any) -> None:
+    """A config value that is legal but risky is one line, ``warning: <field>=<value>: <why>``; other
+    warnings as Python prints them."""
+    if issubclass(category, ConfigWarning):
+        print(f"warning: {message}", file=sys.stderr)
+    else:
+        print(warnings.formatwarning(message, category, *where[:2]), end="", file=sys.stderr)
 
 
 def _main(argv: list[str]) -> int:
