@@ -79,11 +79,10 @@ def throughput(store: RunStore) -> float:
 def session_times(root: Path, address: str) -> tuple[float, float]:
     """Seconds to open a Ray executor session (connect, check resources) and to close it."""
     from tinkerer_core.components import ExecutorContext
-    from tinkerer_core.engine.workspace import Workspaces
 
     config = make_config(EvolveConfig, [{"goal": "benchmark", "executor": "ray", "executor.address": address}])
     started = time.perf_counter()
-    session = config.executor.start(ExecutorContext(config, Workspaces(root), root))
+    session = config.executor.start(ExecutorContext(root))
     opened = time.perf_counter()
     session.close()
     return opened - started, time.perf_counter() - opened

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -84,11 +86,22 @@ def _start_and_wait_for_the_hang(tmp_path: Path, *overrides: str) -> tuple[subpr
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
+    run_dir = tmp_path / "runs" / "r"
     deadline = time.monotonic() + 60
-    while not (marker.exists() and marker.read_text()) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert marker.exists(), process.communicate()
-    return process, tmp_path / "runs" / "r", marker
+    while not (marker.exists() and marker.read_text() and _finished(run_dir) >= 2) and time.monotonic() < deadline:
+        time.sleep(0.05)  # with workers=2, experiment 2 may still be running when the third one hangs
+    assert marker.exists() and _finished(run_dir) >= 2, process.communicate()
+    return process, run_dir, marker
+
+
+def _finished(run_dir: Path) -> int:
+    """Experiments the running engine has stored as finished (read-only: the engine is the writer)."""
+    store = run_dir / "run.sqlite"
+    if not store.exists():
+        return 0
+    with contextlib.closing(sqlite3.connect(f"file:{store}?mode=ro", uri=True, timeout=5)) as db:
+        (count,) = db.execute("SELECT count(*) FROM experiments WHERE status IN ('succeeded', 'failed')").fetchone()
+    return int(count)
 
 
 def _wait_until_gone(pids: list[int], seconds: float = 15) -> None:

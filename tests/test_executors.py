@@ -1,4 +1,5 @@
-"""Executors: the ``local`` default, a dying worker process, commands handed to another runner, and shipping.
+"""Executors: the ``local`` default, a dying worker process, an executor written against the public
+contract alone (jobs run in copies of their worktrees, commands handed to a runner of its own), and shipping.
 
 The Ray executor's tests live in plugins/tinkerer-plugin-ray (they need a private network namespace).
 """
@@ -8,30 +9,36 @@ from __future__ import annotations
 import io
 import os
 import tarfile
+import tempfile
+from collections.abc import Iterator
+from concurrent.futures import Future
 from pathlib import Path
 
+import chz
 import pytest
 
 from tinkerer_core import Tinkerer
+from tinkerer_core.components import (
+    Executor,
+    ExecutorContext,
+    ExecutorSession,
+    ExperimentJob,
+    ExperimentOutcome,
+)
 from tinkerer_core.config import make_config
 from tinkerer_core.engine.config import EvolveConfig
 from tinkerer_core.engine.local import LocalExecutor
-from tinkerer_core.engine.runner import Limits, commands_run_by, run_command
-from tinkerer_core.engine.shipping import (
-    Changes,
-    RecordingWorkspaces,
-    apply_changes,
-    changes_since,
-    digests,
-    pack,
-    replay,
-    unpack,
-)
+from tinkerer_core.engine.recording import RecordingWorkspaces, replay
 from tinkerer_core.engine.store import RunStore
 from tinkerer_core.engine.workspace import Workspaces, git
 from tinkerer_core.errors import UnknownComponentError
+from tinkerer_core.hookspecs import hookimpl
 from tinkerer_core.plugins import get_manager
+from tinkerer_core.runner import run_command
+from tinkerer_core.shipping import Changes, apply_changes, changes_since, digests, pack, unpack
 from tinkerer_core.types import ExperimentStatus, RunResult
+
+from .conftest import ScriptedAgent
 
 SCRIPTED_LLM = {"model": "openai/gpt-4o-mini", "mock_responses": ('{"ideas": ["a scripted idea"]}',)}
 
@@ -79,17 +86,101 @@ def test_a_dead_worker_process_loses_no_experiment(workdir: Path, scripted_agent
     assert lost == {event["experiment_id"] for event in store.events("experiment_redone")}
 
 
-def test_commands_run_by_hands_this_threads_commands_to_another_runner(tmp_path: Path) -> None:
-    calls: list[str] = []
+@chz.chz
+class PortableScriptedAgent(ScriptedAgent):
+    """The scripted agent, allowed to run on another machine (it needs nothing but its fields)."""
 
-    def elsewhere(command, workspace, limits, env, pid_file) -> RunResult:
-        calls.append(command)
-        return RunResult(command=command, exit_code=0, duration_s=0.0, output="ran elsewhere")
+    def can_run_remotely(self) -> bool:
+        return True
 
-    with commands_run_by(elsewhere):
-        assert run_command("python -c 'print(1)'", tmp_path, Limits(), dict(os.environ)).output == "ran elsewhere"
-    assert run_command("python -c 'print(1)'", tmp_path, Limits(), dict(os.environ)).output.strip() == "1"
-    assert calls == ["python -c 'print(1)'"]
+
+class ElsewhereSession(ExecutorSession):
+    """Runs each job as a remote executor would: a portable one in a copy of its worktree's files, any
+    other one here with every run of the solution handed to this session's runner."""
+
+    def __init__(self, ctx: ExecutorContext) -> None:
+        self.capacity = ctx.workers
+        self.commands: list[tuple[int, str]] = []  # (experiment, command) run by the runner below
+
+    def submit(self, job: ExperimentJob) -> Future[ExperimentOutcome]:
+        done: Future[ExperimentOutcome] = Future()
+        if job.portable:
+            with tempfile.TemporaryDirectory() as scratch:
+                copy = Path(scratch) / "workspace"
+                unpack(pack(job.workspace), copy)
+                done.set_result(job.run_elsewhere(copy))
+        else:
+            done.set_result(job.run(commands=lambda command, *rest: self._run(job.experiment_id, command, *rest)))
+        return done
+
+    def _run(self, experiment_id: int, command: str, *rest) -> RunResult:
+        self.commands.append((experiment_id, command))
+        return run_command(command, *rest)
+
+    def close(self, cancel: bool = False) -> None:
+        pass
+
+
+SESSIONS: list[ElsewhereSession] = []
+
+
+@chz.chz
+class ElsewhereExecutor(Executor):
+    """An executor that needs nothing but the public contract."""
+
+    def start(self, ctx: ExecutorContext) -> ExecutorSession:
+        SESSIONS.append(ElsewhereSession(ctx))
+        return SESSIONS[-1]
+
+
+class ElsewherePlugin:
+    @hookimpl
+    def tinkerer_register_executors(self, register):
+        register("elsewhere", ElsewhereExecutor)
+
+    @hookimpl
+    def tinkerer_register_coding_agents(self, register):
+        register("portable_scripted", PortableScriptedAgent)
+
+
+@pytest.fixture
+def elsewhere() -> Iterator[None]:
+    with get_manager().registered(ElsewherePlugin(), "elsewhere"):
+        yield
+    SESSIONS.clear()
+
+
+@pytest.mark.parametrize("agent", ["scripted", "portable_scripted"])
+def test_an_executor_on_the_public_contract_gives_the_runs_and_history_local_workers_give(
+    workdir: Path, scripted_agent: str, elsewhere: None, agent: str
+) -> None:
+    steps = ("print('SCORE: 1')", "open('out.txt', 'w').write('made by run 2'); print('SCORE: 2')")
+    runs = {
+        executor: Tinkerer().evolve(
+            goal="print a good score",
+            coding_agent=agent,
+            coding_agent_params={"steps": steps},
+            evaluator="regex_pattern",
+            search_strategy="linear_search",
+            executor=executor,
+            max_iterations=2,
+            run_dir=f"run-{executor}",
+            llm_params=SCRIPTED_LLM,
+        )
+        for executor in ("local", "elsewhere")
+    }
+    local, remote = (RunStore(runs[name].run_dir).experiments() for name in ("local", "elsewhere"))
+    assert [e.score for e in remote] == [e.score for e in local] == [1.0, 2.0]
+    for near, far in zip(local, remote, strict=True):  # the same commits: messages, trees, diffs
+        assert far.diff == near.diff
+        assert git(runs["elsewhere"].run_dir / "repo", "log", "--format=%s", far.commit) == git(
+            runs["local"].run_dir / "repo", "log", "--format=%s", near.commit
+        )
+    assert (runs["elsewhere"].path / "out.txt").read_text() == "made by run 2"  # what the best run left
+    ran_by_the_session = SESSIONS[-1].commands
+    assert ran_by_the_session == (
+        [] if agent == "portable_scripted" else [(1, "python main.py"), (2, "python main.py")]
+    )
 
 
 # --- shipping ------------------------------------------------------------------------------
@@ -180,7 +271,7 @@ def test_recorded_commits_replay_as_the_same_git_history(tmp_path: Path) -> None
     (remote / "helper.py").write_text("Y = 2\n")
     second = recorder.commit(remote, "attempt 2")
     (remote / "output.txt").write_text("produced by the run")
-    resolved = replay(workspaces, local, recorder.commits, recorder.uncommitted())
+    resolved = replay(workspaces, local, recorder.recorded())
     assert list(resolved) == [first, second]
     log = git(local, "log", "--format=%s", "-3").splitlines()
     assert log == ["attempt 2", "attempt 1", "base"]

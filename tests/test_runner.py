@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tinkerer_core.engine.runner import Limits, kill_leftover, run_command
 from tinkerer_core.processes import is_running, record_process, start_supervised
+from tinkerer_core.runner import Limits, kill_leftover, run_command
 
 from .conftest import all_pids, cmdline
 
@@ -90,8 +90,8 @@ def test_a_daemon_that_holds_stdout_ends_with_the_program_at_once(tmp_path: Path
 DYING_CALLER = """
 import os, sys
 from pathlib import Path
-from tinkerer_core.engine.runner import Limits, run_here
-run_here("python main.py", Path(sys.argv[1]), Limits(timeout_s=60), dict(os.environ))
+from tinkerer_core.runner import Limits, run_command
+run_command("python main.py", Path(sys.argv[1]), Limits(timeout_s=60), dict(os.environ))
 """
 
 

@@ -23,13 +23,12 @@ from tinkerer_core.types import (
     Solution,
 )
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # only names for annotations: importing the interfaces stays light
     from concurrent.futures import Future
 
-    from tinkerer_core.engine.config import EvolveConfig
-    from tinkerer_core.engine.experiment import ExperimentOutcome, ExperimentTask
-    from tinkerer_core.engine.workspace import Workspaces
-    from tinkerer_core.llm import LLM
+    from tinkerer_core.llm import LLM, Completion
+    from tinkerer_core.runner import CommandRunner
+    from tinkerer_core.shipping import Changes
 
 
 # --- evaluators -----------------------------------------------------------------------------
@@ -307,11 +306,76 @@ class WorkerLost(Exception):
 
 @dataclass(frozen=True)
 class ExecutorContext:
-    """What an executor is started with: the run's config, its workspaces and its directory."""
+    """What an executor is started with: where the run lives and what its experiments need."""
 
-    config: EvolveConfig
-    workspaces: Workspaces
     run_dir: Path
+    workers: int = 1  # experiments the run asks to keep in flight
+    data_dir: Path | None = None  # the run's data, which every experiment sees as ./data (shipping.DATA_LINK)
+    memory_mb: int | None = None  # the address-space cap of one run of a solution
+    pass_env: tuple[str, ...] = ()  # secret-looking variables solutions get anyway: names, valued where they run
+
+
+@dataclass(frozen=True)
+class RecordedCommits:
+    """What an experiment run in a copy of its worktree committed there, for the engine to replay in order."""
+
+    commits: tuple[tuple[str, Changes], ...]  # (message, the files it changed)
+    uncommitted: Changes  # what the last run left after the last commit (outputs, logs)
+
+
+@dataclass
+class ExperimentOutcome:
+    """What an experiment produced, for the engine to store; an executor hands it back as it got it."""
+
+    commit: str = ""
+    result: RunResult | None = None
+    evaluation: Evaluation | None = None
+    error: str = ""
+    agent_seconds: float = 0.0
+    agent_cost: float = 0.0
+    attempts: int = 0
+    llm_calls: list[tuple[str, Completion]] = field(default_factory=list)
+    events: list[tuple[str, dict[str, object]]] = field(default_factory=list)
+    recorded: RecordedCommits | None = None  # set by ``run_elsewhere``: the commits the engine replays
+
+    @property
+    def succeeded(self) -> bool:
+        return self.result is not None and self.result.ok and not self.error
+
+
+class ExperimentJob(ABC):
+    """One experiment, as the engine hands it to an executor: run it here, or ship it and run it elsewhere.
+
+    A job is picklable: an executor may send it to another process or machine with its workspace's files
+    (``tinkerer_core.shipping``). Whatever it returns goes back to the engine as the session's future result.
+    """
+
+    @property
+    @abstractmethod
+    def experiment_id(self) -> int:
+        """The experiment's id in the run."""
+
+    @property
+    @abstractmethod
+    def workspace(self) -> Path:
+        """The experiment's worktree on the engine's machine."""
+
+    @property
+    @abstractmethod
+    def portable(self) -> bool:
+        """Whether the whole experiment (its coding agent included) may run on another machine."""
+
+    @abstractmethod
+    def run(self, commands: CommandRunner | None = None) -> ExperimentOutcome:
+        """Run the experiment in ``workspace`` on this machine; ``commands`` runs each run of the solution
+        (None: ``tinkerer_core.runner.run_command``, here)."""
+
+    @abstractmethod
+    def run_elsewhere(
+        self, workspace: Path, commands: CommandRunner | None = None, max_return_bytes: int | None = None
+    ) -> ExperimentOutcome:
+        """Run the experiment in ``workspace``, a copy of its worktree's files (``portable`` jobs only); the
+        outcome's ``recorded`` holds its commits and, up to ``max_return_bytes``, what it left uncommitted."""
 
 
 class ExecutorSession(ABC):
@@ -324,7 +388,7 @@ class ExecutorSession(ABC):
     capacity: int = 1  # experiments the engine keeps in flight at once
 
     @abstractmethod
-    def submit(self, task: ExperimentTask) -> Future[ExperimentOutcome]:
+    def submit(self, job: ExperimentJob) -> Future[ExperimentOutcome]:
         """Start one experiment; its future fails with ``WorkerLost`` when the worker running it died."""
 
     @abstractmethod

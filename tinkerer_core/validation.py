@@ -181,7 +181,7 @@ class Caution:
 
 def warn_above(limit: float, why: str) -> Caution:
     """Warn when the value is above ``limit``, saying ``why`` that is unusual."""
-    return Caution(f"above {limit:g}: {why}", lambda value: isinstance(value, int | float) and value > limit)
+    return Caution(f"above {limit:g}: {why}", lambda value: isinstance(value, int | float) and limit < value < math.inf)
 
 
 def warn_if_public() -> Caution:

@@ -1,7 +1,8 @@
 """One experiment, start to finish: the agent edits, the solution runs, the evaluator scores.
 
-``execute`` runs in the engine's process (workers=1) or in a worker process; it touches only
-its own worktree and returns everything the engine must store.
+``execute`` runs wherever the executor runs an ``EngineJob``: in the engine's process (workers=1), in a
+worker process, or on a cluster worker in a copy of the worktree. It touches only its own worktree and
+returns everything the engine must store.
 """
 
 from __future__ import annotations
@@ -10,15 +11,15 @@ import os
 import re
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from tinkerer_core.components import AgentRequest, AgentResult, EvaluationContext
+from tinkerer_core.components import AgentRequest, AgentResult, EvaluationContext, ExperimentJob, ExperimentOutcome
 from tinkerer_core.engine.config import EvolveConfig
-from tinkerer_core.engine.runner import Limits, run_command
 from tinkerer_core.engine.workspace import Workspaces
 from tinkerer_core.errors import TinkererError
-from tinkerer_core.llm import Completion, LLMLedger, LLMUnavailableError
+from tinkerer_core.llm import LLMLedger, LLMUnavailableError, lazy_llm
+from tinkerer_core.runner import CommandRunner, Limits, run_command
 from tinkerer_core.secrets import scrubbed_environment
 from tinkerer_core.types import Evaluation, Experiment, RunResult
 
@@ -41,31 +42,47 @@ class ExperimentTask:
     knowledge_context: str = ""
 
 
-@dataclass
-class ExperimentOutcome:
-    """What happened, for the engine to store."""
+@dataclass(frozen=True)
+class EngineJob(ExperimentJob):
+    """The engine's ``ExperimentJob``: the task, the run's config and workspaces."""
 
-    commit: str = ""
-    result: RunResult | None = None
-    evaluation: Evaluation | None = None
-    error: str = ""
-    agent_seconds: float = 0.0
-    agent_cost: float = 0.0
-    attempts: int = 0
-    llm_calls: list[tuple[str, Completion]] = field(default_factory=list)
-    events: list[tuple[str, dict[str, object]]] = field(default_factory=list)
+    task: ExperimentTask
+    config: EvolveConfig
+    workspaces: Workspaces
 
     @property
-    def succeeded(self) -> bool:
-        return self.result is not None and self.result.ok and not self.error
+    def experiment_id(self) -> int:
+        return self.task.experiment_id
+
+    @property
+    def workspace(self) -> Path:
+        return self.task.workspace
+
+    @property
+    def portable(self) -> bool:
+        return self.config.agent.can_run_remotely()
+
+    def run(self, commands: CommandRunner | None = None) -> ExperimentOutcome:
+        return execute(self.task, self.config, self.workspaces, commands or run_command)
+
+    def run_elsewhere(
+        self, workspace: Path, commands: CommandRunner | None = None, max_return_bytes: int | None = None
+    ) -> ExperimentOutcome:
+        from tinkerer_core.engine.recording import RecordingWorkspaces
+
+        recorder = RecordingWorkspaces(workspace, workspace.parent)
+        here = replace(self.task, workspace=workspace)
+        outcome = execute(here, self.config, recorder, commands or run_command)
+        outcome.recorded = recorder.recorded(max_return_bytes)
+        return outcome
 
 
 def execute(
-    task: ExperimentTask, config: EvolveConfig, workspaces: Workspaces, llm_factory: object
+    task: ExperimentTask, config: EvolveConfig, workspaces: Workspaces, commands: CommandRunner = run_command
 ) -> ExperimentOutcome:
-    """Run the agent, the solution and the evaluator, with debug attempts after failures."""
+    """Run the agent, the solution (with ``commands``) and the evaluator, with debug attempts after failures."""
     ledger = LLMLedger()
-    llm = llm_factory(ledger) if callable(llm_factory) else None
+    llm = lazy_llm(config.llm, ledger)
     outcome = ExperimentOutcome()
     errors = list(task.branch_errors)
     limits = Limits(timeout_s=config.timeout_s, memory_mb=config.memory_mb, output_chars=config.output_chars)
@@ -88,9 +105,7 @@ def execute(
         outcome.commit = workspaces.commit(
             task.workspace, f"exp-{task.experiment_id} attempt {attempt + 1}: {_one_line(task.idea)}"
         )
-        outcome.result = run_command(
-            config.command, task.workspace, limits, env, workspaces.pid_file(task.experiment_id)
-        )
+        outcome.result = commands(config.command, task.workspace, limits, env, workspaces.pid_file(task.experiment_id))
         outcome.evaluation = _evaluate(config, task.workspace, outcome.result, llm)
         if outcome.result.ok:
             if outcome.evaluation.score is None:

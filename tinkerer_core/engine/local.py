@@ -1,8 +1,9 @@
 """The ``local`` executor, the default: experiments run on this machine.
 
 With ``workers=1`` an experiment runs in the engine's own process; with ``workers=N`` in a pool of
-N forked processes. A pool process that dies (killed, out of memory) fails its experiments with
-``WorkerLost``: the engine marks them interrupted and runs them again in a fresh pool.
+N forked processes, each job sent there pickled. A pool process that dies (killed, out of memory)
+fails its experiments with ``WorkerLost``: the engine marks them interrupted and runs them again in
+a fresh pool.
 
 This module is the entry point ``local_executor`` of tinkerer-core itself.
 """
@@ -16,29 +17,25 @@ from typing import TYPE_CHECKING, Any
 
 import chz
 
-from tinkerer_core.components import Executor, ExecutorContext, ExecutorSession, WorkerLost
+from tinkerer_core.components import (
+    Executor,
+    ExecutorContext,
+    ExecutorSession,
+    ExperimentJob,
+    ExperimentOutcome,
+    WorkerLost,
+)
 from tinkerer_core.hookspecs import hookimpl
 
 if TYPE_CHECKING:  # the pool's modules are imported when a run uses one: `tinkerer plugins` stays fast
     from concurrent.futures import ProcessPoolExecutor
 
-    from tinkerer_core.engine.experiment import ExperimentOutcome, ExperimentTask
-
-_context: ExecutorContext | None = None  # what forked pool processes inherit
 PR_SET_PDEATHSIG = 1
 
 
-def execute_here(task: ExperimentTask, ctx: ExecutorContext) -> ExperimentOutcome:
-    """Run one experiment in this process, with the run's LLM built here."""
-    from tinkerer_core.engine.experiment import execute
-    from tinkerer_core.llm import lazy_llm
-
-    return execute(task, ctx.config, ctx.workspaces, lambda ledger: lazy_llm(ctx.config.llm, ledger))
-
-
-def _execute_in_worker(task: ExperimentTask) -> ExperimentOutcome:
-    assert _context is not None, "worker started without context"
-    return execute_here(task, _context)
+def _run(job: ExperimentJob) -> ExperimentOutcome:
+    """In a pool process: the job, sent there pickled."""
+    return job.run()
 
 
 def _start_worker(engine_pid: int) -> None:
@@ -64,8 +61,7 @@ class LocalSession(ExecutorSession):
     """In-process for one worker, else a fork pool that is renewed when one of its processes dies."""
 
     def __init__(self, ctx: ExecutorContext) -> None:
-        self.ctx = ctx
-        self.capacity = ctx.config.workers
+        self.capacity = ctx.workers
         self._pool: ProcessPoolExecutor | None = None
         self._broken = False  # a pool process died: the next submit starts a fresh pool
         self._lock = threading.Lock()
@@ -74,12 +70,10 @@ class LocalSession(ExecutorSession):
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        global _context
         with self._lock:
             if self._pool is None or self._broken:
                 if self._pool is not None:
                     self._pool.shutdown(wait=False, cancel_futures=True)
-                _context = self.ctx
                 self._broken = False
                 self._pool = ProcessPoolExecutor(
                     self.capacity,
@@ -89,14 +83,14 @@ class LocalSession(ExecutorSession):
                 )
             return self._pool
 
-    def submit(self, task: ExperimentTask) -> Future[ExperimentOutcome]:
+    def submit(self, job: ExperimentJob) -> Future[ExperimentOutcome]:
         if self.capacity == 1:
             done: Future[ExperimentOutcome] = Future()
-            done.set_result(execute_here(task, self.ctx))
+            done.set_result(job.run())
             return done
-        inner = self._pool_for_submit().submit(_execute_in_worker, task)
+        inner = self._pool_for_submit().submit(_run, job)
         outer: Future[ExperimentOutcome] = Future()
-        inner.add_done_callback(lambda finished: self._forward(finished, outer, task.experiment_id))
+        inner.add_done_callback(lambda finished: self._forward(finished, outer, job.experiment_id))
         return outer
 
     def _forward(self, inner: Future[Any], outer: Future[Any], experiment_id: int) -> None:
@@ -117,7 +111,6 @@ class LocalSession(ExecutorSession):
     def close(self, cancel: bool = False) -> None:
         """Shut the pool down: experiments already running finish first, or with ``cancel`` end at once
         (the run was interrupted; its workers and their experiments' processes are killed)."""
-        global _context
         with self._lock:
             if self._pool is not None:
                 if cancel:  # the pool has no public way to stop what runs: its processes are killed
@@ -125,7 +118,6 @@ class LocalSession(ExecutorSession):
                         worker.kill()
                 self._pool.shutdown(wait=True, cancel_futures=True)
                 self._pool = None
-            _context = None
 
 
 @hookimpl

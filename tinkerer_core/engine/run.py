@@ -21,10 +21,19 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
-from tinkerer_core.components import ExecutorContext, ExecutorSession, Proposal, RunState, SearchState, WorkerLost
+from tinkerer_core.components import (
+    ExecutorContext,
+    ExecutorSession,
+    ExperimentOutcome,
+    Proposal,
+    RunState,
+    SearchState,
+    WorkerLost,
+)
 from tinkerer_core.engine.config import EvolveConfig
-from tinkerer_core.engine.experiment import ExperimentOutcome, ExperimentTask
+from tinkerer_core.engine.experiment import EngineJob, ExperimentTask
 from tinkerer_core.engine.persist import load_config, save_config
+from tinkerer_core.engine.recording import replay
 from tinkerer_core.engine.run_dir import (
     check_resumable,
     clear_unstarted,
@@ -33,7 +42,6 @@ from tinkerer_core.engine.run_dir import (
     lock_run,
     stored_meta,
 )
-from tinkerer_core.engine.runner import kill_leftover
 from tinkerer_core.engine.store import STORE_FILE, RunStore, StoreLedger, check_store
 from tinkerer_core.engine.workspace import Workspaces, require_directory
 from tinkerer_core.errors import ConfigError, DiskFullError, TinkererError
@@ -42,6 +50,7 @@ from tinkerer_core.knowledge.retrieval import knowledge_context
 from tinkerer_core.llm import lazy_llm
 from tinkerer_core.plugins import get_manager
 from tinkerer_core.processes import interrupted_by_signals
+from tinkerer_core.runner import kill_leftover
 from tinkerer_core.types import Direction, Experiment, ExperimentStatus, Solution
 
 SOLUTION_MARKER = ".tinkerer-solution.json"
@@ -193,7 +202,15 @@ class EvolveRun:
         session: ExecutorSession | None = None
         cancel = True
         try:
-            session = self.config.executor.start(ExecutorContext(self.config, self.workspaces, self.run_dir))
+            session = self.config.executor.start(
+                ExecutorContext(
+                    run_dir=self.run_dir,
+                    workers=self.config.workers,
+                    data_dir=self.workspaces.data_dir,
+                    memory_mb=self.config.memory_mb,
+                    pass_env=self.config.pass_env,
+                )
+            )
             while True:
                 reason = self._fill(session, running, redo, reason)
                 if not running:
@@ -223,8 +240,17 @@ class EvolveRun:
         except WorkerLost as lost:
             self._lost(experiment_id, str(lost), redo)
             return ""
+        self._replay(experiment_id, outcome)
         self._finish(experiment_id, outcome)
         return self._check_stop()
+
+    def _replay(self, experiment_id: int, outcome: ExperimentOutcome) -> None:
+        """An experiment that ran in a copy of its worktree: its recorded commits become real ones here."""
+        if outcome.recorded is None:
+            return
+        resolved = replay(self.workspaces, self.workspaces.path(experiment_id), outcome.recorded)
+        outcome.commit = resolved.get(outcome.commit, outcome.commit)
+        outcome.recorded = None
 
     def _record_interruption(self, running: dict[Future[ExperimentOutcome], int]) -> None:
         """On the way out of a stopped run: store experiments that finished but were not taken yet, and mark
@@ -232,7 +258,9 @@ class EvolveRun:
         with contextlib.suppress(sqlite3.Error, OSError, TinkererError):
             for future, experiment_id in running.items():
                 if future.done() and not future.cancelled() and future.exception() is None:
-                    self._finish(experiment_id, future.result())
+                    outcome = future.result()
+                    self._replay(experiment_id, outcome)
+                    self._finish(experiment_id, outcome)
             self.store.mark_interrupted()
             self.store.set_meta(status="interrupted", elapsed_s=self._elapsed())
 
@@ -293,9 +321,9 @@ class EvolveRun:
     def _submit(
         self, session: ExecutorSession, running: dict[Future[ExperimentOutcome], int], experiment: Experiment
     ) -> None:
-        task = self._task(experiment)
+        job = EngineJob(self._task(experiment), self.config, self.workspaces)
         self.hooks.tinkerer_experiment_started(run_dir=str(self.run_dir), experiment=experiment)
-        running[session.submit(task)] = experiment.id
+        running[session.submit(job)] = experiment.id
 
     def _parent(self, experiment: Experiment) -> Experiment | None:
         return self.experiments.get(experiment.parent_id) if experiment.parent_id is not None else None

@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tinkerer_core.errors import ConfigError, TinkererError
+from tinkerer_core.shipping import DATA_LINK
 from tinkerer_core.workspace_files import SKIPPED_DIRS, decode_text
 
-DATA_LINK = "data"
 DEFAULT_MAX_COMMIT_FILE_MB = 10.0
 LEFT_OUT_TRAILER = "Tinkerer-Left-Out"
 LEFT_OUT_NOTE = "Large file left out of git: "  # how a diff names each one

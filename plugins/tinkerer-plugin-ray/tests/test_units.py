@@ -1,7 +1,8 @@
 """The ray executor without a cluster: its config, its errors, and the worker's side run in this process.
 
 What a Ray task runs (``run_command_shipped``, ``run_experiment_shipped``) is plain Python; here it runs
-directly on shipped workspaces, and the engine's side (``apply_changes``, ``replay``) takes the result.
+directly on shipped workspaces, and the engine's side (``apply_changes``, the replay of recorded commits)
+takes the result.
 """
 
 from __future__ import annotations
@@ -24,15 +25,16 @@ import pytest
 from tinkerer_core.components import ExecutorContext
 from tinkerer_core.config import make_config
 from tinkerer_core.engine.config import EvolveConfig
-from tinkerer_core.engine.experiment import ExperimentTask, execute
+from tinkerer_core.engine.experiment import EngineJob, ExperimentTask
+from tinkerer_core.engine.recording import replay
 from tinkerer_core.engine.run import EvolveRun
-from tinkerer_core.engine.runner import Limits
-from tinkerer_core.engine.shipping import apply_changes, pack, pack_directory, replay
 from tinkerer_core.engine.store import RunStore
 from tinkerer_core.engine.workspace import Workspaces, git
 from tinkerer_core.errors import ConfigError
 from tinkerer_core.isolation import silent_server
 from tinkerer_core.plugins import get_manager
+from tinkerer_core.runner import Limits
+from tinkerer_core.shipping import apply_changes, pack, pack_directory
 from tinkerer_plugin_ray.executor import RayConnectionError, RayExecutor
 from tinkerer_plugin_ray.testing import StepsAgentPlugin
 from tinkerer_plugin_ray.worker import Shipment, run_command_shipped, run_experiment_shipped
@@ -84,7 +86,7 @@ def test_an_unreachable_cluster_is_reported_at_once(tmp_path: Path) -> None:
     argv = ["goal=g", "executor=ray", f"executor.address=ray://127.0.0.1:{port}", f"run_dir={tmp_path / 'run'}"]
     config = make_config(EvolveConfig, argv=argv)
     with pytest.raises(RayConnectionError, match=re.escape("nothing answers at 'ray://127.0.0.1:")):
-        config.executor.start(ExecutorContext(config, Workspaces(tmp_path), tmp_path))
+        config.executor.start(ExecutorContext(tmp_path))
     run = EvolveRun.start(config)
     with pytest.raises(RayConnectionError):
         run.run()
@@ -109,7 +111,7 @@ def _connect_error(tmp_path: Path, address: str) -> tuple[str, float]:
     config = make_config(EvolveConfig, argv=argv)
     started = time.monotonic()
     with pytest.raises(RayConnectionError) as caught:
-        config.executor.start(ExecutorContext(config, Workspaces(tmp_path), tmp_path))
+        config.executor.start(ExecutorContext(tmp_path))
     return str(caught.value), time.monotonic() - started
 
 
@@ -260,15 +262,13 @@ def test_a_whole_experiment_on_a_worker_replays_as_the_same_commits_as_a_local_o
         workspaces = Workspaces(tmp_path / where)
         base = workspaces.create(None)
         workspace = workspaces.checkout(1, base)
-        task = _task(workspace)
+        job = EngineJob(_task(workspace), config, workspaces)
         if where == "local":
-            outcome = execute(task, config, workspaces, None)
+            outcome = job.run()
         else:
-            remote, commits, final = run_experiment_shipped(task, config, Shipment(pack(workspace)), None)
-            assert remote.commit == "pending-commit-2"
-            resolved = replay(workspaces, workspace, commits, final)
-            outcome = remote
-            outcome.commit = resolved[remote.commit]
+            outcome = run_experiment_shipped(job, Shipment(pack(workspace)), None)
+            assert outcome.commit == "pending-commit-2" and outcome.recorded is not None
+            outcome.commit = replay(workspaces, workspace, outcome.recorded)[outcome.commit]
         assert outcome.attempts == 2 and outcome.evaluation.score == 7.0
         assert (workspace / "out.txt").read_text() == "made"  # the run's output, uncommitted
         history = git(workspace, "log", "--format=%T %s", outcome.commit).splitlines()

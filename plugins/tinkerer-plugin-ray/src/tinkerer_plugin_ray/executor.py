@@ -1,9 +1,11 @@
 """The ``ray`` executor: every experiment's run (and, when the agent allows, the whole experiment) is a Ray task.
 
-The engine keeps the run store and the run's git repository. For each experiment a thread here
-runs the agent step on this machine (unless the agent runs remotely), ships the workspace to a
-Ray task for each run of the solution, and writes what comes back into the worktree. A task whose
-worker died fails with ``WorkerLost``, which the engine answers by running the experiment again.
+The engine keeps the run store and the run's git repository. For each job a thread here either
+ships the whole experiment to a Ray task (``job.run_elsewhere`` on the worker: the engine replays the
+commits it brings back), or runs the job on this machine with a command runner that ships the
+workspace to a Ray task for each run of the solution and writes what comes back into the worktree.
+A task whose worker died fails with ``WorkerLost``, which the engine answers by running the
+experiment again.
 """
 
 from __future__ import annotations
@@ -20,13 +22,19 @@ from typing import TYPE_CHECKING, Any
 
 import chz
 
-from tinkerer_core.components import Executor, ExecutorContext, ExecutorSession, WorkerLost
+from tinkerer_core.components import (
+    Executor,
+    ExecutorContext,
+    ExecutorSession,
+    ExperimentJob,
+    ExperimentOutcome,
+    WorkerLost,
+)
 from tinkerer_core.errors import ConfigError, TinkererError
 from tinkerer_core.validation import Rule, at_least, not_empty, positive
 
 if TYPE_CHECKING:
-    from tinkerer_core.engine.experiment import ExperimentOutcome, ExperimentTask
-    from tinkerer_core.engine.runner import Limits
+    from tinkerer_core.runner import Limits
     from tinkerer_core.types import RunResult
 
 MB = 1024 * 1024
@@ -220,7 +228,7 @@ class RaySession(ExecutorSession):
 
         self.executor = executor
         self.ctx = ctx
-        self.capacity = executor.max_concurrent or ctx.config.workers
+        self.capacity = executor.max_concurrent or ctx.workers
         address = executor.cluster_address()
         self._owns_connection = not ray.is_initialized()
         if self._owns_connection:
@@ -246,10 +254,9 @@ class RaySession(ExecutorSession):
         except BaseException:
             self._disconnect()
             raise
-        options = executor.task_options(ctx.config.memory_mb)
+        options = executor.task_options(ctx.memory_mb)
         self._run_task = ray.remote(worker.run_command_shipped).options(**options)
         self._experiment_task = ray.remote(worker.run_experiment_shipped).options(**options)
-        self._agent_remote = executor.agent_on_worker and ctx.config.agent.can_run_remotely()
         self._lost_errors = lost_errors()
         self._data = self._data_shipment()
         self._threads = ThreadPoolExecutor(self.capacity, thread_name_prefix="tinkerer-ray")
@@ -260,7 +267,7 @@ class RaySession(ExecutorSession):
     def _check_resources(self, available: dict[str, float]) -> None:
         if self.executor.autoscaling:
             return
-        options = self.executor.task_options(self.ctx.config.memory_mb)
+        options = self.executor.task_options(self.ctx.memory_mb)
         wanted = {"CPU": options["num_cpus"], "GPU": options.get("num_gpus", 0), "memory": options.get("memory", 0)}
         for resource, amount in wanted.items():
             if amount and available.get(resource, 0) < amount:
@@ -278,34 +285,34 @@ class RaySession(ExecutorSession):
 
     def _data_shipment(self) -> Any:
         """data_dir once in the object store (a task argument: Ray resolves it on the worker), or its path, or None."""
-        data_dir = self.ctx.workspaces.data_dir
+        data_dir = self.ctx.data_dir
         if data_dir is None:
             return None
         if not self.executor.ship_data:
             return str(data_dir)
         import ray
 
-        from tinkerer_core.engine.shipping import pack_directory
+        from tinkerer_core.shipping import pack_directory
 
         return ray.put(pack_directory(data_dir))
 
     # --- experiments -----------------------------------------------------------------------
 
-    def submit(self, task: ExperimentTask) -> Future[ExperimentOutcome]:
-        run = self._whole_experiment if self._agent_remote else self._experiment_here
-        return self._threads.submit(self._lost_as_worker_lost, run, task)
+    def submit(self, job: ExperimentJob) -> Future[ExperimentOutcome]:
+        run = self._whole_experiment if self.executor.agent_on_worker and job.portable else self._experiment_here
+        return self._threads.submit(self._lost_as_worker_lost, run, job)
 
-    def _lost_as_worker_lost(self, run: Any, task: ExperimentTask) -> ExperimentOutcome:
+    def _lost_as_worker_lost(self, run: Any, job: ExperimentJob) -> ExperimentOutcome:
         try:
-            return run(task)
+            return run(job)
         except self._lost_errors as error:
-            raise WorkerLost(f"experiment {task.experiment_id}'s Ray worker died: {error}") from error
+            raise WorkerLost(f"experiment {job.experiment_id}'s Ray worker died: {error}") from error
         finally:
             with self._lock:
-                self._in_flight.pop(task.experiment_id, None)
+                self._in_flight.pop(job.experiment_id, None)
 
     def _shipment(self, workspace: Path) -> Any:
-        from tinkerer_core.engine.shipping import pack
+        from tinkerer_core.shipping import pack
         from tinkerer_plugin_ray.worker import Shipment
 
         sent = {name: os.environ[name] for name in self.executor.send_env if name in os.environ}
@@ -322,13 +329,9 @@ class RaySession(ExecutorSession):
             self._in_flight[experiment_id] = ref
         return ray.get(ref)
 
-    def _experiment_here(self, task: ExperimentTask) -> ExperimentOutcome:
+    def _experiment_here(self, job: ExperimentJob) -> ExperimentOutcome:
         """The agent step and the evaluator here, every run of the solution as a Ray task."""
-        from tinkerer_core.engine.local import execute_here
-        from tinkerer_core.engine.runner import commands_run_by
-
-        with commands_run_by(partial(self._run_remotely, task.experiment_id)):
-            return execute_here(task, self.ctx)
+        return job.run(commands=partial(self._run_remotely, job.experiment_id))
 
     def _run_remotely(
         self,
@@ -337,12 +340,12 @@ class RaySession(ExecutorSession):
         workspace: Path,
         limits: Limits,
         env: Any,
-        pid_file: Path | None,
+        pid_file: Path | None = None,
     ) -> RunResult:
-        from tinkerer_core.engine.shipping import apply_changes
+        from tinkerer_core.shipping import apply_changes
 
         shipment = self._shipment(workspace)
-        pass_env = tuple(self.ctx.config.pass_env)
+        pass_env = tuple(self.ctx.pass_env)
         result, changes = self._wait(
             experiment_id,
             lambda: self._run_task.remote(command, shipment, self._data, limits, pass_env, dict(env), str(workspace)),
@@ -350,16 +353,12 @@ class RaySession(ExecutorSession):
         apply_changes(workspace, changes)
         return result
 
-    def _whole_experiment(self, task: ExperimentTask) -> ExperimentOutcome:
-        """Agent, runs and evaluator on the worker; its commits replayed in the run's repository here."""
-        from tinkerer_core.engine.shipping import replay
-
-        shipment = self._shipment(task.workspace)
-        outcome, commits, final = self._wait(
-            task.experiment_id, lambda: self._experiment_task.remote(task, self.ctx.config, shipment, self._data)
+    def _whole_experiment(self, job: ExperimentJob) -> ExperimentOutcome:
+        """Agent, runs and evaluator on the worker; the engine replays the commits the outcome brings back."""
+        shipment = self._shipment(job.workspace)
+        outcome: ExperimentOutcome = self._wait(
+            job.experiment_id, lambda: self._experiment_task.remote(job, shipment, self._data)
         )
-        resolved = replay(self.ctx.workspaces, task.workspace, commits, final)
-        outcome.commit = resolved.get(outcome.commit, outcome.commit)
         return outcome
 
     # --- the end ---------------------------------------------------------------------------

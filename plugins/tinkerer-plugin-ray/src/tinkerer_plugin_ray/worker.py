@@ -17,15 +17,13 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tinkerer_core.engine.runner import Limits, commands_run_by, run_here
-from tinkerer_core.engine.shipping import Changes, RecordingWorkspaces, changes_since, digests, unpack
-from tinkerer_core.engine.workspace import DATA_LINK
+from tinkerer_core.runner import Limits, run_command
 from tinkerer_core.secrets import scrubbed_environment
+from tinkerer_core.shipping import DATA_LINK, Changes, changes_since, digests, unpack
 from tinkerer_core.types import RunResult
 
 if TYPE_CHECKING:
-    from tinkerer_core.engine.config import EvolveConfig
-    from tinkerer_core.engine.experiment import ExperimentOutcome, ExperimentTask
+    from tinkerer_core.components import ExperimentJob, ExperimentOutcome
 
 SCRATCH_PREFIX = "tinkerer-ray-"  # then pid namespace and pid: what a killed worker left, the next task sweeps
 
@@ -88,7 +86,7 @@ def _run_on_worker(
     env: Mapping[str, str],
     pid_file: Path | None,
 ) -> RunResult:
-    return run_here(command, workspace, limits, {**env, **sent_env}, pid_file)
+    return run_command(command, workspace, limits, {**env, **sent_env}, pid_file)
 
 
 def _note_left_behind(result: RunResult, changes: Changes) -> RunResult:
@@ -127,27 +125,18 @@ def run_command_shipped(
         return _note_left_behind(result, changes), changes
 
 
-def run_experiment_shipped(
-    task: ExperimentTask, config: EvolveConfig, shipment: Shipment, data: bytes | str | None
-) -> tuple[ExperimentOutcome, list[tuple[str, Changes]], Changes]:
+def run_experiment_shipped(job: ExperimentJob, shipment: Shipment, data: bytes | str | None) -> ExperimentOutcome:
     """Run a whole experiment (agent, runs, evaluator) in a copy of its workspace.
 
-    Returns the outcome (its commit a placeholder), the commits to replay and what the last run left
-    uncommitted. LLM calls are recorded in the outcome, as in a local worker process.
+    The outcome holds the commits it made there and what its last run left uncommitted, which the
+    engine replays in the worktree; LLM calls are recorded in it, as in a local worker process.
     """
-    from tinkerer_core.engine.experiment import execute
-    from tinkerer_core.llm import lazy_llm
-
     with scratch_directory() as scratch:
         workspace = _unpacked(shipment, data, scratch)
-        recorder = RecordingWorkspaces(workspace, scratch)
-        here = dataclasses.replace(task, workspace=workspace)
-        with commands_run_by(partial(_run_on_worker, shipment.sent_env)):
-            outcome = execute(here, config, recorder, lambda ledger: lazy_llm(config.llm, ledger))
-        final = recorder.uncommitted(shipment.return_bytes)
-        if outcome.result is not None:
-            outcome.result = _note_left_behind(outcome.result, final)
-        return outcome, recorder.commits, final
+        outcome = job.run_elsewhere(workspace, partial(_run_on_worker, shipment.sent_env), shipment.return_bytes)
+        if outcome.result is not None and outcome.recorded is not None:
+            outcome.result = _note_left_behind(outcome.result, outcome.recorded.uncommitted)
+        return outcome
 
 
 def describe_worker() -> dict[str, Any]:

@@ -68,7 +68,7 @@ def _field(row: dict[str, Any], name: str, scorer: str) -> Any:
 
 
 def _run_asserts(row: dict[str, Any], reply: str) -> TaskResult:
-    from tinkerer_core.engine.runner import Limits, run_command
+    from tinkerer_core.runner import Limits, run_command
     from tinkerer_core.secrets import scrubbed_environment
 
     tests = _field(row, "tests", "python_asserts")

@@ -1,13 +1,10 @@
-"""Ship an experiment's workspace to another machine and bring its changes back.
+"""Ship an experiment's workspace to another machine and bring its changes back (for executors).
 
 A remote executor packs a worktree (without ``.git``, ``data`` and ``__pycache__``) into a tar
 archive, unpacks it in a temporary directory on the worker, and returns ``Changes``: the files
 that are new or different there, and the ones that were deleted. ``apply_changes`` writes them
-into the local worktree and refuses paths that would leave it.
-
-``RecordingWorkspaces`` stands in for ``Workspaces`` on a worker that runs a whole experiment
-(agent included): each commit is recorded as ``Changes``, and the engine's side ``replay``s them
-as real commits in the run's repository, so git history is what local workers would have made.
+into the local worktree and refuses paths that would leave it. An experiment run elsewhere in full
+(``ExperimentJob.run_elsewhere``) brings its commits back as ``Changes`` too: the engine replays them.
 """
 
 from __future__ import annotations
@@ -20,11 +17,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from tinkerer_core.engine.workspace import DATA_LINK, Workspaces
-
+DATA_LINK = "data"  # where an experiment sees the run's data_dir, at the top of its workspace
 SKIPPED_AT_TOP = frozenset({".git", DATA_LINK})
 SKIPPED_ANYWHERE = frozenset({"__pycache__"})
-PENDING_COMMIT = "pending-commit-"  # what RecordingWorkspaces.commit returns, numbered from 1
 
 
 @dataclass(frozen=True)
@@ -150,44 +145,3 @@ def apply_changes(root: Path, changes: Changes) -> list[str]:
         if path.is_symlink() or path.is_file():
             path.unlink()
     return refused
-
-
-class RecordingWorkspaces(Workspaces):
-    """``Workspaces`` for one experiment on a worker: commits are recorded as ``Changes`` for the engine to replay."""
-
-    def __init__(self, workspace: Path, scratch: Path) -> None:
-        self.repo = workspace
-        self.root = scratch
-        self.data_dir = None
-        self.data_mode = "link"
-        self.workspace = workspace
-        self.commits: list[tuple[str, Changes]] = []
-        self._state = digests(workspace)
-
-    def commit(self, path: Path, message: str) -> str:
-        """Record what changed since the last commit; return a placeholder that ``replay`` resolves."""
-        self.commits.append((message, changes_since(path, self._state)))
-        self._state = digests(path)
-        return f"{PENDING_COMMIT}{len(self.commits)}"
-
-    def pid_file(self, experiment_id: int) -> Path:
-        return self.root / "pids" / f"exp-{experiment_id}.pid"
-
-    def uncommitted(self, max_bytes: int | None = None) -> Changes:
-        """What the last run left in the workspace after the last commit (outputs, logs)."""
-        return changes_since(self.workspace, self._state, max_bytes)
-
-
-def replay(
-    workspaces: Workspaces, workspace: Path, commits: list[tuple[str, Changes]], final: Changes
-) -> dict[str, str]:
-    """Commit a worker's recorded commits in the local worktree, then write what it left uncommitted.
-
-    Returns each placeholder commit (``pending-commit-N``) mapped to the real commit.
-    """
-    resolved: dict[str, str] = {}
-    for number, (message, changes) in enumerate(commits, start=1):
-        apply_changes(workspace, changes)
-        resolved[f"{PENDING_COMMIT}{number}"] = workspaces.commit(workspace, message)
-    apply_changes(workspace, final)
-    return resolved

@@ -1,14 +1,12 @@
 """Run a solution's command in its workspace: a supervised process tree, hard timeout, memory and output caps.
 
 Callers pass an environment scrubbed of secrets (``tinkerer_core.secrets.scrubbed_environment``)
-unless the config passes them explicitly. An executor that runs commands elsewhere (a cluster
-worker) installs itself for the calling thread with ``commands_run_by``.
+unless the config passes them explicitly. ``run_command`` is the engine's ``CommandRunner``; an
+executor that runs commands elsewhere (a cluster worker) hands an experiment a runner of its own.
 """
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import os
 import resource
 import shlex
@@ -16,9 +14,10 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from tinkerer_core.processes import missing_program, record_process, recorded_process, start_supervised, stop_tree
 from tinkerer_core.types import RunResult
@@ -74,18 +73,12 @@ def _snapshot(root: Path) -> dict[str, float]:
     return files
 
 
-CommandRunner = Callable[[str, Path, Limits, Mapping[str, str], "Path | None"], RunResult]
-_delegate: contextvars.ContextVar[CommandRunner | None] = contextvars.ContextVar("tinkerer_runner", default=None)
+class CommandRunner(Protocol):
+    """Runs one solution command in a workspace with limits, and says what happened (``run_command``'s shape)."""
 
-
-@contextlib.contextmanager
-def commands_run_by(runner: CommandRunner) -> Iterator[None]:
-    """Within the block, ``run_command`` in this thread hands every command to ``runner`` (a remote executor)."""
-    token = _delegate.set(runner)
-    try:
-        yield
-    finally:
-        _delegate.reset(token)
+    def __call__(
+        self, command: str, workspace: Path, limits: Limits, env: Mapping[str, str], pid_file: Path | None = None
+    ) -> RunResult: ...
 
 
 def run_command(
@@ -95,28 +88,13 @@ def run_command(
     env: Mapping[str, str],
     pid_file: Path | None = None,
 ) -> RunResult:
-    """Run ``command`` in ``workspace`` and record what happened; never raises for the program's faults.
-
-    A leading ``python`` means the interpreter Tinkerer itself runs in. While the program runs,
+    """Run ``command`` in ``workspace`` on this machine and record what happened; never raises for the program's
+    faults. A leading ``python`` means the interpreter Tinkerer itself runs in. While the program runs,
     ``pid_file`` holds its process-group id, so a resumed run can kill what a killed run left.
-    Inside ``commands_run_by(runner)``, ``runner`` runs the command instead.
-    """
-    delegate = _delegate.get()
-    if delegate is not None:
-        return delegate(command, workspace, limits, env, pid_file)
-    return run_here(command, workspace, limits, env, pid_file)
 
-
-def run_here(
-    command: str,
-    workspace: Path,
-    limits: Limits,
-    env: Mapping[str, str],
-    pid_file: Path | None = None,
-) -> RunResult:
-    """``run_command`` on this machine, under a supervisor (``tinkerer_core.processes``): the program and
-    every process it starts end when it exits, at the timeout, when the caller is interrupted, and when the
-    caller's process dies (a killed engine or cluster worker takes its experiment's processes with it)."""
+    The program runs under a supervisor (``tinkerer_core.processes``): it and every process it starts end when
+    it exits, at the timeout, when the caller is interrupted, and when the caller's process dies (a killed
+    engine or cluster worker takes its experiment's processes with it)."""
     argv = shlex.split(command)
     if argv and argv[0] in ("python", "python3"):
         argv[0] = sys.executable  # the interpreter Tinkerer itself runs in, whatever PATH says
