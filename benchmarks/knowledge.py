@@ -17,7 +17,7 @@ import tempfile
 import time
 
 from tinkerer_core.components import PAGE_TYPES, KnowledgePage
-from tinkerer_core.plugins import get_manager
+from tinkerer_core.config import create_component
 
 TOPICS = ("lora", "learning", "rate", "tokenizer", "batch", "size", "gradient", "boosting", "features", "validation")
 TOPICS += ("docker", "deploy", "latency", "cache")
@@ -68,11 +68,10 @@ def main() -> None:
     if args.quick:
         args.pages, args.queries = 500, 30
     pages = corpus(args.pages)
-    manager = get_manager()
     rng = random.Random(1)
     with tempfile.TemporaryDirectory() as scratch:
         for embedder in ("none",) if args.quick else ("none", "static"):
-            kg = manager.create(
+            kg = create_component(
                 "knowledge_backend", "kg_sqlite", {"path": f"{scratch}/{embedder}.sqlite", "embedder": embedder}
             )
             if embedder == "static":

@@ -10,11 +10,10 @@ by `make_house_prices_data.py`) and is available to every solution as `./data`. 
 
 from pathlib import Path
 
+from tinkerer_core.config import create_component
 from tinkerer_core.engine.config import EvolveConfig
-from tinkerer_core.plugins import get_manager
 
 HERE = Path(__file__).resolve().parent
-components = get_manager()
 
 GOAL = """\
 Predict house prices. Write main.py, a Python program that trains a regression model on
@@ -32,8 +31,8 @@ config = EvolveConfig(
     max_iterations=10,
     data_dir=str(HERE / "house_prices_data"),
     timeout_s=120,
-    evaluator=components.create("evaluator", "regex_pattern", {"pattern": r"RMSE: ([\d.]+)"}),
-    stop=components.create("stop_condition", "threshold", {"threshold": 0.12, "direction": "minimize"}),
-    search=components.create("search_strategy", "linear_search"),
-    agent=components.create("coding_agent", "llm_edit"),
+    evaluator=create_component("evaluator", "regex_pattern", {"pattern": r"RMSE: ([\d.]+)"}),
+    stop=create_component("stop_condition", "threshold", {"threshold": 0.12, "direction": "minimize"}),
+    search=create_component("search_strategy", "linear_search"),
+    agent=create_component("coding_agent", "llm_edit"),
 )

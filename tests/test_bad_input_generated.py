@@ -31,7 +31,7 @@ from hypothesis import strategies as st
 
 from tinkerer_core.api import Tinkerer
 from tinkerer_core.cli import build_parser, main
-from tinkerer_core.config import PluginFactory, component_values, make_config
+from tinkerer_core.config import PluginFactory, component_values, create_component, make_config
 from tinkerer_core.engine.config import EvolveConfig
 from tinkerer_core.errors import TinkererError
 from tinkerer_core.llm import LLMConfig
@@ -263,7 +263,7 @@ def build_through_api(target: Target, value: Any) -> Any:
         return Tinkerer().evolve_config(goal="x", **{parameter: target.component, f"{parameter}_params": params})
     if target.kind == "trainer":
         return make_config(TrainConfig, [component_values("trainer", target.component, params)])
-    return get_manager().create(target.kind, target.component or "", params)
+    return create_component(target.kind, target.component or "", params)
 
 
 def command_line(target: Target, text: str) -> list[str] | None:

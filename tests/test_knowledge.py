@@ -11,6 +11,7 @@ import pytest
 
 from tinkerer_core import Source, Tinkerer
 from tinkerer_core.components import KnowledgePage
+from tinkerer_core.config import create_component
 from tinkerer_core.errors import ConfigError
 from tinkerer_core.hookspecs import hookimpl
 from tinkerer_core.knowledge.wiki import from_markdown, read_wiki, to_markdown
@@ -152,7 +153,7 @@ def test_a_json_graph_is_indexed_and_force_clears_only_this_index(workdir: Path)
         )
     )
     params = {"path": "kg.sqlite", "namespace": "graph", **KEYWORDS_ONLY}
-    other = get_manager().create("knowledge_backend", "kg_sqlite", {**params, "namespace": "other"})
+    other = create_component("knowledge_backend", "kg_sqlite", {**params, "namespace": "other"})
     other.index([KnowledgePage("Principle/keep", "Keep me", "Principle", "another index", "stays")])
     tinkerer = Tinkerer()
     path = tinkerer.index_kg(data_path=str(graph), search_type="kg_sqlite", backend_params=params, force=True)

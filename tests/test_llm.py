@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tinkerer_core.llm import LLMConfig, LLMLedger, extract_json, open_llm
+from tinkerer_core.gateway import open_llm
+from tinkerer_core.llm import LLMConfig, LLMLedger, extract_json
 
 
 @pytest.mark.parametrize(

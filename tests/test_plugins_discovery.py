@@ -21,6 +21,7 @@ import pytest
 from tinkerer_core import Tinkerer
 from tinkerer_core.cli import main
 from tinkerer_core.components import EvaluationContext, Evaluator
+from tinkerer_core.config import create_component
 from tinkerer_core.errors import ConfigError, UnknownComponentError
 from tinkerer_core.hookspecs import hookimpl
 from tinkerer_core.plugins import ALLOW_LIST_ENV, TRACE_ENV, PluginManager, get_manager
@@ -205,7 +206,7 @@ def test_in_process_plugin_registers_for_the_block_only(tmp_path: Path) -> None:
         assert "shout" in manager.names("evaluator")
         assert manager.lookup("evaluator", "shout").plugin == "shout-plugin"
         assert manager.infos["shout-plugin"].components == {"evaluators": ["shout"]}
-        evaluator = manager.create("evaluator", "shout", {"min_chars": 3})
+        evaluator = create_component("evaluator", "shout", {"min_chars": 3})
         assert evaluator == Shout(min_chars=3)
         assert evaluator.evaluate(context("HEY\n", tmp_path)).score == 1.0
         assert evaluator.evaluate(context("HI\n", tmp_path)).score == 0.0
@@ -298,13 +299,13 @@ def test_wrong_parameter_names_the_field_and_its_type() -> None:
     manager = get_manager()
     with manager.registered(ShoutPlugin(), "shout-plugin"):
         with pytest.raises(ConfigError) as unknown:
-            manager.create("evaluator", "shout", {"min_char": 3})
+            create_component("evaluator", "shout", {"min_char": 3})
         assert str(unknown.value) == (
             "evaluator 'shout' has no parameter 'min_char'; its parameters are: min_chars: int; did you mean 'min_chars'?"
         )
 
         with pytest.raises(ConfigError) as wrong_type:
-            manager.create("evaluator", "shout", {"min_chars": "three"})
+            create_component("evaluator", "shout", {"min_chars": "three"})
         assert str(wrong_type.value) == "evaluator 'shout': min_chars must be of type int, got 'three'"
 
         with pytest.raises(ConfigError, match=r"^evaluator\.min_chars must be of type int, got 'three'$"):

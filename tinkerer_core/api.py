@@ -7,10 +7,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tinkerer_core.components import KnowledgeBackend, TrainResult
-from tinkerer_core.config import component_values, make_config
+from tinkerer_core.config import component_values, create_component, make_config
 from tinkerer_core.deploy import DeployPlan, as_solution, plan_deploy
 from tinkerer_core.errors import ConfigError, MissingPluginError
-from tinkerer_core.llm import LLMConfig, LLMLedger, lazy_llm
+from tinkerer_core.gateway import lazy_llm
+from tinkerer_core.llm import LLMConfig, LLMLedger
 from tinkerer_core.plugins import get_manager
 from tinkerer_core.types import DeployStrategy, Software, Solution, Source
 
@@ -206,7 +207,7 @@ class Tinkerer:
         _mapping("deployer_params", deployer_params)
         solution = as_solution(solution)
         name = self.plan_deploy(solution, strategy).deployer
-        return get_manager().create("deployer", name, _mapping("deployer_params", deployer_params)).deploy(solution)
+        return create_component("deployer", name, _mapping("deployer_params", deployer_params)).deploy(solution)
 
     def plan_deploy(
         self, solution: Solution | str | Path, strategy: DeployStrategy | str = DeployStrategy.AUTO
@@ -233,7 +234,7 @@ class Tinkerer:
         target = None
         if not skip_merge:
             _require("knowledge_backend", "learn", "tinkerer-plugin-knowledge-sqlite")
-            target = self.knowledge or get_manager().create("knowledge_backend", backend, backend_params)
+            target = self.knowledge or create_component("knowledge_backend", backend, backend_params)
         llm = lazy_llm(make_config(LLMConfig, [dict(llm_params)]), LLMLedger())
         return KnowledgePipeline(wiki_dir, target, llm).run(*sources, skip_merge=skip_merge)
 
@@ -267,7 +268,7 @@ class Tinkerer:
         _require("knowledge_backend", "index_kg", "tinkerer-plugin-knowledge-sqlite")
         name = search_type or "kg_sqlite"
         pages = read_wiki(Path(wiki_dir)) if wiki_dir is not None else graph_pages(Path(data_path or ""))
-        backend = get_manager().create("knowledge_backend", name, backend_params)
+        backend = create_component("knowledge_backend", name, backend_params)
         if force:
             backend.clear()
         backend.index(pages)

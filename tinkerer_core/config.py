@@ -81,7 +81,7 @@ class DefaultComponent:
                 f"installed: {', '.join(manager.names(self.kind)) or 'none'}. Choose one, or install "
                 f"the plugin that provides {self.name!r} (`tinkerer install ...`)"
             )
-        return manager.create(self.kind, self.name)
+        return create_component(self.kind, self.name)
 
     def __repr__(self) -> str:
         return self.name
@@ -320,6 +320,12 @@ def build_component(registration: Registration, params: dict[str, Any]) -> Any:
         return make_config(registration.cls, [params])
     except ConfigError as error:  # nested components read as a path: composite: plateau: patience ...
         raise ConfigError(f"{registration.kind.label} {registration.name!r}: {error}") from None
+
+
+def create_component(kind: str, name: str, params: Mapping[str, Any] | None = None) -> Any:
+    """Component ``name`` of ``kind`` built with ``params``: an unknown name lists the installed ones, a bad
+    parameter is named with what it takes."""
+    return build_component(get_manager().lookup(kind, name), dict(params or {}))
 
 
 def _type_name(tp: Any) -> str:

@@ -6,6 +6,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tinkerer_core.config import create_component
 from tinkerer_core.errors import ConfigError, MissingPluginError, UnknownComponentError
 from tinkerer_core.plugins import get_manager
 from tinkerer_core.types import DeployStrategy, Direction, Solution
@@ -57,7 +58,7 @@ def plan_deploy(solution: Solution, strategy: DeployStrategy) -> DeployPlan:
     manager = get_manager()
     if strategy is not DeployStrategy.AUTO:
         try:
-            deployer = manager.create("deployer", strategy.value)
+            deployer = create_component("deployer", strategy.value)
         except UnknownComponentError as error:
             raise MissingPluginError(f"{error}. Install it: pip install {PACKAGES[strategy.value]}") from None
         supported, why = deployer.supports(solution)
@@ -70,7 +71,7 @@ def plan_deploy(solution: Solution, strategy: DeployStrategy) -> DeployPlan:
     order += [name for name in (*AUTO_ORDER, *sorted(installed)) if name in installed and name not in order]
     passed_over: list[tuple[str, str]] = []
     for name in order:
-        supported, why = manager.create("deployer", name).supports(solution)
+        supported, why = create_component("deployer", name).supports(solution)
         if supported:
             reason = f"the solution asks for it ({why})" if name == declared else why
             return DeployPlan(name, reason, tuple(passed_over))

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 import chz
 
-from tinkerer_core.errors import MissingPluginError, TinkererError
+from tinkerer_core.errors import TinkererError
 from tinkerer_core.validation import Rule, a_path, at_least, not_empty, positive, warn_above
 
 T = TypeVar("T")
@@ -111,10 +111,14 @@ class LLMLedger:
 
 
 class LLM(ABC):
-    """A gateway to a language model, configured by ``config``, recording calls in ``ledger``."""
+    """A gateway to a language model, configured by ``config``, recording calls in ``ledger``.
 
-    config: LLMConfig
-    ledger: LLMLedger
+    A gateway is built as ``cls(config, ledger)`` (what ``tinkerer_open_llm`` receives); ``with_model``
+    builds its twin that way (override it for a gateway built otherwise)."""
+
+    def __init__(self, config: LLMConfig, ledger: LLMLedger) -> None:
+        self.config = config
+        self.ledger = ledger
 
     @abstractmethod
     def complete(
@@ -137,7 +141,7 @@ class LLM(ABC):
             # a single model given replaces the run's ensemble; an ensemble given replaces both
             ensemble=tuple((name, 1.0) for name in ensemble) if ensemble else (() if model else self.config.ensemble),
         )
-        return LazyLLM(config, self.ledger)
+        return type(self)(config, self.ledger)
 
     def complete_json(
         self,
@@ -200,40 +204,3 @@ def extract_json(text: str) -> Any:
                 except json.JSONDecodeError:
                     continue
     raise ValueError("no JSON object found in the reply")
-
-
-def open_llm(config: LLMConfig, ledger: LLMLedger | None = None) -> LLM:
-    """The LLM gateway that an installed plugin provides for ``config``."""
-    from tinkerer_core.plugins import get_manager
-
-    llm = get_manager().hooks.hook.tinkerer_open_llm(config=config, ledger=ledger or LLMLedger())
-    if llm is None:
-        raise MissingPluginError(
-            f"no LLM gateway is installed for model {config.model!r}: pip install tinkerer-plugin-litellm"
-        )
-    return llm
-
-
-class LazyLLM(LLM):
-    """Opens the gateway on first use, so runs that never call a model never import one."""
-
-    def __init__(self, config: LLMConfig, ledger: LLMLedger) -> None:
-        self.config = config
-        self.ledger = ledger
-        self._llm: LLM | None = None
-        self._lock = threading.Lock()
-
-    def complete(self, messages: Messages, **options: Any) -> Completion:
-        with self._lock:
-            if self._llm is None:
-                self._llm = open_llm(self.config, self.ledger)
-        return self._llm.complete(messages, **options)
-
-
-def lazy_llm(config: LLMConfig, ledger: LLMLedger) -> LLM | None:
-    """A lazily opened gateway, or None when no plugin provides one."""
-    from tinkerer_core.plugins import get_manager
-
-    if not get_manager().hooks.hook.tinkerer_open_llm.get_hookimpls():
-        return None
-    return LazyLLM(config, ledger)

@@ -14,7 +14,7 @@ import difflib
 import importlib.metadata
 import os
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -213,12 +213,6 @@ class PluginManager:
         except KeyError:
             label = KINDS[kind].label
             raise UnknownComponentError(label, KINDS[kind].plural.replace("_", " "), name, registrations) from None
-
-    def create(self, kind: str, name: str, params: Mapping[str, Any] | None = None) -> Any:
-        """Instantiate component ``name`` of ``kind`` with ``params``, validating them."""
-        from tinkerer_core.config import build_component
-
-        return build_component(self.lookup(kind, name), dict(params or {}))
 
 
 _manager: PluginManager | None = None

@@ -18,7 +18,8 @@ from tinkerer_core.components import AgentRequest, AgentResult, EvaluationContex
 from tinkerer_core.engine.config import EvolveConfig
 from tinkerer_core.engine.workspace import Workspaces
 from tinkerer_core.errors import TinkererError
-from tinkerer_core.llm import LLMLedger, LLMUnavailableError, lazy_llm
+from tinkerer_core.gateway import lazy_llm
+from tinkerer_core.llm import LLMLedger, LLMUnavailableError
 from tinkerer_core.runner import CommandRunner, Limits, run_command
 from tinkerer_core.secrets import scrubbed_environment
 from tinkerer_core.types import Evaluation, Experiment, RunResult

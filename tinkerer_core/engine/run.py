@@ -45,9 +45,9 @@ from tinkerer_core.engine.run_dir import (
 from tinkerer_core.engine.store import STORE_FILE, RunStore, StoreLedger, check_store
 from tinkerer_core.engine.workspace import Workspaces, require_directory
 from tinkerer_core.errors import ConfigError, DiskFullError, TinkererError
+from tinkerer_core.gateway import lazy_llm
 from tinkerer_core.knowledge.index_file import open_index, read_index
 from tinkerer_core.knowledge.retrieval import knowledge_context
-from tinkerer_core.llm import lazy_llm
 from tinkerer_core.plugins import get_manager
 from tinkerer_core.processes import interrupted_by_signals
 from tinkerer_core.runner import kill_leftover

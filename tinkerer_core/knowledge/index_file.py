@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from tinkerer_core.components import KnowledgeBackend
+from tinkerer_core.config import create_component
 from tinkerer_core.errors import ConfigError, UnknownComponentError
 
 VERSION = "1.0"
@@ -46,10 +47,9 @@ def read_index(path: Path) -> dict[str, Any]:
 
 def open_index(path: Path) -> KnowledgeBackend:
     """The backend an ``.index`` file names, reopened from its refs."""
-    from tinkerer_core.plugins import get_manager
 
     record = read_index(path)
     try:
-        return get_manager().create("knowledge_backend", record["search_backend"], record["backend_refs"])
+        return create_component("knowledge_backend", record["search_backend"], record["backend_refs"])
     except UnknownComponentError as error:
         raise ConfigError(f"kg_index {str(path)!r}: {error}") from None

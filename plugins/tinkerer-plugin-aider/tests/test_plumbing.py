@@ -12,8 +12,10 @@ import pytest
 
 from tinkerer_core.cli import main as tinkerer_main
 from tinkerer_core.components import AgentRequest
+from tinkerer_core.config import create_component
 from tinkerer_core.errors import ConfigError, MissingPluginError
-from tinkerer_core.llm import LazyLLM, LLMConfig, LLMLedger
+from tinkerer_core.gateway import LazyLLM
+from tinkerer_core.llm import LLMConfig, LLMLedger
 from tinkerer_core.plugins import get_manager
 from tinkerer_plugin_aider import agent as agent_module
 from tinkerer_plugin_aider.agent import AiderAgent, parse_driver_output
@@ -26,7 +28,7 @@ MakeRequest = Callable[..., AgentRequest]
 def test_the_entry_point_registers_aider() -> None:
     manager = get_manager()
     assert "aider" in manager.names("coding_agent")
-    agent = manager.create("coding_agent", "aider", {"edit_format": "diff", "timeout_s": 30})
+    agent = create_component("coding_agent", "aider", {"edit_format": "diff", "timeout_s": 30})
     assert isinstance(agent, AiderAgent) and agent.edit_format == "diff"
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from tinkerer_core.components import AgentRequest, AgentResult, CodingAgent
-from tinkerer_core.plugins import get_manager
+from tinkerer_core.config import create_component
 
 STANDINS = Path(__file__).parent / "standins"
 PARENT = "def predict(x):\n    return 0\n\n\nprint('SCORE:', predict(1))\n"
@@ -88,7 +88,7 @@ class StandIn:
     def agent(self, **params: Any) -> CodingAgent:
         """The agent, built by name through the plugin manager, pointed at the stand-in."""
         settings = {"executable": str(self.executable), **params}
-        return get_manager().create("coding_agent", self.case.agent, settings)
+        return create_component("coding_agent", self.case.agent, settings)
 
     def run(self, scenario: str = "edit", **params: Any) -> AgentResult:
         """Run the agent once with the stand-in playing ``scenario``."""

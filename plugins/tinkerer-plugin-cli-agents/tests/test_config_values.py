@@ -7,10 +7,9 @@ from pathlib import Path
 import pytest
 
 from tinkerer_core.cli import main
-from tinkerer_core.config import make_config
+from tinkerer_core.config import create_component, make_config
 from tinkerer_core.engine.config import EvolveConfig
 from tinkerer_core.errors import ConfigError
-from tinkerer_core.plugins import get_manager
 
 
 @pytest.fixture(autouse=True)
@@ -57,7 +56,7 @@ def test_a_misspelt_variable_to_pass_is_named() -> None:
 
 def test_an_empty_tool_name_is_refused() -> None:
     with pytest.raises(ConfigError) as raised:
-        get_manager().create("coding_agent", "claude_code", {"allowed_tools": ("Read", "")})
+        create_component("coding_agent", "claude_code", {"allowed_tools": ("Read", "")})
     assert str(raised.value) == (
         "coding agent 'claude_code': allowed_tools must be tool names (or rules like Bash(git:*)), none of them "
         "empty, got ('Read', '')"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tinkerer_core.components import AgentRequest
-from tinkerer_core.plugins import get_manager
+from tinkerer_core.config import create_component
 
 REAL = {  # agent: (command, keys that let it run)
     "claude_code": ("claude", ("ANTHROPIC_API_KEY",)),
@@ -34,7 +34,7 @@ def test_a_real_cli_makes_a_trivial_edit(agent: str, tmp_path: Path) -> None:
         kind="improve",
         focus_files=("main.py",),
     )
-    result = get_manager().create("coding_agent", agent, {"timeout_s": 300}).implement(request)
+    result = create_component("coding_agent", agent, {"timeout_s": 300}).implement(request)
     assert result.error == "", result.transcript[-3000:]
     assert "main.py" in result.changed_files
     assert "hello, world" in (tmp_path / "main.py").read_text()

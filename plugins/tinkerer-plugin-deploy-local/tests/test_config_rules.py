@@ -9,8 +9,8 @@ import pytest
 
 from tinkerer_core.api import Tinkerer
 from tinkerer_core.cli import main
+from tinkerer_core.config import create_component
 from tinkerer_core.errors import ConfigError
-from tinkerer_core.plugins import get_manager
 from tinkerer_core.validation import ConfigWarning
 
 
@@ -48,8 +48,8 @@ def test_the_api_refuses_a_bad_parameter(solution_dir: Path) -> None:
 def test_binding_every_interface_warns_that_the_network_reaches_the_service() -> None:
     message = r"^host='0\.0\.0\.0': not a loopback address: the service is reachable from other machines"
     with pytest.warns(ConfigWarning, match=message):
-        deployer = get_manager().create("deployer", "local", {"host": "0.0.0.0"})
+        deployer = create_component("deployer", "local", {"host": "0.0.0.0"})
     assert deployer.host == "0.0.0.0"
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConfigWarning)
-        get_manager().create("deployer", "local", {"host": "localhost", "port": 8000})
+        create_component("deployer", "local", {"host": "localhost", "port": 8000})

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tinkerer_core.plugins import get_manager
+from tinkerer_core.config import create_component
 from tinkerer_plugin_deploy_local.entry import find_entry
 from tinkerer_plugin_deploy_local.software import LocalService
 
@@ -50,7 +50,7 @@ def timed_dir(tmp_path: Path) -> Path:
 def deploy(solution_dir: Path, **params: object) -> LocalService:
     from tinkerer_core.deploy import as_solution
 
-    software = get_manager().create("deployer", "local", params).deploy(as_solution(solution_dir))
+    software = create_component("deployer", "local", params).deploy(as_solution(solution_dir))
     assert isinstance(software, LocalService)
     return software
 

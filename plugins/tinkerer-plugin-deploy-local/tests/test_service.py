@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tinkerer_core.plugins import get_manager
+from tinkerer_core.config import create_component
 from tinkerer_core.types import Software
 from tinkerer_plugin_deploy_local.entry import find_entry
 from tinkerer_plugin_deploy_local.http_service import DeployError
@@ -21,7 +21,7 @@ from tinkerer_plugin_deploy_local.software import LocalService
 def deploy(solution_dir: Path, **params: object) -> Software:
     from tinkerer_core.deploy import as_solution
 
-    return get_manager().create("deployer", "local", params).deploy(as_solution(solution_dir))
+    return create_component("deployer", "local", params).deploy(as_solution(solution_dir))
 
 
 def alive(pid: int) -> bool:

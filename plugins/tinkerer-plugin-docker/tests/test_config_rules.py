@@ -8,8 +8,8 @@ import pytest
 
 from tinkerer_core.api import Tinkerer
 from tinkerer_core.cli import main
+from tinkerer_core.config import create_component
 from tinkerer_core.errors import ConfigError
-from tinkerer_core.plugins import get_manager
 
 MEMORY = (
     "memory must be empty (no limit) or a size Docker accepts, a number with an optional unit b, k, m or g, "
@@ -59,4 +59,4 @@ def test_the_api_refuses_a_bad_parameter(solution_dir: Path) -> None:
 
 @pytest.mark.parametrize("memory", ["", "6m", "512M", "1.5g", "2gb", "4294967296"])
 def test_every_memory_limit_docker_takes_is_taken(memory: str) -> None:
-    assert get_manager().create("deployer", "docker", {"memory": memory}).memory == memory
+    assert create_component("deployer", "docker", {"memory": memory}).memory == memory

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from tinkerer_core.config import create_component
 from tinkerer_core.deploy import as_solution
-from tinkerer_core.plugins import get_manager
 from tinkerer_plugin_deploy_local.entry import find_entry
 from tinkerer_plugin_docker.build_context import dockerfile, write_build_context
 
@@ -57,7 +57,7 @@ def standin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> StandInDocker:
 
 
 def deployer(**params: object):
-    return get_manager().create("deployer", "docker", params)
+    return create_component("deployer", "docker", params)
 
 
 def test_the_dockerfile_installs_requirements_and_serves_the_entry_as_a_non_root_user(solution_dir: Path) -> None:

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from tinkerer_core.components import EvaluationContext, Evaluator
+from tinkerer_core.config import create_component
 from tinkerer_core.llm import LLM
-from tinkerer_core.plugins import get_manager
 from tinkerer_core.types import RunResult
 
 MakeContext = Callable[..., EvaluationContext]
@@ -32,6 +32,6 @@ def create() -> Callable[..., Evaluator]:
     """Build an installed evaluator by name, as a config does."""
 
     def build(name: str, **params: Any) -> Evaluator:
-        return get_manager().create("evaluator", name, params)
+        return create_component("evaluator", name, params)
 
     return build

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tinkerer_core.errors import ConfigError, MissingPluginError
-from tinkerer_core.llm import LLM, LLMConfig, open_llm
+from tinkerer_core.gateway import open_llm
+from tinkerer_core.llm import LLM, LLMConfig
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from tinkerer_core.components import KnowledgePage
-from tinkerer_core.plugins import get_manager
+from tinkerer_core.config import create_component
 
 CORPUS = [
     KnowledgePage(
@@ -64,4 +64,4 @@ def embedder_ready() -> None:
 
 
 def backend(path: Path, **params: object):
-    return get_manager().create("knowledge_backend", "kg_sqlite", {"path": str(path), **params})
+    return create_component("knowledge_backend", "kg_sqlite", {"path": str(path), **params})

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tinkerer_core.config import create_component
 from tinkerer_core.errors import ConfigError
-from tinkerer_core.plugins import get_manager
 
 from .conftest import CORPUS, backend
 
@@ -108,7 +108,7 @@ def test_namespaces_share_a_file_and_clear_deletes_only_its_own(tmp_path: Path) 
 
 
 def test_refs_reopen_the_same_index(kg) -> None:
-    reopened = get_manager().create("knowledge_backend", "kg_sqlite", kg.refs())
+    reopened = create_component("knowledge_backend", "kg_sqlite", kg.refs())
     assert reopened.count() == len(CORPUS)
     assert ids(reopened.search("early stopping", top_k=1)) == ["Heuristic/gbm_early_stopping"]
 
@@ -122,8 +122,8 @@ def test_an_index_keeps_its_embedder(kg) -> None:
 WRITER = """
 import sys
 from tinkerer_core.components import KnowledgePage
-from tinkerer_core.plugins import get_manager
-kg = get_manager().create("knowledge_backend", "kg_sqlite", {"path": sys.argv[1], "namespace": "live"})
+from tinkerer_core.config import create_component
+kg = create_component("knowledge_backend", "kg_sqlite", {"path": sys.argv[1], "namespace": "live"})
 for batch in range(20):
     kg.index([KnowledgePage(f"Heuristic/h{batch}_{i}", f"tip {batch} {i}", "Heuristic", "an overview", "boosting trees " * 5) for i in range(25)])
 print(kg.count())
@@ -131,8 +131,8 @@ print(kg.count())
 
 READER = """
 import sys
-from tinkerer_core.plugins import get_manager
-kg = get_manager().create("knowledge_backend", "kg_sqlite", {"path": sys.argv[1], "namespace": "live"})
+from tinkerer_core.config import create_component
+kg = create_component("knowledge_backend", "kg_sqlite", {"path": sys.argv[1], "namespace": "live"})
 seen = 0
 for _ in range(200):
     seen = max(seen, len(kg.search("boosting trees tip", top_k=10)))

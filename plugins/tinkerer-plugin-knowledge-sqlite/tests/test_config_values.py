@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from tinkerer_core.api import Tinkerer
+from tinkerer_core.config import create_component
 from tinkerer_core.errors import ConfigError
-from tinkerer_core.plugins import get_manager
 
 
 @pytest.mark.parametrize(
@@ -31,7 +31,7 @@ from tinkerer_core.plugins import get_manager
 )
 def test_the_manager_refuses_bad_values(params: dict, message: str) -> None:
     with pytest.raises(ConfigError) as raised:
-        get_manager().create("knowledge_backend", "kg_sqlite", params)
+        create_component("knowledge_backend", "kg_sqlite", params)
     assert str(raised.value) == f"knowledge backend 'kg_sqlite': {message}"
 
 

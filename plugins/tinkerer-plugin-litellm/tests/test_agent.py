@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from tinkerer_core.components import AgentRequest, AgentResult, CodingAgent
+from tinkerer_core.config import create_component
 from tinkerer_core.errors import ConfigError, MissingPluginError
 from tinkerer_core.llm import LLMConfig, LLMLedger, is_small_model, models_of, uses_small_model
-from tinkerer_core.plugins import get_manager
 from tinkerer_plugin_litellm.gateway import LiteLLMGateway
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ def run_agent(
 ) -> tuple[AgentResult, LLMLedger]:
     """Build llm_edit by name and run it once on ``workspace`` with scripted ``replies``."""
     llm, ledger = make_llm(mock_responses=replies)
-    agent: CodingAgent = get_manager().create("coding_agent", "llm_edit", params or {})
+    agent: CodingAgent = create_component("coding_agent", "llm_edit", params or {})
     parent_code = {path.name: path.read_text() for path in workspace.glob("*.py")}
     request = AgentRequest(
         goal="predict y from x", workspace=workspace, idea="return x", kind="improve", parent_code=parent_code, llm=llm
@@ -149,14 +149,14 @@ def test_focus_files_decide_the_main_file(make_llm: MakeLLM, workspace: Path) ->
 
 
 def test_without_an_llm_the_agent_says_what_to_install(workspace: Path) -> None:
-    agent = get_manager().create("coding_agent", "llm_edit", {})
+    agent = create_component("coding_agent", "llm_edit", {})
     with pytest.raises(MissingPluginError, match="pip install tinkerer-plugin-litellm"):
         agent.implement(AgentRequest(goal="g", workspace=workspace, idea="i"))
 
 
 def test_an_unknown_edit_format_is_a_config_error() -> None:
     with pytest.raises(ConfigError) as raised:
-        get_manager().create("coding_agent", "llm_edit", {"edit_format": "udif"})
+        create_component("coding_agent", "llm_edit", {"edit_format": "udif"})
     assert str(raised.value) == (
         "coding agent 'llm_edit': edit_format must be one of 'auto', 'whole', 'search_replace', 'udiff', "
         "got 'udif'; did you mean 'udiff'?"

@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from tinkerer_core.components import AgentRequest, AgentResult
+from tinkerer_core.config import create_component
 from tinkerer_core.errors import ConfigError
-from tinkerer_core.llm import LLMConfig, LLMLedger, open_llm
-from tinkerer_core.plugins import get_manager
+from tinkerer_core.gateway import open_llm
+from tinkerer_core.llm import LLMConfig, LLMLedger
 from tinkerer_core.prompts import estimate_tokens
 from tinkerer_plugin_litellm.budget import context_window, prompt_budget
 from tinkerer_plugin_litellm.sampling import call_sampling
@@ -44,7 +45,7 @@ def request_for(workspace: Path, llm: Any, **fields: Any) -> AgentRequest:
 
 
 def implement(request: AgentRequest, **params: Any) -> AgentResult:
-    return get_manager().create("coding_agent", "llm_edit", params).implement(request)
+    return create_component("coding_agent", "llm_edit", params).implement(request)
 
 
 @pytest.fixture(autouse=True)

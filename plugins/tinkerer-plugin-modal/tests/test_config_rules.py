@@ -8,8 +8,8 @@ import pytest
 
 from tinkerer_core.api import Tinkerer
 from tinkerer_core.cli import main
+from tinkerer_core.config import create_component
 from tinkerer_core.errors import ConfigError
-from tinkerer_core.plugins import get_manager
 from tinkerer_plugin_modal.deployer import GPU_TYPES
 
 GPU = f"gpu must be a Modal GPU type, optionally with a count (T4 or T4:2): one of {', '.join(GPU_TYPES)}"
@@ -51,4 +51,4 @@ def test_the_api_refuses_a_bad_parameter(solution_dir: Path) -> None:
 
 @pytest.mark.parametrize("gpu", ["T4", "a10g", "H100:8", "B200+", "A100-80GB:2"])
 def test_every_gpu_modal_documents_is_taken_in_any_case(gpu: str) -> None:
-    assert get_manager().create("deployer", "modal", {"gpu": gpu}).gpu == gpu
+    assert create_component("deployer", "modal", {"gpu": gpu}).gpu == gpu

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tinkerer_core.config import create_component
 from tinkerer_core.deploy import as_solution
-from tinkerer_core.plugins import get_manager
 
 from .standin_modal import StandInModal
 
@@ -48,7 +48,7 @@ def standin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> StandInModal:
 
 
 def deployer(**params: object):
-    return get_manager().create("deployer", "modal", params)
+    return create_component("deployer", "modal", params)
 
 
 def test_without_a_token_supports_says_why(solution_dir: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

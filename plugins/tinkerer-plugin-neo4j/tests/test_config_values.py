@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from tinkerer_core.cli import main
+from tinkerer_core.config import create_component
 from tinkerer_core.errors import ConfigError
-from tinkerer_core.plugins import get_manager
 
 BOLT = "a Bolt URI like bolt://127.0.0.1:7687 (schemes: bolt, bolt+s, bolt+ssc, neo4j, neo4j+s, neo4j+ssc)"
 
@@ -45,5 +45,5 @@ def test_index_kg_refuses_a_uri_without_a_bolt_scheme_from_the_environment(
 )
 def test_the_manager_refuses_bad_values(params: dict, message: str) -> None:
     with pytest.raises(ConfigError) as raised:
-        get_manager().create("knowledge_backend", "kg_llm_navigation", {"uri": "bolt://127.0.0.1:7687", **params})
+        create_component("knowledge_backend", "kg_llm_navigation", {"uri": "bolt://127.0.0.1:7687", **params})
     assert str(raised.value) == f"knowledge backend 'kg_llm_navigation': {message}"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tinkerer_core.cli import main
+from tinkerer_core.config import create_component
 from tinkerer_core.errors import ConfigError
-from tinkerer_core.plugins import get_manager
 
 RUNTIME_ENV = 'runtime_env must be a JSON object such as {"pip": ["tinkerer-plugin-ray"]}'
 
@@ -31,7 +31,7 @@ def test_the_command_line_refuses_a_bad_value_before_a_cluster_is_contacted(
 
 def test_the_api_refuses_a_bad_value() -> None:
     with pytest.raises(ConfigError) as raised:
-        get_manager().create("executor", "ray", {"runtime_env": '{"pip": '})
+        create_component("executor", "ray", {"runtime_env": '{"pip": '})
     assert str(raised.value) == f"""executor 'ray': {RUNTIME_ENV}, got '{{"pip": '"""
-    executor = get_manager().create("executor", "ray", {"num_cpus": 0.5, "num_gpus": 0, "memory_mb": 0})
+    executor = create_component("executor", "ray", {"num_cpus": 0.5, "num_gpus": 0, "memory_mb": 0})
     assert executor.task_options(4096) == {"num_cpus": 0.5, "max_retries": 0, "retry_exceptions": False}

@@ -93,7 +93,8 @@ def record_event(events: list[tuple[str, dict[str, Any]]]) -> Callable[..., None
 def scripted_llm() -> Callable[..., LLM]:
     """A real gateway (tinkerer-plugin-litellm) answering ``make(*replies, ledger=...)`` in order."""
     pytest.importorskip("tinkerer_plugin_litellm", reason="needs the LLM gateway plugin tinkerer-plugin-litellm")
-    from tinkerer_core.llm import LLMConfig, open_llm
+    from tinkerer_core.gateway import open_llm
+    from tinkerer_core.llm import LLMConfig
 
     def make(*replies: str, ledger: LLMLedger | None = None) -> LLM:
         return open_llm(LLMConfig(model="openai/gpt-4o-mini", mock_responses=replies), ledger)

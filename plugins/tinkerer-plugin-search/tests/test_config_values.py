@@ -7,10 +7,9 @@ from pathlib import Path
 import pytest
 
 from tinkerer_core.cli import main
-from tinkerer_core.config import make_config
+from tinkerer_core.config import create_component, make_config
 from tinkerer_core.engine.config import EvolveConfig
 from tinkerer_core.errors import ConfigError
-from tinkerer_core.plugins import get_manager
 
 
 @pytest.fixture(autouse=True)
@@ -78,10 +77,10 @@ def test_a_run_config_refuses_an_empty_model_name() -> None:
 )
 def test_the_manager_refuses_bad_values(name: str, params: dict, message: str) -> None:
     with pytest.raises(ConfigError) as raised:
-        get_manager().create("search_strategy", name, params)
+        create_component("search_strategy", name, params)
     assert str(raised.value) == f"search strategy {name!r}: {message}"
 
 
 def test_preset_values_fill_the_fields_left_unset() -> None:
-    search = get_manager().create("search_strategy", "linear_search", {"preset": "MINIMAL", "history_window": 7})
+    search = create_component("search_strategy", "linear_search", {"preset": "MINIMAL", "history_window": 7})
     assert (search.settings.history_window, search.settings.redraft_after) == (7, 2)

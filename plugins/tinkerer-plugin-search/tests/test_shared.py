@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tinkerer_core.config import create_component
 from tinkerer_core.plugins import get_manager
 from tinkerer_core.types import Direction
 from tinkerer_plugin_search.answers import parse_ideas, selection_parser
@@ -57,13 +58,14 @@ def test_seeded_choices_repeat_across_calls():
 @pytest.mark.parametrize("strategy", ["linear_search", "llm_tree_search", "evolutionary"])
 def test_small_models_spend_no_call_on_ideas(exp, state, strategy):
     pytest.importorskip("tinkerer_plugin_litellm", reason="needs the LLM gateway plugin tinkerer-plugin-litellm")
-    from tinkerer_core.llm import LLMConfig, LLMLedger, open_llm
+    from tinkerer_core.gateway import open_llm
+    from tinkerer_core.llm import LLMConfig, LLMLedger
 
     ledger = LLMLedger()
     small = open_llm(LLMConfig(model="openai/smollm2-135m", mock_responses=('{"ideas": ["x"]}',)), ledger)
-    search = get_manager().create("search_strategy", strategy, {})
+    search = create_component("search_strategy", strategy, {})
     proposals = search.propose(state([exp(1, score=0.5)], llm=small), 1)
     assert proposals and ledger.calls == []  # every call of the budget goes to the coding agent
-    asked = get_manager().create("search_strategy", strategy, {"ideas": "llm"})
+    asked = create_component("search_strategy", strategy, {"ideas": "llm"})
     asked.propose(state([exp(1, score=0.5)], llm=small), 1)
     assert ledger.calls, "ideas=llm asks the model whatever its size"

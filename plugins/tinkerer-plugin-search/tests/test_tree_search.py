@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tinkerer_core.plugins import get_manager
+from tinkerer_core.config import create_component
 from tinkerer_core.types import Direction
 from tinkerer_plugin_search.tree_search import TREE_PRESETS, LLMTreeSearch
 
@@ -103,7 +103,7 @@ def test_explicit_fields_beat_the_preset():
 
 
 def test_fields_set_through_the_manager_beat_the_preset():
-    strategy = get_manager().create(
+    strategy = create_component(
         "search_strategy", "llm_tree_search", {"preset": "HEAVY_THINKING", "node_expansion_limit": 3}
     )
     assert strategy.settings.idea_generation_steps == 3 and strategy.settings.node_expansion_limit == 3

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tinkerer_core.components import RunState, StopCondition
-from tinkerer_core.plugins import get_manager
+from tinkerer_core.config import create_component
 from tinkerer_core.types import Direction
 
 
@@ -17,7 +17,7 @@ def create() -> Callable[..., StopCondition]:
     """Build an installed stop condition by name, as a config does."""
 
     def build(name: str, **params: Any) -> StopCondition:
-        return get_manager().create("stop_condition", name, params)
+        return create_component("stop_condition", name, params)
 
     return build
 

@@ -8,8 +8,8 @@ import pytest
 
 from tinkerer_core.api import Tinkerer
 from tinkerer_core.cli import main
+from tinkerer_core.config import create_component
 from tinkerer_core.errors import ConfigError
-from tinkerer_core.plugins import get_manager
 from tinkerer_core.validation import ConfigWarning
 
 GRPO = ["trainer=tinker_grpo", "trainer.prompts=p.jsonl", "trainer.reward=rewards.py:score"]
@@ -61,7 +61,7 @@ def test_the_command_line_refuses_a_bad_value_before_training(
 
 def test_the_api_names_the_field_of_the_trainer() -> None:
     with pytest.raises(ConfigError) as raised:
-        get_manager().create("trainer", "tinker_grpo", {"prompts": "p.jsonl", "reward": "r.py:f", "temperature": 0})
+        create_component("trainer", "tinker_grpo", {"prompts": "p.jsonl", "reward": "r.py:f", "temperature": 0})
     assert str(raised.value) == "trainer 'tinker_grpo': temperature must be greater than 0, got 0"
     with pytest.raises(ConfigError) as raised:
         Tinkerer().train("tinker_sft", data="x.jsonl", num_epochs=-1)
@@ -70,7 +70,7 @@ def test_the_api_names_the_field_of_the_trainer() -> None:
 
 def test_a_temperature_far_above_the_usual_warns() -> None:
     with pytest.warns(ConfigWarning, match=r"^temperature=5.0: above 2: completions at such temperatures are mostly"):
-        trainer = get_manager().create(
+        trainer = create_component(
             "trainer", "tinker_grpo", {"prompts": "p.jsonl", "reward": "r.py:f", "temperature": 5.0}
         )
     assert trainer.temperature == 5.0

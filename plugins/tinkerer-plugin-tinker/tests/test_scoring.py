@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tinkerer_core.config import create_component
 from tinkerer_core.errors import ConfigError
-from tinkerer_core.plugins import get_manager
 from tinkerer_plugin_tinker.scoring import score_reply
 
 SQUARE = {"prompt": "Write square(x).", "tests": ["assert square(3) == 9", "assert square(-2) == 4"]}
@@ -31,7 +31,7 @@ def test_python_asserts_never_see_secrets(monkeypatch: pytest.MonkeyPatch) -> No
 
 
 def test_any_installed_evaluator_scores_the_reply() -> None:
-    evaluator = get_manager().create("evaluator", "regex_pattern", {"pattern": r"answer: (\d+)"})
+    evaluator = create_component("evaluator", "regex_pattern", {"pattern": r"answer: (\d+)"})
     result = score_reply("evaluator", {"prompt": "How many?"}, "answer: 1", evaluator)
     assert result.score == 1.0
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from tinkerer_core.cli import main
+from tinkerer_core.config import create_component
 from tinkerer_core.errors import ConfigError
-from tinkerer_core.plugins import get_manager
 
 
 def test_index_kg_refuses_a_url_without_a_scheme_from_the_environment(
@@ -50,5 +50,5 @@ def test_index_kg_refuses_a_url_without_a_scheme_from_the_environment(
 def test_the_manager_refuses_bad_values(params: dict, message: str) -> None:
     base = {"uri": "bolt://127.0.0.1:7687", "url": "http://127.0.0.1:8080"}
     with pytest.raises(ConfigError) as raised:
-        get_manager().create("knowledge_backend", "kg_graph_search", {**base, **params})
+        create_component("knowledge_backend", "kg_graph_search", {**base, **params})
     assert str(raised.value) == f"knowledge backend 'kg_graph_search': {message}"

@@ -9,7 +9,7 @@ from typing import Any
 import chz
 
 from tinkerer_core.components import EvaluationContext, Evaluator
-from tinkerer_core.plugins import get_manager
+from tinkerer_core.config import create_component
 from tinkerer_core.types import Evaluation
 from tinkerer_core.validation import Rule, one_of
 from tinkerer_plugin_evaluators.parsing import is_weight
@@ -75,10 +75,9 @@ class Composite(Evaluator):
 
     @chz.init_property
     def children(self) -> tuple[tuple[str, Evaluator, float], ...]:
-        manager = get_manager()
         labels = _labels([name for name, _, _ in self.evaluators])
         return tuple(
-            (label, manager.create("evaluator", name, params), weight)
+            (label, create_component("evaluator", name, params), weight)
             for label, (name, params, weight) in zip(labels, self.evaluators, strict=True)
         )
 

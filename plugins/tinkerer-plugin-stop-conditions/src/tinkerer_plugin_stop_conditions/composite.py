@@ -8,7 +8,7 @@ from typing import Any
 import chz
 
 from tinkerer_core.components import RunState, StopCondition, StopDecision
-from tinkerer_core.plugins import get_manager
+from tinkerer_core.config import create_component
 from tinkerer_core.validation import Rule, one_of
 
 MODES = {"any": any, "all": all}
@@ -58,8 +58,7 @@ class Composite(StopCondition):
 
     @chz.init_property
     def children(self) -> tuple[StopCondition, ...]:
-        manager = get_manager()
-        return tuple(manager.create("stop_condition", name, params) for name, params in self.conditions)
+        return tuple(create_component("stop_condition", name, params) for name, params in self.conditions)
 
     def check(self, state: RunState) -> StopDecision:
         decisions = [child.check(state) for child in self.children]

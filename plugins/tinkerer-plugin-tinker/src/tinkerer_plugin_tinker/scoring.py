@@ -88,7 +88,8 @@ def _run_asserts(row: dict[str, Any], reply: str) -> TaskResult:
 
 
 def _evaluate(evaluator: Evaluator, row: dict[str, Any], reply: str) -> TaskResult:
-    from tinkerer_core.llm import LLMConfig, LLMLedger, lazy_llm
+    from tinkerer_core.gateway import lazy_llm
+    from tinkerer_core.llm import LLMConfig, LLMLedger
 
     goal = row["prompt"] + (f"\n\nReference answer: {row['answer']}" if "answer" in row else "")
     with tempfile.TemporaryDirectory(prefix="tinkerer-eval-") as scratch:
