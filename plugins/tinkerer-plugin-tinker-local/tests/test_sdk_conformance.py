@@ -82,8 +82,9 @@ def resolve(result: Any) -> Any:
     return result
 
 
-def expect_refused(call: Callable[[], Any], reason: str) -> None:
-    """``call`` must fail at once with a 4xx other than 408/409/429 (the SDK retries those) naming ``reason``."""
+def expect_refused(call: Callable[[], Any], reason: str) -> int:
+    """``call`` must fail at once with a 4xx other than 408/409/429 (the SDK retries those) naming ``reason``;
+    the status. Bad input a method refuses is checked this way; ``refused`` marks a whole call as refused."""
     started = time.monotonic()
     try:
         call()
@@ -92,11 +93,16 @@ def expect_refused(call: Callable[[], Any], reason: str) -> None:
         assert 400 <= error.status_code < 500 and error.status_code not in (408, 409, 429), error
         assert elapsed < REFUSAL_TIMEOUT_S, f"refused after {elapsed:.1f} s"
         assert reason.lower() in str(error).lower(), f"the refusal does not say why ({reason!r}): {error}"
-        raise Refused(error.status_code, reason) from None
+        return error.status_code
     except tinker.RequestFailedError as error:  # a queued request the server refused as the user's error
         assert reason.lower() in str(error).lower(), f"the refusal does not say why ({reason!r}): {error}"
-        raise Refused(400, reason) from None
+        return 400
     raise AssertionError(f"expected a refusal naming {reason!r}; the call was answered")
+
+
+def refused(call: Callable[[], Any], reason: str) -> None:
+    """The call is refused as a whole (what the local server does not do), fast and with ``reason``."""
+    raise Refused(expect_refused(call, reason), reason)
 
 
 # --- the clients and data the scenarios share --------------------------------------------------------
@@ -178,7 +184,7 @@ class Surface:
 
     @cached_property
     def sampler(self) -> Any:
-        return self.training.save_weights_and_get_sampling_client()
+        return self.training.save_weights_and_get_sampling_client().result()
 
     @cached_property
     def prompt(self) -> types.ModelInput:
@@ -301,7 +307,7 @@ def _service_sampling_client(s: Surface, call: Caller) -> None:
 @scenario("ServiceClient.create_sampling_client[record_stability_info]")
 def _stability_info(s: Surface, call: Caller) -> None:
     sampler = s.service.create_sampling_client(model_path=s.sampler_path, record_stability_info=True).result()
-    expect_refused(lambda: sampler.sample(s.prompt, 1, types.SamplingParams(max_tokens=2)).result(), "stability")
+    refused(lambda: sampler.sample(s.prompt, 1, types.SamplingParams(max_tokens=2)).result(), "stability")
 
 
 @scenario("ServiceClient.create_custom_loss")
@@ -349,8 +355,9 @@ def _forward(s: Surface, call: Caller) -> None:
     assert len(logprobs) == len(s.tokens) - 1 and result.metrics["loss:sum"] == pytest.approx(-sum(logprobs), 1e-4)
 
 
-def _policy_datum(s: Surface, advantage: float = 1.0) -> tuple[types.Datum, list[float], list[float]]:
-    logprobs = s.training.forward([_datum(s.tokens)], "cross_entropy").result().loss_fn_outputs[0]["logprobs"]
+def _policy_datum(s: Surface, training: Any, advantage: float = 1.0) -> tuple[types.Datum, list[float], list[float]]:
+    """A datum whose sampler logprobs are ``training``'s own and whose completion (all but 3 tokens) is rewarded."""
+    logprobs = training.forward([_datum(s.tokens)], "cross_entropy").result().loss_fn_outputs[0]["logprobs"]
     old = logprobs.tolist()
     advantages = [0.0] * 3 + [advantage] * (len(old) - 3)
     return _datum(s.tokens, logprobs=old, advantages=advantages), old, advantages
@@ -373,7 +380,7 @@ def _forward_backward(s: Surface, call: Caller, loss: str = "cross_entropy") -> 
         result = call(training, "forward_backward", [s.datum], "cross_entropy")
         assert result.metrics["loss:sum"] == pytest.approx(-sum(result.loss_fn_outputs[0]["logprobs"].tolist()), 1e-4)
         return
-    datum, old, advantages = _policy_datum(s)
+    datum, old, advantages = _policy_datum(s, training)
     result = call(training, "forward_backward", [datum], loss)
     assert result.metrics["loss:sum"] == pytest.approx(AT_RATIO_ONE[loss](old, advantages), rel=1e-3, abs=1e-4)
     training.optim_step(types.AdamParams(learning_rate=1e-2)).result()
@@ -387,8 +394,9 @@ for _loss in AT_RATIO_ONE:
 
 @scenario("TrainingClient.forward_backward[stable_reinforce]")
 def _stable_reinforce(s: Surface, call: Caller) -> None:
-    datum, _, _ = _policy_datum(s)
-    expect_refused(lambda: s.new_training().forward_backward([datum], "stable_reinforce").result(), "stable_reinforce")
+    training = s.new_training()
+    datum, _, _ = _policy_datum(s, training)
+    refused(lambda: training.forward_backward([datum], "stable_reinforce").result(), "stable_reinforce")
 
 
 @scenario("TrainingClient.forward_backward[2-D targets]")
@@ -752,13 +760,15 @@ def _get_sampler(s: Surface, call: Caller) -> None:
 @scenario("RestClient.get_billing_usage", "AdminClient.get_billing_usage")
 def _billing(s: Surface, call: Caller) -> None:
     for client in (s.rest, s.admin):
-        expect_refused(lambda client=client: call(client, "get_billing_usage", "2026-01-01", "2026-01-02"), "billing")
+        status = expect_refused(lambda client=client: call(client, "get_billing_usage", "2026-01-01", "2026-01-02"), "billing")
+    raise Refused(status, "billing")
 
 
 @scenario("RestClient.get_audit_log", "AdminClient.get_audit_log")
 def _audit(s: Surface, call: Caller) -> None:
     for client in (s.rest, s.admin):
-        expect_refused(lambda client=client: call(client, "get_audit_log"), "audit")
+        status = expect_refused(lambda client=client: call(client, "get_audit_log"), "audit")
+    raise Refused(status, "audit")
 
 
 @scenario("RestClient.get_current_checkpoint_storage_usage", "AdminClient.get_current_checkpoint_storage_usage")

@@ -96,11 +96,15 @@ def encode_forward_backward_output(outputs: list[dict[str, np.ndarray]], metrics
     record = message.loss_fn_outputs.add(type_tag="ArrayRecord", num_datums=len(outputs))
     for name in outputs[0] if outputs else ():
         arrays = [np.ascontiguousarray(output[name], dtype=np.float32) for output in outputs]
+        trailing = {array.shape[1:] for array in arrays}  # one per field and batch: [T] or [T, K] for every datum
+        if len(trailing) > 1:
+            raise WireError(f"the data of one request must all have targets of one shape; got {sorted(trailing)}")
         offsets = np.cumsum([0] + [array.nbytes for array in arrays], dtype=np.int64)
         batched = record.fields[name]
         batched.data = b"".join(array.tobytes() for array in arrays)
         batched.offsets = offsets.tobytes()
         batched.dtype = pb.DTYPE_FLOAT32
+        batched.trailing_shape.extend(trailing.pop())
     return message.SerializeToString()
 
 
