@@ -8,6 +8,7 @@ import os
 import runpy
 import signal
 import sys
+import traceback
 from pathlib import Path
 
 from tinkerer_core.cli_args import check_bindable, check_writable_folder, port
@@ -100,6 +101,9 @@ def _run(args: argparse.Namespace) -> int:
                 runpy.run_path(target, run_name="__main__")
         except SystemExit as exit_:
             return exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
+        except Exception:  # the script's own failure: its traceback, as python would print it
+            traceback.print_exc()
+            return 1
     return 0
 
 
