@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import datetime
 import json
-import math
 import os
 import re
 import sys
@@ -389,7 +388,9 @@ def _forward_backward(s: Surface, call: Caller, loss: str = "cross_entropy") -> 
 
 
 for _loss in AT_RATIO_ONE:
-    SCENARIOS[f"TrainingClient.forward_backward[{_loss}]"] = lambda s, call, loss=_loss: _forward_backward(s, call, loss)
+    SCENARIOS[f"TrainingClient.forward_backward[{_loss}]"] = lambda s, call, loss=_loss: _forward_backward(
+        s, call, loss
+    )
 
 
 @scenario("TrainingClient.forward_backward[stable_reinforce]")
@@ -760,7 +761,9 @@ def _get_sampler(s: Surface, call: Caller) -> None:
 @scenario("RestClient.get_billing_usage", "AdminClient.get_billing_usage")
 def _billing(s: Surface, call: Caller) -> None:
     for client in (s.rest, s.admin):
-        status = expect_refused(lambda client=client: call(client, "get_billing_usage", "2026-01-01", "2026-01-02"), "billing")
+        status = expect_refused(
+            lambda client=client: call(client, "get_billing_usage", "2026-01-01", "2026-01-02"), "billing"
+        )
     raise Refused(status, "billing")
 
 

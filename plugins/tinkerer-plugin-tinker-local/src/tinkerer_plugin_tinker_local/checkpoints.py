@@ -114,9 +114,8 @@ class CheckpointStore:
         self.run(run_id)
         path = CheckpointPath(run_id, kind, name)
         directory = self.directory(path)
-        if self._meta_file(path).exists() and not self._expire(path):
-            if not overwrite:
-                raise CheckpointError(f"checkpoint {path} already exists; choose another name or overwrite")
+        if self._meta_file(path).exists() and not self._expire(path) and not overwrite:
+            raise CheckpointError(f"checkpoint {path} already exists; choose another name or overwrite")
         shutil.rmtree(directory, ignore_errors=True)
         directory.mkdir(parents=True)
         return path
@@ -207,7 +206,9 @@ class CheckpointStore:
         for meta_file in self.root.glob("*/*/*/meta.json"):
             segment = meta_file.parent.parent.name
             if segment in _SEGMENT_KINDS:
-                path = CheckpointPath(meta_file.parent.parent.parent.name, _SEGMENT_KINDS[segment], meta_file.parent.name)
+                path = CheckpointPath(
+                    meta_file.parent.parent.parent.name, _SEGMENT_KINDS[segment], meta_file.parent.name
+                )
                 if self._expire(path):
                     expired.append(str(path))
         return expired

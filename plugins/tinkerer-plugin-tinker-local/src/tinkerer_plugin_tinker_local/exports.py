@@ -44,21 +44,25 @@ def write(directory: Path, weights: dict[str, Any], config: dict[str, Any], age_
 
     files = {WEIGHTS_FILE: to_bytes(weights), CONFIG_FILE: (json.dumps(config, indent=2) + "\n").encode()}
     if age_recipients:
-        recipients = _recipients(age_recipients)
-        import pyrage
-
+        pyrage = _pyrage()
+        recipients = _recipients(pyrage, age_recipients)
         files = {f"{name}.age": pyrage.encrypt(payload, recipients) for name, payload in files.items()}
     for name, payload in files.items():
         (directory / name).write_bytes(payload)
 
 
-def _recipients(keys: list[str]) -> list[Any]:
-    if len(keys) > MAX_RECIPIENTS:
-        raise ExportError(f"at most {MAX_RECIPIENTS} age recipients; got {len(keys)}")
+def _pyrage() -> Any:
+    """The age implementation (pyrage, which tinker-cookbook's weights.download uses too)."""
     try:
-        import pyrage
+        import pyrage  # type: ignore[import-untyped]  # a compiled module without type information
     except ImportError:
         raise ExportError("encrypted exports need the pyrage package: pip install pyrage") from None
+    return pyrage
+
+
+def _recipients(pyrage: Any, keys: list[str]) -> list[Any]:
+    if len(keys) > MAX_RECIPIENTS:
+        raise ExportError(f"at most {MAX_RECIPIENTS} age recipients; got {len(keys)}")
     parsed = []
     for key in keys:
         kind = pyrage.x25519.Recipient if key.startswith("age1") else pyrage.ssh.Recipient

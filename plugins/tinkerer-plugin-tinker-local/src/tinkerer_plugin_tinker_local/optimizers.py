@@ -9,7 +9,7 @@ of later SDKs) and its rank correction are not part of SDK 0.38's ``DimuonParams
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from tinkerer_core.errors import TinkererError
@@ -68,7 +68,7 @@ def configure(optimizer: torch.optim.Optimizer, name: str, params: dict[str, Any
             )
 
 
-def _dimuon_class() -> type[torch.optim.Optimizer]:
+def _dimuon_class() -> Callable[[Iterable[torch.Tensor]], torch.optim.Optimizer]:
     import torch
 
     class Dimuon(torch.optim.Optimizer):

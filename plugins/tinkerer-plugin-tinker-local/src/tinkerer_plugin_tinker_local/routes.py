@@ -25,7 +25,9 @@ if TYPE_CHECKING:
 
 Route = Callable[["TinkerLocalServer", Any, dict[str, str], dict[str, str]], Any]
 ROUTES: list[tuple[str, re.Pattern[str], Route]] = []
-CHECKPOINT = r"training_runs/(?P<run_id>[^/]+)/checkpoints/(?P<checkpoint_id>(?:weights|sampler_weights|external_weights)/[^/]+)"
+CHECKPOINT = (
+    r"training_runs/(?P<run_id>[^/]+)/checkpoints/(?P<checkpoint_id>(?:weights|sampler_weights|external_weights)/[^/]+)"
+)
 URL_LIFETIME_S = 3600  # how long the file URLs of an export are said to stay valid (they are local paths)
 REFUSED = {
     "billing": "a local server keeps no billing: nothing it does costs money (token counts are in each "
@@ -296,9 +298,7 @@ def _copy_weights(server, body, params, query):
     else:
         session = server.sessions.create({"project_id": body.get("destination_project_id")})
         session_id, run_id = session.session_id, f"{session.session_id}:train:0"
-    copied = {
-        key: record[key] for key in ("base_model", "lora_config", "optimizer_config", "is_lora") if key in record
-    }
+    copied = {key: record[key] for key in ("base_model", "lora_config", "optimizer_config", "is_lora") if key in record}
     copied.update(session_id=session_id, copied_from=body["source_path"], trainable=False, user_metadata=None)
     path = server.store.copy(body["source_path"], run_id, copied, body.get("ttl_seconds"))
     _session(server, session_id).training_run_ids.append(run_id)

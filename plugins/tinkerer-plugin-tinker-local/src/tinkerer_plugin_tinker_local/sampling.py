@@ -127,7 +127,9 @@ def sample(model: Any, tokenizer: Any, requests: list[SamplingRequest], pad_toke
     return [
         (
             [
-                Sequence(rows.tokens[row], rows.logprobs[row], rows.reasons[row] or "length", _topk_arrays(rows.topk[row]))
+                Sequence(
+                    rows.tokens[row], rows.logprobs[row], rows.reasons[row] or "length", _topk_arrays(rows.topk[row])
+                )
                 for row in own
             ],
             scored[index],
@@ -206,7 +208,9 @@ def _score_prompt(logits: torch.Tensor, request: SamplingRequest, generator: tor
     scores = PromptScores()
     if request.prompt_logprobs:
         scored = distribution.gather(1, torch.tensor(prompt[1:]).unsqueeze(1)).squeeze(1).tolist()
-        scores.logprobs = [float("nan") if position < first_scored else value for position, value in enumerate([0.0, *scored])]
+        scores.logprobs = [
+            float("nan") if position < first_scored else value for position, value in enumerate([0.0, *scored])
+        ]
     if request.topk_prompt:
         k = min(request.topk_prompt, distribution.shape[-1])
         values, ids = distribution.topk(k, dim=-1)

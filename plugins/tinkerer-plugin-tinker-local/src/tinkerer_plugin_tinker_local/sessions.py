@@ -192,9 +192,7 @@ def _matches(session: Session, request: dict[str, Any]) -> bool:
     if owner.get("type") == "user" and session.owner not in owner.get("owner_urns", []):
         return False
     statuses = request.get("statuses")
-    if statuses is not None and not any(_status_matches(session, status) for status in statuses):
-        return False
-    return True
+    return not (statuses is not None and not any(_status_matches(session, status) for status in statuses))
 
 
 def _status_matches(session: Session, query: dict[str, Any]) -> bool:

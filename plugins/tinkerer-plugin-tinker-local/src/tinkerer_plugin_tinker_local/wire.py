@@ -141,7 +141,7 @@ def _topk(topk: TopK) -> pb.TopkLogprobs:
     )
 
 
-def _tensor(array: np.ndarray, dtype: int) -> pb.Tensor:
+def _tensor(array: np.ndarray, dtype: pb.DType.ValueType) -> pb.Tensor:
     numpy_dtype = {pb.DTYPE_FLOAT32: np.float32, pb.DTYPE_INT64: np.int64}[dtype]
     return pb.Tensor(dense=np.ascontiguousarray(array, dtype=numpy_dtype).tobytes(), dtype=dtype, shape=array.shape)
 
