@@ -15,7 +15,8 @@ import pytest
 tinker = pytest.importorskip("tinker")
 from tinker import types  # noqa: E402
 
-from tinkerer_plugin_tinker_local.catalog import TINY_MODEL, register_cookbook_tokenizers  # noqa: E402
+from tinkerer_plugin_tinker_local.catalog import TINY_MODEL  # noqa: E402
+from tinkerer_plugin_tinker_local.cookbook import use_local_models  # noqa: E402
 from tinkerer_plugin_tinker_local.server import TinkerLocalServer  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::FutureWarning", "ignore::UserWarning")
@@ -86,7 +87,7 @@ def test_policy_losses_follow_the_advantage(service, loss_fn: str) -> None:
 def test_unknown_loss_fails_with_the_available_ones(service) -> None:
     training = service.create_lora_training_client(base_model=TINY_MODEL, rank=4).result()
     with pytest.raises(tinker.RequestFailedError, match="choose one of: cross_entropy"):
-        training.forward_backward([_datum(_tokens(training, "x y z"))], "gspo").result()
+        training.forward_backward([_datum(_tokens(training, "x y z"))], "hinge").result()  # type: ignore[arg-type]
 
 
 def test_unknown_base_model_lists_the_served_ones(service) -> None:
@@ -176,7 +177,7 @@ def test_cookbook_supervised_loop_runs_unmodified(server: TinkerLocalServer, tmp
     from tinker_cookbook.supervised.types import ChatDatasetBuilderCommonConfig
 
     monkeypatch.setenv("TINKER_API_KEY", server.api_key)
-    register_cookbook_tokenizers()
+    use_local_models()
     data = tmp_path / "chat.jsonl"
     data.write_text(
         "".join(
@@ -214,7 +215,7 @@ def test_cookbook_rl_loop_runs_unmodified(server: TinkerLocalServer, tmp_path: P
     from tinker_cookbook.rl import train
 
     monkeypatch.setenv("TINKER_API_KEY", server.api_key)
-    register_cookbook_tokenizers()
+    use_local_models()
     config = train.Config(
         learning_rate=1e-3,
         dataset_builder=ArithmeticDatasetBuilder(

@@ -1,8 +1,9 @@
 """The model work behind the protocol: LoRA adapters on shared base models, their optimizers and samplers.
 
 One ``Backend`` serves every session. Each base model is loaded once and wrapped by peft; each training
-model is a named adapter on it with its own AdamW optimizer; each sampling session is a frozen copy of
-some adapter's weights (or none, for the base model). All calls come from one worker thread, in order.
+model is a named adapter on it with its own optimizer (AdamW or Dimuon, chosen at creation); each sampling
+session is a frozen copy of some adapter's weights (or none, for the base model). All calls come from one
+worker thread, in order.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from tinkerer_core.errors import TinkererError
-from tinkerer_plugin_tinker_local import catalog, losses, wire
-from tinkerer_plugin_tinker_local.checkpoints import CheckpointStore
+from tinkerer_plugin_tinker_local import catalog, exports, losses, optimizers, wire
+from tinkerer_plugin_tinker_local.checkpoints import CheckpointStore, check_ttl
 from tinkerer_plugin_tinker_local.sampling import SamplingRequest, Stops, sample
 
 LORA_ALPHA = 32
@@ -48,6 +49,7 @@ class _TrainingModel:
     base_model: str
     adapter: str
     lora: dict[str, Any]
+    optimizer_family: str = "adamw"
     optimizer: Any = None
     steps: int = 0
     tokens_since_step: int = 0
@@ -96,9 +98,7 @@ class Backend:
         import torch
         from peft import LoraConfig, get_peft_model
 
-        targets = [*(_ATTENTION if lora["train_attn"] else ()), *(_MLP if lora["train_mlp"] else ())]
-        if lora["train_unembed"]:
-            targets.append("lm_head")
+        targets = _targets(lora)
         if not targets:
             raise BackendError("a LoRA adapter must train something: enable train_attn, train_mlp or train_unembed")
         config = LoraConfig(r=lora["rank"], lora_alpha=LORA_ALPHA, lora_dropout=0.0, target_modules=targets)
@@ -110,18 +110,35 @@ class Backend:
             host.model.add_adapter(adapter, config)
         host.adapters.add(adapter)
 
-    def create_model(self, session_id: str, model_seq_id: int, base_model: str, lora: dict[str, Any] | None) -> str:
+    def create_model(
+        self,
+        session_id: str,
+        model_seq_id: int,
+        base_model: str,
+        lora: dict[str, Any] | None,
+        optimizer_config: dict[str, Any] | None = None,
+        user_metadata: dict[str, str] | None = None,
+    ) -> str:
         """A new LoRA training model on ``base_model``; its id (also its training run id) is the SDK's own."""
         lora = {"rank": 32, "seed": None, "train_unembed": True, "train_mlp": True, "train_attn": True, **(lora or {})}
+        family = optimizers.family(optimizer_config)
         host = self._host(base_model)
         model_id = f"{session_id}:train:{model_seq_id}"
         if model_id in self._models:
             raise BackendError(f"model {model_id} already exists in this session")
         adapter = f"train{next(self._ids)}"
         self._add_adapter(host, adapter, lora)
-        self._models[model_id] = _TrainingModel(model_id, host.name, adapter, lora)
+        self._models[model_id] = _TrainingModel(model_id, host.name, adapter, lora, family)
         self.store.create_run(
-            model_id, {"base_model": host.name, "lora_config": lora, "session_id": session_id, "is_lora": True}
+            model_id,
+            {
+                "base_model": host.name,
+                "lora_config": lora,
+                "optimizer_config": {"type": family, **({"version": 1} if family == "dimuon" else {})},
+                "session_id": session_id,
+                "is_lora": True,
+                "user_metadata": user_metadata,
+            },
         )
         return model_id
 
@@ -143,6 +160,7 @@ class Backend:
             "model_name": model.base_model,
             "is_lora": True,
             "lora_rank": model.lora["rank"],
+            "optimizer_config": self.store.run(model_id)["optimizer_config"],
             "model_data": {
                 "arch": host.model.config.model_type,
                 "model_name": model.base_model,
@@ -175,7 +193,7 @@ class Backend:
         host = self._activate(model)
         loss_fn = losses.get_loss(request.loss_fn)
         for example in request.examples:
-            _check_targets(example)
+            _check_targets(example, request.loss_fn)
         outputs: list[dict[str, Any]] = []
         total = 0.0
         host.model.train(not request.forward_only)
@@ -197,50 +215,52 @@ class Backend:
         import torch
 
         width = max(len(example.tokens) for example in batch)
+        per_position = max(_targets_per_position(example) for example in batch)  # K of 2-D targets, else 1
         ids = torch.zeros(len(batch), width, dtype=torch.long, device=self.device)
-        targets = torch.zeros(len(batch), width, dtype=torch.long, device=self.device)
+        targets = torch.zeros(len(batch), width, per_position, dtype=torch.long, device=self.device)
         mask = torch.zeros(len(batch), width, dtype=torch.long, device=self.device)
         for row, example in enumerate(batch):
-            length = len(example.tokens)
+            length, given = len(example.tokens), torch.tensor(example.inputs["target_tokens"])
             ids[row, :length] = torch.tensor(example.tokens)
-            targets[row, :length] = torch.tensor(example.inputs["target_tokens"])
+            targets[row, :length, : _targets_per_position(example)] = given.reshape(length, -1)
             mask[row, :length] = 1
         padded = any(len(example.tokens) < width for example in batch)
         logits = host.model(input_ids=ids, attention_mask=mask if padded else None).logits.float()  # None: fast path
         # one gather and logsumexp over the whole batch: slicing the logits per datum would make backward
         # allocate a batch-sized gradient per datum
-        scored_all = logits.gather(-1, targets.unsqueeze(-1)).squeeze(-1) - torch.logsumexp(logits, dim=-1)
+        scored_all = logits.gather(-1, targets) - torch.logsumexp(logits, dim=-1, keepdim=True)
         loss = torch.zeros((), device=self.device)
         logprobs = []
         for row, example in enumerate(batch):
             inputs = {name: torch.tensor(array, device=self.device) for name, array in example.inputs.items()}
-            scored = scored_all[row, : len(example.tokens)]
+            scored = scored_all[row, : len(example.tokens), : _targets_per_position(example)]
+            if example.inputs["target_tokens"].ndim == 1:
+                scored = scored.squeeze(-1)
             loss = loss + loss_fn(scored, inputs, config)
             logprobs.append(scored)
         return loss, logprobs
 
     def optim_step(self, model_id: str, params: dict[str, Any]) -> dict[str, float]:
-        """One AdamW step with the request's hyperparameters; gradients are then cleared."""
+        """One step of the model's optimizer with the request's hyperparameters; gradients are then cleared."""
         import torch
 
         model = self.model(model_id)
-        host = self._activate(model)
-        trainable = [parameter for name, parameter in host.model.named_parameters() if f".{model.adapter}." in name]
+        self._activate(model)
+        trainable = self._trainable(model)
         if model.optimizer is None:
-            model.optimizer = torch.optim.AdamW(trainable, lr=params.get("learning_rate", 1e-4))
-        for group in model.optimizer.param_groups:
-            group.update(
-                lr=params.get("learning_rate", 1e-4),
-                betas=(params.get("beta1", 0.9), params.get("beta2", 0.95)),
-                eps=params.get("eps", 1e-12),
-                weight_decay=params.get("weight_decay", 0.0),
-            )
-        norm = torch.nn.utils.clip_grad_norm_(trainable, params.get("grad_clip_norm") or float("inf"))
+            model.optimizer = optimizers.build(model.optimizer_family, trainable)
+        optimizers.configure(model.optimizer, model.optimizer_family, params)
+        clip = params.get("grad_clip_norm") or 0.0
+        norm = torch.nn.utils.clip_grad_norm_(trainable, clip if clip > 0 else float("inf"))
         model.optimizer.step()
         model.optimizer.zero_grad(set_to_none=True)
         model.steps += 1
         tokens, model.tokens_since_step = model.tokens_since_step, 0
         return {"grad_norm:mean": float(norm), "tokens:sum": float(tokens)}
+
+    def _trainable(self, model: _TrainingModel) -> list[Any]:
+        host = self._hosts[model.base_model]
+        return [parameter for name, parameter in host.model.named_parameters() if f".{model.adapter}." in name]
 
     def _activate(self, model: _TrainingModel) -> _Host:
         host = self._hosts[model.base_model]
@@ -250,20 +270,39 @@ class Backend:
     # --- checkpoints ------------------------------------------------------------------------
 
     def save(
-        self, model_id: str, name: str | None, kind: str, user_metadata: dict[str, str] | None, overwrite: bool = False
+        self,
+        model_id: str,
+        name: str | None,
+        kind: str,
+        user_metadata: dict[str, str] | None,
+        overwrite: bool = False,
+        ttl_seconds: int | None = None,
     ) -> str:
         """Write the adapter (and, for training checkpoints, the optimizer) to disk; returns the Tinker path."""
         import torch
         from safetensors.torch import save_file
 
         model = self.model(model_id)
+        check_ttl(ttl_seconds)
         path = self.store.new(model_id, kind, name or f"{kind}-{model.steps:06d}-{int(time.time() * 1000)}", overwrite)
         directory = self.store.directory(path)
         save_file(self._adapter_weights(model), directory / "adapter.safetensors")
         if kind == "training" and model.optimizer is not None:
             torch.save(model.optimizer.state_dict(), directory / "optimizer.pt")
         (directory / "steps").write_text(str(model.steps))
-        self.store.finish(path, user_metadata)
+        self.store.finish(path, user_metadata, ttl_seconds)
+        return str(path)
+
+    def save_external(self, model_id: str, name: str, ttl_seconds: int | None, age_recipients: list[str] | None) -> str:
+        """Export the adapter in the PEFT layout (what ``tinker_cookbook.weights`` merges), encrypted if asked."""
+        model = self.model(model_id)
+        check_ttl(ttl_seconds)
+        path = self.store.new(model_id, "external", name, overwrite=True)
+        config = exports.peft_config(
+            model.lora, LORA_ALPHA, _targets(model.lora), str(catalog.model_dir(model.base_model))
+        )
+        exports.write(self.store.directory(path), self._adapter_weights(model), config, age_recipients)
+        self.store.finish(path, None, ttl_seconds)
         return str(path)
 
     def load(self, model_id: str, tinker_path: str, with_optimizer: bool) -> None:
@@ -280,29 +319,42 @@ class Backend:
                 f"{tinker_path} holds a rank-{source['lora_config']['rank']} adapter of {source['base_model']}; "
                 f"model {model_id} is rank {model.lora['rank']} on {model.base_model}"
             )
+        if path.kind == "external":
+            raise BackendError(
+                f"{tinker_path} is an export; load the weights/ or sampler_weights/ checkpoint it came from"
+            )
         host = self._activate(model)
         set_peft_model_state_dict(host.model, load_file(directory / "adapter.safetensors"), adapter_name=model.adapter)
         model.steps = int((directory / "steps").read_text())
         optimizer_file = directory / "optimizer.pt"
         if with_optimizer and optimizer_file.exists():
-            self._restore_optimizer(model, torch.load(optimizer_file, weights_only=True))
-
-    def _restore_optimizer(self, model: _TrainingModel, state: dict[str, Any]) -> None:
-        """Restore an optimizer's state onto a model's trainable parameters."""
-        import torch
-
-        host = self._hosts[model.base_model]
-        trainable = [parameter for name, parameter in host.model.named_parameters() if f".{model.adapter}." in name]
-        model.optimizer = torch.optim.AdamW(trainable)
-        model.optimizer.load_state_dict(state)
+            if optimizers.family(source.get("optimizer_config")) != model.optimizer_family:
+                raise BackendError(
+                    f"{tinker_path} holds {source['optimizer_config']['type']} optimizer state; model {model_id} "
+                    f"uses {model.optimizer_family}: load it without the optimizer, or create the model from it"
+                )
+            model.optimizer = optimizers.build(model.optimizer_family, self._trainable(model))
+            model.optimizer.load_state_dict(torch.load(optimizer_file, weights_only=True))
 
     def create_model_from_checkpoint(
-        self, session_id: str, model_seq_id: int, tinker_path: str, with_optimizer: bool
+        self,
+        session_id: str,
+        model_seq_id: int,
+        tinker_path: str,
+        with_optimizer: bool,
+        optimizer_config: dict[str, Any] | None = None,
+        user_metadata: dict[str, str] | None = None,
     ) -> str:
-        """A new training model initialised from a checkpoint (its base model and rank come from the run)."""
+        """A new training model initialised from a checkpoint (its base model and rank come from the run).
+
+        With the optimizer state the model keeps the checkpoint's optimizer; otherwise ``optimizer_config``'s.
+        """
         path, _ = self.store.existing(tinker_path)
         source = self.store.run(path.run_id)
-        model_id = self.create_model(session_id, model_seq_id, source["base_model"], source["lora_config"])
+        optimizer = source.get("optimizer_config") if with_optimizer else optimizer_config
+        model_id = self.create_model(
+            session_id, model_seq_id, source["base_model"], source["lora_config"], optimizer, user_metadata
+        )
         self.load(model_id, tinker_path, with_optimizer)
         return model_id
 
@@ -321,7 +373,10 @@ class Backend:
             path, directory = self.store.existing(model_path)
             base = self.store.run(path.run_id)["base_model"]
             lora = self.store.run(path.run_id)["lora_config"]
-            return self._register_sampler(_SamplingSession(base, directory / "adapter.safetensors", lora))
+            weights = directory / ("adapter_model.safetensors" if path.kind == "external" else "adapter.safetensors")
+            if not weights.exists():
+                raise BackendError(f"{model_path} is encrypted; sample from the checkpoint it was exported from")
+            return self._register_sampler(_SamplingSession(base, weights, lora))
         if base_model:
             return self._register_sampler(_SamplingSession(catalog.get_model(base_model).name, None, None))
         raise BackendError("a sampling session needs a base_model or a model_path")
@@ -415,7 +470,7 @@ class Backend:
         return {"sampler_id": sampler_id, "base_model": session.base_model}
 
 
-def _check_targets(example: wire.Example) -> None:
+def _check_targets(example: wire.Example, loss_fn: str) -> None:
     targets = example.inputs.get("target_tokens")
     if targets is None:
         raise BackendError("every datum needs loss_fn_inputs['target_tokens']")
@@ -423,6 +478,26 @@ def _check_targets(example: wire.Example) -> None:
         raise BackendError(
             f"target_tokens has {len(targets)} entries for {len(example.tokens)} input tokens; they must match"
         )
+    if targets.ndim == 2 and loss_fn != "cross_entropy":
+        raise BackendError(f"2-D target_tokens (several targets per position) take loss cross_entropy, not {loss_fn}")
+    if targets.ndim > 2:
+        raise BackendError(f"target_tokens must be 1-D [T] or 2-D [T, K]; got shape {list(targets.shape)}")
+    weights = example.inputs.get("weights")
+    if weights is not None and weights.shape != targets.shape:
+        raise BackendError(
+            f"weights has shape {list(weights.shape)}; target_tokens {list(targets.shape)}: they must match"
+        )
+
+
+def _targets_per_position(example: wire.Example) -> int:
+    targets = example.inputs["target_tokens"]
+    return int(targets.shape[1]) if targets.ndim == 2 else 1
+
+
+def _targets(lora: dict[str, Any]) -> list[str]:
+    """The modules a LoRA config adapts."""
+    targets = [*(_ATTENTION if lora["train_attn"] else ()), *(_MLP if lora["train_mlp"] else ())]
+    return [*targets, "lm_head"] if lora["train_unembed"] else targets
 
 
 def _microbatches(examples: list[wire.Example]) -> list[list[wire.Example]]:
@@ -437,12 +512,38 @@ def _microbatches(examples: list[wire.Example]) -> list[list[wire.Example]]:
     return groups
 
 
+MAX_TOPK = 100  # top-k widths and draws per position at most: each costs a [prompt, k] answer
+
+
 def _sampling_request(body: dict[str, Any], eos_token_id: int | None) -> SamplingRequest:
-    """A ``SampleRequest``'s prompt and sampling params."""
+    """A ``SampleRequest``'s prompt, sampling params and what it asks of the prompt, checked."""
     params = body.get("sampling_params") or {}
     prompt = [token for chunk in body["prompt"]["chunks"] for token in _chunk_tokens(chunk)]
     if not prompt:
         raise BackendError("the prompt is empty")
+    if body.get("record_stability_info"):
+        raise BackendError(f"record_stability_info: {losses.REFUSED['stable_reinforce']}")
+    counts = {
+        name: int(body.get(name) or 0)
+        for name in ("topk_prompt_logprobs", "topk_sample_logprobs", "prompt_alt_tokens_k")
+    }
+    for name, count in counts.items():
+        if not 0 <= count <= MAX_TOPK:
+            raise BackendError(f"{name}={count}; it must be between 0 and {MAX_TOPK}")
+    last_n = body.get("prompt_logprobs_last_n")
+    if last_n is not None and not (body.get("prompt_logprobs") and 1 <= int(last_n) <= len(prompt) - 1):
+        raise BackendError(
+            f"prompt_logprobs_last_n={last_n} needs prompt_logprobs and must be between 1 and {len(prompt) - 1} "
+            "(the prompt's length minus one)"
+        )
+    target_ids = None
+    if body.get("target_prompt_logprobs") is not None:
+        target_ids = wire.dense_tensor(body["target_prompt_logprobs"]).astype("int64")
+        if target_ids.ndim != 2 or target_ids.shape[0] != len(prompt) - 1 or not (target_ids >= 0).any():
+            raise BackendError(
+                f"target_prompt_logprobs must be [len(prompt) - 1, K] = [{len(prompt) - 1}, K] token ids with at "
+                f"least one id (-1 for none); got shape {list(target_ids.shape)}"
+            )
     return SamplingRequest(
         prompt=prompt,
         num_samples=int(body.get("num_samples", 1)),
@@ -453,6 +554,11 @@ def _sampling_request(body: dict[str, Any], eos_token_id: int | None) -> Samplin
         seed=params.get("seed"),
         stops=Stops.parse(params.get("stop"), eos_token_id),
         prompt_logprobs=bool(body.get("prompt_logprobs")),
+        topk_prompt=counts["topk_prompt_logprobs"],
+        topk_sample=counts["topk_sample_logprobs"],
+        last_n=None if last_n is None else int(last_n),
+        target_ids=target_ids,
+        alternatives=counts["prompt_alt_tokens_k"],
     )
 
 

@@ -1,7 +1,9 @@
 """The Tinker loss functions, per datum, as sums over tokens (the service sums; callers weight by token).
 
 Each takes the new per-token logprobs of the target tokens (with gradient), the datum's loss inputs and the
-request's loss config, and returns the datum's scalar loss. Definitions follow the Tinker docs' loss page.
+request's loss config, and returns the datum's scalar loss. Definitions follow the Tinker docs' loss page;
+``gspo`` follows the GSPO paper (arXiv 2507.18071). ``cross_entropy`` also takes 2-D targets (``[T, K]`` token
+ids with ``[T, K]`` weights, as top-k distillation sends soft targets): the weighted sum over all of them.
 """
 
 from __future__ import annotations
@@ -69,6 +71,27 @@ def dro(logprobs: torch.Tensor, inputs: Mapping[str, torch.Tensor], config: Mapp
     return -(advantages * logprobs - beta / 2 * (logprobs - old) ** 2).sum()
 
 
+def gspo(logprobs: torch.Tensor, inputs: Mapping[str, torch.Tensor], config: Mapping) -> torch.Tensor:
+    """Group sequence policy optimisation, in its token form: one importance ratio per sequence.
+
+    ``s = exp(mean(new - old))`` over the datum's completion tokens (those with a nonzero advantage), each token's
+    ratio ``sg(s) * exp(new - sg(new))`` (the value of ``s``, the gradient of its own logprob), then the clipped
+    surrogate ``-min(r * A, clip(r, low, high) * A)`` summed over those tokens; thresholds default to the
+    paper's 1 - 3e-4 and 1 + 4e-4 (``clip_low_threshold``, ``clip_high_threshold``).
+    """
+    import torch
+
+    old, advantages = _require(inputs, "gspo", "logprobs", "advantages")
+    mask = advantages != 0
+    if not bool(mask.any()):
+        return (logprobs * 0).sum()
+    sequence = torch.exp((logprobs - old)[mask].mean())
+    ratio = sequence.detach() * torch.exp(logprobs - logprobs.detach())
+    low, high = _thresholds(inputs, config, ratio, 1 - 3e-4, 1 + 4e-4)
+    surrogate = torch.minimum(ratio * advantages, torch.clamp(ratio, low, high) * advantages)
+    return -surrogate[mask].sum()
+
+
 def _ratio(logprobs: torch.Tensor, old: torch.Tensor) -> torch.Tensor:
     import torch
 
@@ -76,7 +99,7 @@ def _ratio(logprobs: torch.Tensor, old: torch.Tensor) -> torch.Tensor:
 
 
 def _thresholds(
-    inputs: Mapping[str, torch.Tensor], config: Mapping, like: torch.Tensor
+    inputs: Mapping[str, torch.Tensor], config: Mapping, like: torch.Tensor, low: float = 0.8, high: float = 1.2
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """The clip thresholds, per token (a datum's ``clip_*_threshold``) or one for all (the config's), both as
     tensors like ``like``: ``torch.clamp`` refuses a number beside a tensor."""
@@ -86,7 +109,7 @@ def _thresholds(
         value = inputs.get(name, float(config.get(name, default)))
         return torch.as_tensor(value, dtype=like.dtype, device=like.device)
 
-    return threshold("clip_low_threshold", 0.8), threshold("clip_high_threshold", 1.2)
+    return threshold("clip_low_threshold", low), threshold("clip_high_threshold", high)
 
 
 LOSSES: dict[str, Loss] = {
@@ -95,11 +118,20 @@ LOSSES: dict[str, Loss] = {
     "ppo": ppo,
     "cispo": cispo,
     "dro": dro,
+    "gspo": gspo,
+}
+# losses the SDK names that this server refuses, and why
+REFUSED = {
+    "stable_reinforce": "stable_reinforce is not available locally: its objective (built on stability records the "
+    "service keeps at sampling time) is not published, and the local server does not guess it; "
+    "use importance_sampling, ppo, cispo, dro or gspo",
 }
 
 
 def get_loss(name: str) -> Loss:
     """The loss called ``name``; an unknown one lists those this server computes."""
+    if name in REFUSED:
+        raise LossError(REFUSED[name])
     try:
         return LOSSES[name]
     except KeyError:

@@ -3,7 +3,9 @@
 Several requests decode together (prompts left-padded), each with its own parameters and its own random
 generator, so a request's samples do not depend on what else shared the batch. The returned logprobs are
 the model's own (temperature 1) log-probabilities of the sampled tokens, the quantity a trainer compares
-with its forward pass for importance sampling.
+with its forward pass for importance sampling. The prompt's prefill also answers what a request asks of the
+prompt: its tokens' logprobs (all, or the last N), the top-k at each position, the logprobs of named token
+ids, and independent draws at each position; and each sampled token's top-k.
 """
 
 from __future__ import annotations
@@ -11,7 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from tinkerer_plugin_tinker_local.wire import Sequence
+import numpy as np
+
+from tinkerer_plugin_tinker_local.wire import PromptScores, Sequence
 
 if TYPE_CHECKING:
     import torch
@@ -51,9 +55,18 @@ class SamplingRequest:
     seed: int | None
     stops: Stops
     prompt_logprobs: bool
+    topk_prompt: int = 0  # top-k per prompt position
+    topk_sample: int = 0  # top-k per sampled position
+    last_n: int | None = None  # score only the last N prompt tokens
+    target_ids: np.ndarray | None = None  # [len(prompt) - 1, K] token ids to score, -1 for none
+    alternatives: int = 0  # draws per prompt position
+
+    @property
+    def scores_prompt(self) -> bool:
+        return bool(self.prompt_logprobs or self.topk_prompt or self.target_ids is not None or self.alternatives)
 
 
-Result = tuple[list[Sequence], list[float] | None]
+Result = tuple[list[Sequence], PromptScores]
 
 
 class _Rows:
@@ -66,6 +79,7 @@ class _Rows:
         ]
         self.tokens: list[list[int]] = [[] for _ in self.owner]
         self.logprobs: list[list[float]] = [[] for _ in self.owner]
+        self.topk: list[list[tuple[list[int], list[float]]]] = [[] for _ in self.owner]
         self.reasons: list[str | None] = [None] * len(self.owner)
 
 
@@ -84,7 +98,9 @@ def sample(model: Any, tokenizer: Any, requests: list[SamplingRequest], pad_toke
     with torch.no_grad():
         step = model(input_ids=input_ids, attention_mask=mask, position_ids=positions, use_cache=True)
         scored = [
-            _prompt_logprobs(step.logits[rows.of_request[i][0]], request.prompt) if request.prompt_logprobs else None
+            _score_prompt(step.logits[rows.of_request[i][0]], request, generators[i])
+            if request.scores_prompt
+            else PromptScores()
             for i, request in enumerate(requests)
         ]
         cache, logits, position = step.past_key_values, step.logits[:, -1, :], positions[:, -1]
@@ -109,7 +125,15 @@ def sample(model: Any, tokenizer: Any, requests: list[SamplingRequest], pad_toke
             )
             cache, logits = step.past_key_values, step.logits[:, -1, :]
     return [
-        ([Sequence(rows.tokens[row], rows.logprobs[row], rows.reasons[row] or "length") for row in own], scored[index])
+        (
+            [
+                Sequence(
+                    rows.tokens[row], rows.logprobs[row], rows.reasons[row] or "length", _topk_arrays(rows.topk[row])
+                )
+                for row in own
+            ],
+            scored[index],
+        )
         for index, own in enumerate(rows.of_request)
     ]
 
@@ -128,6 +152,9 @@ def _record(
         request = requests[rows.owner[row]]
         rows.tokens[row].append(token)
         rows.logprobs[row].append(float(log_distribution[row, token]))
+        if request.topk_sample:
+            values, ids = log_distribution[row].topk(min(request.topk_sample, log_distribution.shape[-1]))
+            rows.topk[row].append((ids.tolist(), values.tolist()))
         if _stopped(rows.tokens[row], token, request.stops, tokenizer):
             rows.reasons[row] = "stop"
         elif produced + 1 >= request.max_tokens:
@@ -160,10 +187,50 @@ def _stopped(tokens: list[int], token: int, stops: Stops, tokenizer: Any) -> boo
     return any(stop in tail for stop in stops.strings)
 
 
-def _prompt_logprobs(logits: torch.Tensor, prompt: list[int]) -> list[float]:
-    """Logprobs of each prompt token after the first, from a (left-padded) row's prefill logits."""
+def _topk_arrays(rows: list[tuple[list[int], list[float]]]) -> tuple[np.ndarray, np.ndarray] | None:
+    if not rows:
+        return None
+    return np.array([ids for ids, _ in rows], dtype=np.int32), np.array([lps for _, lps in rows], dtype=np.float32)
+
+
+def _score_prompt(logits: torch.Tensor, request: SamplingRequest, generator: torch.Generator) -> PromptScores:
+    """What ``request`` asks of its prompt, from a (left-padded) row's prefill logits.
+
+    Row ``i`` of the distribution predicts prompt token ``i + 1``; the first token is never scored. With
+    ``last_n``, only the last N prompt positions get logprobs and top-k (the rest are NaN and sentinel rows).
+    """
     import torch
 
+    prompt = request.prompt
     own = logits[-len(prompt) : -1].float()
-    scored = torch.log_softmax(own, dim=-1).gather(1, torch.tensor(prompt[1:]).unsqueeze(1)).squeeze(1)
-    return [float("nan"), *scored.tolist()]
+    distribution = torch.log_softmax(own, dim=-1)  # [P - 1, V]
+    first_scored = len(prompt) - request.last_n if request.last_n else 1  # prompt position of the first score
+    scores = PromptScores()
+    if request.prompt_logprobs:
+        scored = distribution.gather(1, torch.tensor(prompt[1:]).unsqueeze(1)).squeeze(1).tolist()
+        scores.logprobs = [
+            float("nan") if position < first_scored else value for position, value in enumerate([0.0, *scored])
+        ]
+    if request.topk_prompt:
+        k = min(request.topk_prompt, distribution.shape[-1])
+        values, ids = distribution.topk(k, dim=-1)
+        token_ids = np.zeros((len(prompt), k), dtype=np.int32)
+        logprobs = np.full((len(prompt), k), MASK_LOGPROB, dtype=np.float32)
+        token_ids[first_scored:] = ids.numpy()[first_scored - 1 :]
+        logprobs[first_scored:] = values.numpy()[first_scored - 1 :]
+        scores.topk = (token_ids, logprobs)
+    if request.target_ids is not None:
+        wanted = torch.from_numpy(request.target_ids)
+        picked = distribution.gather(1, wanted.clamp(min=0))
+        scores.targets = torch.where(wanted >= 0, picked, torch.zeros_like(picked)).numpy().astype(np.float32)
+    if request.alternatives:
+        scaled = own / request.temperature if request.temperature > 0 else None
+        if scaled is None:  # greedy: every draw is the most likely token
+            drawn = distribution.argmax(dim=-1, keepdim=True).expand(-1, request.alternatives)
+        else:
+            drawn = torch.multinomial(torch.softmax(scaled, dim=-1), request.alternatives, True, generator=generator)
+        scores.alternatives = (drawn.numpy().astype(np.int64), distribution.gather(1, drawn).numpy())
+    return scores
+
+
+MASK_LOGPROB = -99999.0  # the SDK's sentinel for an unscored top-k cell (tinker.types.topk_logprobs)

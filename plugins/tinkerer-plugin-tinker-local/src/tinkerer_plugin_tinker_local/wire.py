@@ -7,6 +7,7 @@ responses, so this module is the mirror image of ``tinker.proto.request_conv`` /
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from tinker.proto import tinker_public_pb2 as pb
@@ -95,32 +96,91 @@ def encode_forward_backward_output(outputs: list[dict[str, np.ndarray]], metrics
     record = message.loss_fn_outputs.add(type_tag="ArrayRecord", num_datums=len(outputs))
     for name in outputs[0] if outputs else ():
         arrays = [np.ascontiguousarray(output[name], dtype=np.float32) for output in outputs]
+        trailing = {array.shape[1:] for array in arrays}  # one per field and batch: [T] or [T, K] for every datum
+        if len(trailing) > 1:
+            raise WireError(f"the data of one request must all have targets of one shape; got {sorted(trailing)}")
         offsets = np.cumsum([0] + [array.nbytes for array in arrays], dtype=np.int64)
         batched = record.fields[name]
         batched.data = b"".join(array.tobytes() for array in arrays)
         batched.offsets = offsets.tobytes()
         batched.dtype = pb.DTYPE_FLOAT32
+        batched.trailing_shape.extend(trailing.pop())
     return message.SerializeToString()
+
+
+TopK = tuple[np.ndarray, np.ndarray]  # [N, k] int32 token ids and float32 logprobs
 
 
 @dataclass
 class Sequence:
-    """One sampled sequence: its tokens, their logprobs and why it stopped (``stop`` or ``length``)."""
+    """One sampled sequence: its tokens, their logprobs, why it stopped (``stop`` or ``length``), its top-k."""
 
     tokens: list[int]
     logprobs: list[float]
     stop_reason: str
+    topk: TopK | None = None
 
 
-def encode_sample_response(sequences: list[Sequence], prompt_logprobs: list[float] | None) -> bytes:
-    """A ``SampleResponse``; ``prompt_logprobs`` has NaN where nothing was scored (the first token)."""
+@dataclass
+class PromptScores:
+    """What a sample request asked of its prompt; None where it asked nothing."""
+
+    logprobs: list[float] | None = None  # NaN where nothing was scored (the first token, or before the last N)
+    topk: TopK | None = None  # one row per prompt position, sentinel rows where nothing was scored
+    targets: np.ndarray | None = None  # [len(prompt) - 1, K] float32 logprobs of the named ids, 0 for -1
+    alternatives: tuple[np.ndarray, np.ndarray] | None = None  # [len(prompt) - 1, k] int64 draws, their logprobs
+
+
+def _topk(topk: TopK) -> pb.TopkLogprobs:
+    ids, logprobs = topk
+    return pb.TopkLogprobs(
+        token_ids=np.ascontiguousarray(ids, dtype=np.int32).tobytes(),
+        logprobs=np.ascontiguousarray(logprobs, dtype=np.float32).tobytes(),
+        k=int(ids.shape[1]),
+        length=int(ids.shape[0]),
+    )
+
+
+def _tensor(array: np.ndarray, dtype: pb.DType.ValueType) -> pb.Tensor:
+    numpy_dtype = {pb.DTYPE_FLOAT32: np.float32, pb.DTYPE_INT64: np.int64}[dtype]
+    return pb.Tensor(dense=np.ascontiguousarray(array, dtype=numpy_dtype).tobytes(), dtype=dtype, shape=array.shape)
+
+
+def encode_sample_response(sequences: list[Sequence], scores: PromptScores) -> bytes:
+    """A ``SampleResponse`` with whatever the request asked of the prompt and of each sampled token."""
     message = pb.SampleResponse()
     for sequence in sequences:
-        message.sequences.add(
+        added = message.sequences.add(
             stop_reason=pb.STOP_REASON_STOP if sequence.stop_reason == "stop" else pb.STOP_REASON_LENGTH,
             tokens=np.asarray(sequence.tokens, dtype=np.int32).tobytes(),
             logprobs=np.asarray(sequence.logprobs, dtype=np.float32).tobytes(),
         )
-    if prompt_logprobs is not None:
-        message.prompt_logprobs = np.asarray(prompt_logprobs, dtype=np.float32).tobytes()
+        if sequence.topk is not None:
+            added.topk_sampled_logprobs.CopyFrom(_topk(sequence.topk))
+    if scores.logprobs is not None:
+        message.prompt_logprobs = np.asarray(scores.logprobs, dtype=np.float32).tobytes()
+    if scores.topk is not None:
+        message.topk_prompt_logprobs.CopyFrom(_topk(scores.topk))
+    if scores.targets is not None:
+        message.target_prompt_logprobs.CopyFrom(_tensor(scores.targets, pb.DTYPE_FLOAT32))
+    if scores.alternatives is not None:
+        tokens, logprobs = scores.alternatives
+        message.prompt_alt_tokens.tokens.CopyFrom(_tensor(tokens, pb.DTYPE_INT64))
+        message.prompt_alt_tokens.logprobs.CopyFrom(_tensor(logprobs, pb.DTYPE_FLOAT32))
     return message.SerializeToString()
+
+
+def dense_tensor(model: dict[str, Any]) -> np.ndarray:
+    """A JSON ``TensorData`` (``data``, ``dtype``, ``shape``, optional CSR indices) as a dense array."""
+    dtype = {"int64": np.int64, "float32": np.float32}.get(model.get("dtype", "int64"))
+    if dtype is None:
+        raise WireError(f"unsupported tensor dtype {model.get('dtype')!r}; send int64 or float32")
+    shape = tuple(model.get("shape") or ())
+    values = np.asarray(model["data"], dtype=dtype)
+    if model.get("sparse_crow_indices") is None:
+        return values.reshape(shape) if shape else values
+    dense = np.full(shape, -1 if dtype is np.int64 else 0, dtype=dtype)
+    rows, columns = model["sparse_crow_indices"], model["sparse_col_indices"]
+    for row in range(len(rows) - 1):
+        dense[row, columns[rows[row] : rows[row + 1]]] = values[rows[row] : rows[row + 1]]
+    return dense

@@ -26,7 +26,11 @@ class Future:
 
     work: Callable[[], bytes | dict[str, Any]] | None = None
     sample: tuple[str, dict[str, Any]] | None = None  # (sampling session id, SampleRequest body)
+    name: str = "sample"  # the request type, for the session's timeline
+    owner: str | None = None  # the training model or sampling session it works on
+    on_done: Callable[[Future], None] | None = None
     done: threading.Event = field(default_factory=threading.Event)
+    started_at: float = 0.0  # time.monotonic()
     finished_at: float = 0.0
     result: bytes | dict[str, Any] | None = None
     error: str | None = None
@@ -41,6 +45,8 @@ class Future:
         else:
             self.result = result
         self.finished_at = time.monotonic()
+        if self.on_done is not None:
+            self.on_done(self)
         self.done.set()
 
 
@@ -82,6 +88,8 @@ class WorkQueue:
 def run(queue: WorkQueue, sample: Callable[[list[tuple[str, dict[str, Any]]]], list[Any]], log: Any) -> None:
     """The worker loop: settle every future; a failure fails its own futures, never the worker."""
     while batch := queue.take():
+        for future in batch:
+            future.started_at = time.monotonic()
         try:
             plain = batch[0].work
             jobs = [future.sample for future in batch if future.sample is not None]  # take(): sample jobs come alone

@@ -3,7 +3,8 @@
 The same trainer code talks to both through the real ``tinker`` SDK; only the base URL and key differ. A local
 server (started here, or by ``tinkerer tinker-local serve``) lets only its owner in: its key is handed to the SDK
 and to tinker-cookbook through ``TINKER_API_KEY`` while the block runs, with the SDK's telemetry off
-(``TINKER_TELEMETRY=0``: it would only post back to the local server, and its thread outlives the server).
+(``TINKER_TELEMETRY=0``: it would only post back to the local server, and its thread outlives the server), and
+tinker-cookbook learns the local models (its model table and tokenizers) the moment a local server is used.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ def tinker_endpoint(base_url: str | None, data_dir: Path) -> Iterator[Endpoint]:
     if url and is_loopback_url(url):
         key = os.environ.get("TINKER_API_KEY") or _served_key()
         _check_local_server(url, key)
+        _cookbook_knows_local_models()
         with _local_client_env(key):
             yield Endpoint(url, local=True, api_key=key)
         return
@@ -55,16 +57,24 @@ def tinker_endpoint(base_url: str | None, data_dir: Path) -> Iterator[Endpoint]:
         yield Endpoint(url, local=False)
         return
     try:
-        from tinkerer_plugin_tinker_local.catalog import register_cookbook_tokenizers
         from tinkerer_plugin_tinker_local.server import TinkerLocalServer
     except ImportError:
         raise MissingPluginError(
             "no TINKER_API_KEY is set and no local training server is installed; "
             "set TINKER_API_KEY for the Tinker service or: pip install tinkerer-plugin-tinker-local"
         ) from None
-    register_cookbook_tokenizers()
+    _cookbook_knows_local_models()
     with TinkerLocalServer(data_dir) as server, _local_client_env(server.api_key):
         yield Endpoint(server.base_url, local=True, api_key=server.api_key)
+
+
+def _cookbook_knows_local_models() -> None:
+    """Add the local models to tinker-cookbook's model table and tokenizers (when the local plugin is installed)."""
+    try:
+        from tinkerer_plugin_tinker_local.cookbook import use_local_models
+    except ImportError:
+        return  # a server of another make at TINKER_BASE_URL: its models are its business
+    use_local_models()
 
 
 def _served_key() -> str | None:
