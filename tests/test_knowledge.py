@@ -213,9 +213,9 @@ def test_research_cites_its_web_sources_and_says_what_it_lacked(repo: Path, work
         down = Tinkerer().research(
             "retry strategies", llm_params=scripted, provider="canned", provider_params={"down": True}
         )
-        with pytest.raises(ConfigError, match="unknown web search provider 'caned'; .* did you mean 'canned'"):
+        with pytest.raises(ConfigError, match=r"unknown web search provider 'caned'; .* did you mean 'canned'"):
             Tinkerer().research("x", provider="caned")
-        with pytest.raises(ConfigError, match="provider_params .* need a provider to set: name one"):
+        with pytest.raises(ConfigError, match=r"provider_params .* need a provider to set: name one"):
             Tinkerer().research("x", provider_params={"down": True})
     assert online.sources == ("https://example.org/backoff",)
     assert "- Use capped exponential backoff with jitter. [[1]](https://example.org/backoff)" in online.report_markdown
