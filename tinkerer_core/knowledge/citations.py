@@ -78,4 +78,4 @@ def searches_section(sources: WebSources) -> str:
         + (f"failed: {search.error}" if search.error else f"{search.found} new results")
         for search in sources.searches
     ]
-    return f"## Searches ({sources.provider.name})\n" + "\n".join(rows)
+    return f"## Searches ({sources.web.name})\n" + "\n".join(rows)

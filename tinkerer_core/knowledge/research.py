@@ -15,7 +15,7 @@ from tinkerer_core.components import KnowledgeBackend
 from tinkerer_core.errors import ConfigError
 from tinkerer_core.knowledge.citations import cite, searches_section, sources_for_prompt, sources_section
 from tinkerer_core.knowledge.retrieval import knowledge_context
-from tinkerer_core.knowledge.web_sources import WITHOUT_WEB, Provider, WebSources
+from tinkerer_core.knowledge.web_sources import WITHOUT_WEB, WebProvider, WebSources
 from tinkerer_core.llm import LLM, LLMError, uses_small_model
 from tinkerer_core.prompts import bounded
 from tinkerer_core.types import Source
@@ -43,7 +43,7 @@ DEPTHS = {
 
 
 def research(
-    query: str, mode: str, depth: str, backend: KnowledgeBackend | None, llm: LLM | None, provider: Provider
+    query: str, mode: str, depth: str, backend: KnowledgeBackend | None, llm: LLM | None, web: WebProvider
 ) -> Source.Research:
     """Research ``query``; the report's first lines say which sources it lacked (no provider, a failed search)."""
     if mode not in MODES:
@@ -51,12 +51,12 @@ def research(
     if depth not in DEPTHS:
         raise ConfigError(f"research depth {depth!r}; choose one of: {', '.join(DEPTHS)}")
     plan = DEPTHS[depth]
-    notes = [provider.reason] if provider.reason else []
-    sources = WebSources(provider)
-    if provider.search is not None:
+    notes = [web.reason] if web.reason else []
+    sources = WebSources(web)
+    if web.provider is not None:
         first = sources.search(query, plan.results, round_number=1)
         if first.error:
-            notes.append(f"Web search with {provider.name} failed ({first.error}): {WITHOUT_WEB}.")
+            notes.append(f"Web search with {web.name} failed ({first.error}): {WITHOUT_WEB}.")
         elif plan.follow_ups:
             notes += _second_round(query, plan, sources, llm)
     knowledge = knowledge_context(backend, query, top_k=plan.results) if backend is not None else ""
@@ -71,9 +71,9 @@ def research(
     else:
         notes.append("No LLM gateway is installed: the report lists the sources only.")
     header = f"Mode: {mode} · depth: {depth}"
-    if provider.search is not None:
+    if web.provider is not None:
         header += (
-            f" · web: {provider.name}, {len(sources.searches)} searches, {len(sources.results)} sources, "
+            f" · web: {web.name}, {len(sources.searches)} searches, {len(sources.results)} sources, "
             f"{sources.pages_read} pages read"
         )
     body = [f"# Research: {query}", header, *(f"> {note}" for note in notes)]

@@ -19,15 +19,15 @@ WITHOUT_WEB = "this report draws on the knowledge base and the model only"
 
 
 @dataclass(frozen=True)
-class Provider:
+class WebProvider:
     """The web search provider a research uses, by its registered name; without one, the reason (for the report)."""
 
     name: str
-    search: WebSearchProvider | None
+    provider: WebSearchProvider | None
     reason: str = ""
 
 
-def choose_provider(name: str | None, params: Mapping[str, Any]) -> Provider:
+def choose_provider(name: str | None, params: Mapping[str, Any]) -> WebProvider:
     """The provider named (``"none"``: no web search), or with ``name`` None the first that can search here
     of tavily, brave, ddgs, then any other installed one. A named provider that cannot search is a ``ConfigError``."""
     from tinkerer_core.plugins import get_manager
@@ -39,24 +39,24 @@ def choose_provider(name: str | None, params: Mapping[str, Any]) -> Provider:
             f"installed: {', '.join(manager.names(KIND)) or 'none'})"
         )
     if name == NO_PROVIDER:
-        return Provider(NO_PROVIDER, None, f"Web search is off (provider {NO_PROVIDER!r}): {WITHOUT_WEB}.")
+        return WebProvider(NO_PROVIDER, None, f"Web search is off (provider {NO_PROVIDER!r}): {WITHOUT_WEB}.")
     if name is not None:
         provider = manager.create(KIND, name, params)
         usable, why = provider.available()
         if not usable:
             raise ConfigError(f"web search provider {name!r} cannot search here: {why}")
-        return Provider(name, provider)
+        return WebProvider(name, provider)
     installed = manager.names(KIND)
     if not installed:
-        return Provider("", None, f"No web search provider is installed (pip install {PACKAGE}): {WITHOUT_WEB}.")
+        return WebProvider("", None, f"No web search provider is installed (pip install {PACKAGE}): {WITHOUT_WEB}.")
     reasons = []
     for candidate in [*(n for n in AUTO_ORDER if n in installed), *(n for n in installed if n not in AUTO_ORDER)]:
         provider = manager.create(KIND, candidate)
         usable, why = provider.available()
         if usable:
-            return Provider(candidate, provider)
+            return WebProvider(candidate, provider)
         reasons.append(f"{candidate}: {why}")
-    return Provider("", None, f"No web search provider can search here ({'; '.join(reasons)}): {WITHOUT_WEB}.")
+    return WebProvider("", None, f"No web search provider can search here ({'; '.join(reasons)}): {WITHOUT_WEB}.")
 
 
 @dataclass(frozen=True)
@@ -73,22 +73,25 @@ class Search:
 class WebSources:
     """Every result the searches of one research found, numbered in the order found (``[1]`` is the first)."""
 
-    provider: Provider
+    web: WebProvider
     results: list[WebResult] = field(default_factory=list)
     searches: list[Search] = field(default_factory=list)
 
     def search(self, query: str, max_results: int, round_number: int) -> Search:
         """Search ``query``, read the new results' pages, and number them after those found before."""
-        assert self.provider.search is not None
+        provider = self.web.provider
+        assert provider is not None
         try:
-            found = self.provider.search.search(query, max_results)
+            found = provider.search(query, max_results)
         except WebSearchError as error:
             done = Search(query, round_number, error=redact(str(error)))
         else:
+            new: dict[str, WebResult] = {}
             seen = {_key(result.url) for result in self.results}
-            new = [result for result in found if result.url and _key(result.url) not in seen]
-            new = list({_key(result.url): result for result in new}.values())
-            self.results += self.provider.search.read(new)
+            for result in found:
+                if result.url and _key(result.url) not in seen:
+                    new.setdefault(_key(result.url), result)
+            self.results += provider.read(list(new.values()))
             done = Search(query, round_number, found=len(new))
         self.searches.append(done)
         return done

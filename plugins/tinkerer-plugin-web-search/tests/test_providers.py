@@ -123,10 +123,11 @@ def test_openais_hosted_search_returns_the_pages_its_answer_cites(
 
 def test_searches_are_spaced_by_the_query_interval(web: Web, provider: Make) -> None:
     ddgs = provider("ddgs", query_interval_s=0.5)
-    for query in ("boosting", "learning rate", "categorical"):
+    for query in ("warm-up: imports ddgs", "boosting", "learning rate", "categorical"):
         ddgs.search(query, 2)
-    arrivals = [request.at for request in web.services.seen("/html/")]
-    assert min(later - earlier for earlier, later in itertools.pairwise(arrivals)) >= 0.49
+    arrivals = [request.at for request in web.services.seen("/html/")][1:]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(arrivals)]
+    assert sum(gaps) >= 2 * 0.5 - 0.05 and min(gaps) >= 0.4  # arrivals lag their start a little on a busy machine
 
 
 def test_research_takes_a_keyed_provider_when_its_key_is_set_else_ddgs(
@@ -159,5 +160,5 @@ def test_a_named_provider_without_its_key_or_with_a_bad_value_is_refused(no_keys
     with pytest.raises(ConfigError, match=r"'ddgs' has no parameter 'max_pages'; .*did you mean 'read_pages'"):
         choose_provider("ddgs", {"max_pages": 2})
     started = time.monotonic()
-    assert choose_provider("ddgs", {"region": "de-de"}).search is not None
+    assert choose_provider("ddgs", {"region": "de-de"}).provider is not None
     assert time.monotonic() - started < 1  # building a provider imports and connects nothing

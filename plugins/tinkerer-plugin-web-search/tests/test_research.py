@@ -60,7 +60,9 @@ def test_the_model_writes_from_the_pages_and_every_finding_points_to_its_urls(we
         "- Always train 5000 trees. *(no source: the model's own knowledge)*",
     ]
     assert f"1. [{HISTOGRAM.title}]({url(web, HISTOGRAM)}) — page read (" in report.report_markdown
-    assert f"4. [{PRIVATE.title}]({url(web, PRIVATE)}) — snippet only" in report.report_markdown
+    assert (
+        f"4. [{PRIVATE.title}]({url(web, PRIVATE)}) — snippet only (read_pages=3 reads the top 3 of each search)"
+    ) in report.report_markdown
     assert f"- round 1: `{QUERY}` — 4 new results" in report.report_markdown
 
 
@@ -108,16 +110,22 @@ def test_without_a_network_the_report_says_so_in_its_first_lines() -> None:
     assert "- Boost. *(no source: the model's own knowledge)*" in report.report_markdown
 
 
-def test_a_loaded_index_takes_the_report_and_no_key_is_stored(web: Web, keys: dict[str, str], tmp_path: Path) -> None:
-    wiki = tmp_path / "wiki"
+def index_of_one_page(folder: Path) -> Path:
+    """A knowledge index (kg_sqlite, keywords only) holding one page about boosting."""
+    wiki = folder / "wiki"
     wiki.mkdir()
     (wiki / "boosting.md").write_text(
-        "---\ntitle: Boosting basics\ntype: Principle\n---\nGradient boosting for tabular data adds trees one at a time.\n\nEach tree fits the residuals.\n"
+        "---\ntitle: Boosting basics\ntype: Principle\n---\nGradient boosting for tabular data adds trees one at a "
+        "time.\n\nEach tree fits the residuals.\n"
     )
-    index = Tinkerer().index_kg(
-        wiki_dir=str(wiki), save_to=str(tmp_path / "kb.index"),
-        backend_params={"path": str(tmp_path / "kb.sqlite"), "embedder": "none"},
+    return Tinkerer().index_kg(
+        wiki_dir=str(wiki), save_to=str(folder / "kb.index"),
+        backend_params={"path": str(folder / "kb.sqlite"), "embedder": "none"},
     )  # fmt: skip
+
+
+def test_a_loaded_index_takes_the_report_and_no_key_is_stored(web: Web, keys: dict[str, str], tmp_path: Path) -> None:
+    index = index_of_one_page(tmp_path)
     tinkerer = Tinkerer(kg_index=str(index))
     report = tinkerer.research(
         QUERY, mode="implementation", llm_params=scripted("- Use histogram binning [1] as the notes say [kb]."),
@@ -142,9 +150,12 @@ def test_the_cli_researches_with_a_named_provider_and_its_parameters(web: Web, t
     web.state.chat_replies = [FINDINGS]
     model_env = {"OPENAI_API_KEY": OPENAI_KEY, "OPENAI_API_BASE": f"{web.services.url}/v1"}
     params = [f"{key}={value}" for key, value in web.service_params["ddgs"].items()]
+    index = index_of_one_page(tmp_path)
     done = run("research", QUERY, "--provider", "ddgs", *params, "read_pages=1", "--model", "openai/gpt-4o-mini",
-               env=model_env)  # fmt: skip
+               "--kg-index", str(index), env=model_env)  # fmt: skip
     assert done.returncode == 0, done.stderr
+    assert done.stderr.strip() == f"added to the knowledge index {index}"
+    assert Tinkerer(kg_index=str(index)).knowledge.get("Principle/gradient_boosting_for_tabular_data") is not None
     assert done.stdout.startswith(
         f"# Research: {QUERY}\n\nMode: both · depth: light · web: ddgs, 1 searches, 4 sources, 1 pages read\n"
     )
@@ -186,4 +197,5 @@ def test_with_read_pages_0_every_mode_cites_the_snippets(web: Web, mode: str) ->
         provider_params={**web.service_params["ddgs"], "read_pages": 0},
     )  # fmt: skip
     assert f"- Bin features. [[1]]({url(web, HISTOGRAM)})" in report.report_markdown
-    assert "snippet only" in report.report_markdown and web.site.requests == []
+    assert f"1. [{HISTOGRAM.title}]({url(web, HISTOGRAM)}) — snippet only (read_pages=0)" in report.report_markdown
+    assert web.site.requests == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from abc import abstractmethod
 from collections.abc import Sequence
+from dataclasses import replace
 
 import chz
 
@@ -69,9 +70,14 @@ class ReadingProvider(WebSearchProvider):
 
     def read(self, results: Sequence[WebResult]) -> list[WebResult]:
         """The top ``read_pages`` results with their pages read (unless the service gave their text)."""
-        top = list(results[: self.read_pages])
+        top, rest = list(results[: self.read_pages]), results[self.read_pages :]
         fetched = iter(self._reader.read_all([result for result in top if not result.text]))
-        return [result if result.text else next(fetched) for result in top] + list(results[self.read_pages :])
+        unread = (
+            f"read_pages={self.read_pages} reads the top {self.read_pages} of each search" if top else "read_pages=0"
+        )
+        return [result if result.text else next(fetched) for result in top] + [
+            result if result.text else replace(result, note=unread) for result in rest
+        ]
 
 
 def key_status(env_name: str, signup: str) -> tuple[bool, str]:
