@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -168,6 +169,16 @@ class Reply:
 Route = Callable[[Request], Reply]
 
 
+class QuietServer(ThreadingHTTPServer):
+    """A threading HTTP server that says nothing when a client drops its connection (a reader at its limit)."""
+
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 class StandIn:
     """A real HTTP server on 127.0.0.1 answering every request with ``route(request)``, recording each one."""
 
@@ -211,8 +222,7 @@ class StandIn:
             def log_message(self, *args: object) -> None:
                 """Quiet."""
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        self.server.daemon_threads = True
+        self.server = QuietServer(("127.0.0.1", port), Handler)
         self._thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
         self._thread.start()
 

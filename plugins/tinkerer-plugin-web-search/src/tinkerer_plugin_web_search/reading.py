@@ -63,37 +63,44 @@ class PageReader:
     )
 
     def read_all(self, results: Sequence[WebResult]) -> list[WebResult]:
-        """``results`` with their pages read, a few at a time."""
+        """``results`` with their pages read, a few at a time, over one connection pool."""
         if not results:
             return []
-        with ThreadPoolExecutor(max_workers=min(WORKERS, len(results)), thread_name_prefix="page-reader") as pool:
-            return list(pool.map(self.read, results))
+        with self._client() as client, ThreadPoolExecutor(min(WORKERS, len(results)), "page-reader") as pool:
+            return list(pool.map(lambda result: self._read(result, client), results))
 
     def read(self, result: WebResult) -> WebResult:
         """``result`` with its page's main text, or with a note saying why it was not read."""
+        with self._client() as client:
+            return self._read(result, client)
+
+    def _client(self) -> httpx.Client:
+        import httpx
+
+        return httpx.Client(headers={"User-Agent": self.user_agent, "Accept": ACCEPT}, follow_redirects=False)
+
+    def _read(self, result: WebResult, client: httpx.Client) -> WebResult:
         try:
-            return replace(result, text=self.main_text(result.url), note="")
+            return replace(result, text=self._main_text(result.url, client), note="")
         except Unreadable as why:
             return replace(result, note=str(why))
 
-    def main_text(self, url: str) -> str:
+    def _main_text(self, url: str, client: httpx.Client) -> str:
         """The main text of the page at ``url`` (redirects followed and each hop checked); ``Unreadable`` if none."""
         import httpx
 
         deadline = time.monotonic() + self.timeout_s
-        headers = {"User-Agent": self.user_agent, "Accept": ACCEPT}
         try:
-            with httpx.Client(headers=headers, follow_redirects=False) as client:
-                for _ in range(MAX_REDIRECTS + 1):
-                    self._check_address(url)
-                    self._wait_turn(client, url, deadline)
-                    with client.stream("GET", url, timeout=self._left(deadline)) as response:
-                        if response.is_redirect and "location" in response.headers:
-                            url = urljoin(url, response.headers["location"])
-                            continue
-                        kind = self._kind(response)
-                        body = self._body(response, deadline)
-                        return self._extract(body, kind, url, response.encoding or "utf-8")
+            for _ in range(MAX_REDIRECTS + 1):
+                self._check_address(url)
+                self._wait_turn(client, url, deadline)
+                with client.stream("GET", url, timeout=self._left(deadline)) as response:
+                    if response.is_redirect and "location" in response.headers:
+                        url = urljoin(url, response.headers["location"])
+                        continue
+                    kind = self._kind(response)
+                    body = self._body(response, deadline)
+                    return self._extract(body, kind, url, response.encoding or "utf-8")
         except httpx.TimeoutException:
             raise Unreadable(f"no answer within {self.timeout_s:g} s") from None
         except httpx.HTTPError as error:
