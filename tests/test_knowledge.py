@@ -7,10 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import chz
 import pytest
 
 from tinkerer_core import Source, Tinkerer
-from tinkerer_core.components import KnowledgePage
+from tinkerer_core.components import KnowledgePage, WebResult, WebSearchError, WebSearchProvider
 from tinkerer_core.config import create_component
 from tinkerer_core.errors import ConfigError
 from tinkerer_core.hookspecs import hookimpl
@@ -179,29 +180,54 @@ def test_a_missing_or_broken_index_is_refused_before_anything_runs(workdir: Path
     assert not (workdir / "run").exists()
 
 
-class WebSearch:
+@chz.chz
+class CannedSearch(WebSearchProvider):
+    """One fixed result for any query, or a failure when ``down``."""
+
+    down: bool = False
+
+    def search(self, query: str, max_results: int) -> list[WebResult]:
+        if self.down:
+            raise WebSearchError("no route to the search service")
+        return [WebResult("Backoff in practice", "https://example.org/backoff", f"about {query}")][:max_results]
+
+
+class CannedSearchPlugin:
     @hookimpl
-    def tinkerer_web_search(self, query, max_results):
-        return [{"title": "Backoff in practice", "url": "https://example.org/backoff", "snippet": f"about {query}"}][
-            :max_results
-        ]
+    def tinkerer_register_web_search_providers(self, register):
+        register("canned", CannedSearch)
 
 
-def test_research_says_what_it_had_and_uses_a_web_search_plugin(repo: Path, workdir: Path) -> None:
-    scripted = {"model": "openai/gpt-4o-mini", "mock_responses": ("Use capped exponential backoff with jitter.",)}
-    offline = Tinkerer().research("retry strategies", mode="idea", llm_params=scripted)
-    assert offline.mode == "idea" and offline.objective == "retry strategies"
-    assert "No web search plugin is installed" in offline.report_markdown
-    assert "## Findings\nUse capped exponential backoff with jitter." in offline.report_markdown
+def test_research_cites_its_web_sources_and_says_what_it_lacked(repo: Path, workdir: Path) -> None:
+    reply = "- Use capped exponential backoff with jitter [1].\n- Retry forever."
+    scripted = {"model": "openai/gpt-4o-mini", "mock_responses": (reply,)}
+    offline = Tinkerer().research("retry strategies", mode="idea", llm_params=scripted, provider="none")
+    assert offline.mode == "idea" and offline.objective == "retry strategies" and offline.sources == ()
+    lines = offline.report_markdown.splitlines()
+    assert lines[:3] == ["# Research: retry strategies", "", "Mode: idea · depth: light"]
+    assert lines[4].startswith("> Web search is off (provider 'none'): this report draws on the knowledge base")
+    assert "- Use capped exponential backoff with jitter." in offline.report_markdown  # [1] names no source here
+    assert "- Retry forever. *(no source: the model's own knowledge)*" in offline.report_markdown
     assert offline.to_context_string().startswith("# Research: retry strategies (mode: idea)")
-    with get_manager().registered(WebSearch(), "web-search"):
-        online = Tinkerer().research("retry strategies", depth="deep", llm_params=scripted)
-    assert "[Backoff in practice](https://example.org/backoff): about retry strategies" in online.report_markdown
-    assert "No web search plugin" not in online.report_markdown
+    with get_manager().registered(CannedSearchPlugin(), "canned-search"):
+        online = Tinkerer().research("retry strategies", depth="deep", llm_params=scripted, provider="canned")
+        down = Tinkerer().research(
+            "retry strategies", llm_params=scripted, provider="canned", provider_params={"down": True}
+        )
+        with pytest.raises(ConfigError, match=r"unknown web search provider 'caned'; .* did you mean 'canned'"):
+            Tinkerer().research("x", provider="caned")
+        with pytest.raises(ConfigError, match=r"provider_params .* need a provider to set: name one"):
+            Tinkerer().research("x", provider_params={"down": True})
+    assert online.sources == ("https://example.org/backoff",)
+    assert "- Use capped exponential backoff with jitter. [[1]](https://example.org/backoff)" in online.report_markdown
+    assert "1. [Backoff in practice](https://example.org/backoff) — snippet only" in online.report_markdown
+    assert "Mode: both · depth: deep · web: canned, 1 searches, 1 sources, 0 pages read" in online.report_markdown
+    assert "Web search" not in online.report_markdown.split("## Findings")[0]
+    assert "> Web search with canned failed (no route to the search service)" in down.report_markdown.splitlines()[4]
     result = Tinkerer().learn(online, wiki_dir=str(workdir / "wiki"), skip_merge=True)
     assert result.pages[0].id == "Principle/retry_strategies"
     with pytest.raises(ConfigError, match="research mode 'ideas'; choose one of: idea, implementation, both"):
-        Tinkerer().research("x", mode="ideas")
+        Tinkerer().research("x", mode="ideas", provider="none")
 
 
 def test_the_cli_learns_and_indexes(repo: Path, tmp_path: Path) -> None:

@@ -239,13 +239,31 @@ class Tinkerer:
         return KnowledgePipeline(wiki_dir, target, llm).run(*sources, skip_merge=skip_merge)
 
     def research(
-        self, query: str, mode: str = "both", depth: str = "light", llm_params: Mapping[str, Any] | None = None
+        self,
+        query: str,
+        mode: str = "both",
+        depth: str = "light",
+        llm_params: Mapping[str, Any] | None = None,
+        *,
+        provider: str | None = None,
+        provider_params: Mapping[str, Any] | None = None,
     ) -> Source.Research:
-        """Research ``query`` from web search (when a plugin provides it), the loaded knowledge and the model."""
+        """Research ``query`` from the web, the loaded knowledge and the model, into a report whose findings cite
+        their URLs; with a ``kg_index`` loaded, the report is added to its knowledge base.
+
+        ``provider`` names the web search provider (``ddgs``, ``tavily``, ``brave``, ``openai`` ...; ``"none"``:
+        no web search); None takes the first that can search here. ``provider_params`` set its fields.
+        """
         from tinkerer_core.knowledge.research import research
+        from tinkerer_core.knowledge.sources import research_pages
+        from tinkerer_core.knowledge.web_sources import choose_provider
 
         llm_config = make_config(LLMConfig, [dict(_mapping("llm_params", llm_params))])
-        return research(query, mode, depth, self.knowledge, lazy_llm(llm_config, LLMLedger()))
+        web = choose_provider(provider, _mapping("provider_params", provider_params))
+        result = research(query, mode, depth, self.knowledge, lazy_llm(llm_config, LLMLedger()), web)
+        if self.knowledge is not None:
+            self.knowledge.index(research_pages(result))
+        return result
 
     def index_kg(
         self,

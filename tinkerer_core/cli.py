@@ -250,7 +250,13 @@ def cmd_research(args: argparse.Namespace) -> int:
     from tinkerer_core.api import Tinkerer
 
     llm_params = {"model": args.model} if args.model else None
-    print(Tinkerer(kg_index=args.kg_index).research(args.query, args.mode, args.depth, llm_params).report_markdown)
+    params = dict(_key_value(item, "provider parameter", "read_pages=5") for item in args.params)
+    research = Tinkerer(kg_index=args.kg_index).research(
+        args.query, args.mode, args.depth, llm_params, provider=args.provider, provider_params=params
+    )
+    print(research.report_markdown)
+    if args.kg_index:
+        print(f"added to the knowledge index {args.kg_index}", file=sys.stderr)
     return 0
 
 
@@ -308,10 +314,10 @@ def _json_object(text: str) -> dict[str, Any]:
     return value
 
 
-def _key_value(item: str) -> tuple[str, str]:
+def _key_value(item: str, what: str = "deployer parameter", example: str = "port=8000") -> tuple[str, str]:
     key, sep, value = item.partition("=")
     if not sep or not key:
-        raise ConfigError(f"deployer parameter {item!r} should look like key=value (e.g. port=8000)")
+        raise ConfigError(f"{what} {item!r} should look like key=value (e.g. {example})")
     return key, value
 
 
@@ -401,8 +407,18 @@ def build_parser() -> argparse.ArgumentParser:
     learn.add_argument("--skip-merge", action="store_true", help="only write the wiki pages")
     learn.set_defaults(handler=cmd_learn)
 
-    research = sub.add_parser("research", help="research a topic into a Markdown report")
+    research = sub.add_parser(
+        "research",
+        help="research a topic on the web into a Markdown report that cites its sources",
+        description="key=value pairs set fields of the web search provider (read_pages=5 timeout_s=20).",
+    )
     research.add_argument("query")
+    research.add_argument("params", nargs="*", metavar="key=value")
+    research.add_argument(
+        "--provider",
+        help="the web search provider (tinkerer list web_search_providers; 'none': no web search); "
+        "default: the first that can search here of tavily, brave, ddgs",
+    )
     research.add_argument("--mode", default="both", choices=["idea", "implementation", "both"])
     research.add_argument("--depth", default="light", choices=["light", "deep"])
     research.add_argument("--kg-index", help="draw on this knowledge index")
@@ -512,7 +528,7 @@ def _main(argv: list[str]) -> int:
         args.quiet = "--quiet" in args.overrides or args.quiet
         args.dry_run = "--dry-run" in args.overrides or args.dry_run
         args.overrides = [item for item in args.overrides if item not in ("--quiet", "--dry-run")]
-    elif args.command == "deploy":
+    elif args.command in ("deploy", "research"):
         args.params = [*args.params, *extra]  # key=value pairs may follow the options
     elif extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")

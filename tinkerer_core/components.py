@@ -297,6 +297,40 @@ class Deployer(ABC):
         """Deploy ``solution`` and return it started."""
 
 
+# --- web search ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WebResult:
+    """A page a web search found: where it is, what the search said of it, and its main text once read."""
+
+    title: str
+    url: str
+    snippet: str = ""
+    text: str = ""  # the page's main text, once read ("" while only the snippet is known)
+    note: str = ""  # why the page was not read (robots.txt, a timeout, not HTML ...)
+
+
+class WebSearchError(Exception):
+    """A web search could not be done (no network, a refused key, a rate limit); the message says why."""
+
+
+class WebSearchProvider(ABC):
+    """Finds pages on the web for a query, and reads them, for ``research``."""
+
+    def available(self) -> tuple[bool, str]:
+        """Whether this provider can search from here (its key is set ...), and why not."""
+        return True, "available"
+
+    @abstractmethod
+    def search(self, query: str, max_results: int) -> list[WebResult]:
+        """Up to ``max_results`` results, best first; raises ``WebSearchError`` saying why it could not search."""
+
+    def read(self, results: Sequence[WebResult]) -> list[WebResult]:
+        """``results`` with the main text of the pages this provider reads; by default as they are."""
+        return list(results)
+
+
 # --- executors -------------------------------------------------------------------------------
 
 

@@ -64,17 +64,17 @@ def tinkerer_register_executors(register: Any) -> None:
     """Register executors (where experiments run): ``register(name, cls)`` with an ``Executor`` subclass."""
 
 
+@hookspec
+def tinkerer_register_web_search_providers(register: Any) -> None:
+    """Register web search providers for ``research``: ``register(name, cls)`` with a ``WebSearchProvider`` subclass."""
+
+
 # --- services --------------------------------------------------------------------------------
 
 
 @hookspec(firstresult=True)
 def tinkerer_open_llm(config: LLMConfig, ledger: LLMLedger) -> LLM | None:
     """Return an ``LLM`` gateway for ``config`` that records every call in ``ledger``; first result wins."""
-
-
-@hookspec(firstresult=True)
-def tinkerer_web_search(query: str, max_results: int) -> list[dict[str, Any]] | None:
-    """Search the web for ``query``: up to ``max_results`` dicts with title, url, snippet; first result wins."""
 
 
 # --- command line ----------------------------------------------------------------------------

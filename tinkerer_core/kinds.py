@@ -36,6 +36,12 @@ KINDS: dict[str, Kind] = {
         Kind("trainer", "trainers", "tinkerer_register_trainers", components.Trainer),
         Kind("deployer", "deployers", "tinkerer_register_deployers", components.Deployer),
         Kind("executor", "executors", "tinkerer_register_executors", components.Executor),
+        Kind(
+            "web_search_provider",
+            "web_search_providers",
+            "tinkerer_register_web_search_providers",
+            components.WebSearchProvider,
+        ),
     )
 }
 

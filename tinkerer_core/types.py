@@ -214,6 +214,7 @@ class Source:
         objective: str
         mode: str
         report_markdown: str
+        sources: tuple[str, ...] = ()  # the URLs of the report's numbered sources: [1] is sources[0]
 
         def to_context_string(self) -> str:
             return f"# Research: {self.objective} (mode: {self.mode})\n\n{self.report_markdown}"

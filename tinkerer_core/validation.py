@@ -22,6 +22,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import chz
 from chz.validators import is_subtype_instance, type_repr
@@ -159,6 +160,27 @@ def _compiles(pattern: Any) -> bool:
     except (re.error, TypeError):
         return False
     return True
+
+
+def env_name() -> Rule:
+    """The name of an environment variable (one that holds a key, never the key itself)."""
+    return Rule(
+        "an environment variable name (letters, digits and _, not starting with a digit)",
+        test=lambda name: isinstance(name, str) and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) is not None,
+    )
+
+
+def http_url() -> Rule:
+    """An ``http(s)://host[:port][/path]`` address with a valid port."""
+    return Rule("an http(s)://host[:port] address, e.g. http://127.0.0.1:8080", test=_is_http_url)
+
+
+def _is_http_url(url: Any) -> bool:
+    try:
+        parts = urlsplit(url) if isinstance(url, str) else None
+        return parts is not None and parts.scheme in ("http", "https") and bool(parts.hostname) and parts.port != 0
+    except ValueError:  # a malformed address or port
+        return False
 
 
 def one_of(*choices: Any) -> Rule:
