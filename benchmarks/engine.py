@@ -24,14 +24,21 @@ from pathlib import Path
 
 import chz
 
-from tinkerer_core.components import AgentRequest, AgentResult, CodingAgent, Proposal, SearchState, SearchStrategy
+from tinkerer_core import (
+    AgentRequest,
+    AgentResult,
+    CodingAgent,
+    EvolveConfig,
+    Proposal,
+    RunStore,
+    SearchState,
+    SearchStrategy,
+    get_manager,
+    hookimpl,
+)
 from tinkerer_core.config import make_config
-from tinkerer_core.engine.config import EvolveConfig
 from tinkerer_core.engine.run import EvolveRun
-from tinkerer_core.engine.store import RunStore
 from tinkerer_core.engine.workspace import GIT_USAGE, GitUsage
-from tinkerer_core.hookspecs import hookimpl
-from tinkerer_core.plugins import get_manager
 
 os.environ["TINKERER_QUIET"] = "1"
 

@@ -20,11 +20,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from tinkerer_core import EvolveConfig, RunStore, get_manager
 from tinkerer_core.config import make_config
-from tinkerer_core.engine.config import EvolveConfig
-from tinkerer_core.engine.store import RunStore
 from tinkerer_core.isolation import PRIVATE_NETNS
-from tinkerer_core.plugins import get_manager
 from tinkerer_plugin_ray.testing import (
     StepsAgentPlugin,
     evolve_resuming_a_lost_session,
@@ -78,7 +76,7 @@ def throughput(store: RunStore) -> float:
 
 def session_times(root: Path, address: str) -> tuple[float, float]:
     """Seconds to open a Ray executor session (connect, check resources) and to close it."""
-    from tinkerer_core.components import ExecutorContext
+    from tinkerer_core import ExecutorContext
 
     config = make_config(EvolveConfig, [{"goal": "benchmark", "executor": "ray", "executor.address": address}])
     started = time.perf_counter()

@@ -29,9 +29,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tinkerer_core.engine.store import RunStore
+from tinkerer_core import ExperimentStatus, RunStore
 from tinkerer_core.processes import is_running
-from tinkerer_core.types import ExperimentStatus
 
 ORPHAN_GRACE_S = 5.0
 TRIAL_ENV = "TINKERER_FAULTS_TRIAL"  # every process of a trial inherits it: how orphans are found
@@ -57,7 +56,7 @@ CONFIG = """
 import chz
 
 from tinkerer_core.components import AgentResult, CodingAgent
-from tinkerer_core.engine.config import EvolveConfig
+from tinkerer_core.evolve_config import EvolveConfig
 from tinkerer_core.hookspecs import hookimpl
 from tinkerer_core.plugins import get_manager
 

@@ -16,8 +16,7 @@ import statistics
 import tempfile
 import time
 
-from tinkerer_core.components import PAGE_TYPES, KnowledgePage
-from tinkerer_core.config import create_component
+from tinkerer_core import PAGE_TYPES, KnowledgePage, create_component
 
 TOPICS = ("lora", "learning", "rate", "tokenizer", "batch", "size", "gradient", "boosting", "features", "validation")
 TOPICS += ("docker", "deploy", "latency", "cache")

@@ -18,7 +18,7 @@ import time
 from contextlib import nullcontext
 from pathlib import Path
 
-from tinkerer_core.components import PAGE_TYPES, KnowledgePage
+from tinkerer_core import PAGE_TYPES, KnowledgePage
 from tinkerer_core.isolation import in_private_namespace
 from tinkerer_plugin_neo4j.navigation import LLMNavigation
 from tinkerer_plugin_neo4j.testing import PRIVATE_NETNS, falkordb_bolt, netns_unavailable

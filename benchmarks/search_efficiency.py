@@ -94,10 +94,9 @@ def run_tinkerer(
     task: Task, seed: int, args: argparse.Namespace, proxy: CountingProxy, root: Path, harness: Path, baseline: float
 ) -> Outcome:
     """One Tinkerer evolve run: llm_edit on the served model, at most ``budget`` LLM calls."""
+    from tinkerer_core import EvolveConfig, RunStore
     from tinkerer_core.config import make_config
-    from tinkerer_core.engine.config import EvolveConfig
     from tinkerer_core.engine.run import EvolveRun
-    from tinkerer_core.engine.store import RunStore
 
     work = root / f"tinkerer-{task.name}-{seed}"
     start = work / "start"

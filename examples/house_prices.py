@@ -10,8 +10,7 @@ by `make_house_prices_data.py`) and is available to every solution as `./data`. 
 
 from pathlib import Path
 
-from tinkerer_core.config import create_component
-from tinkerer_core.engine.config import EvolveConfig
+from tinkerer_core import EvolveConfig, create_component
 
 HERE = Path(__file__).resolve().parent
 

@@ -10,7 +10,7 @@ like the failures, raise the learning rate, train longer or widen the adapter.
 
 from pathlib import Path
 
-from tinkerer_core.training import TrainConfig
+from tinkerer_core import TrainConfig
 from tinkerer_plugin_tinker.eval_loop import EvalDrivenTrainer
 
 HERE = Path(__file__).parent / "scientific_code"

@@ -12,7 +12,7 @@ import random
 import sys
 from pathlib import Path
 
-from tinkerer_core.api import Tinkerer
+from tinkerer_core import Tinkerer
 
 
 def write_data(directory: Path, seed: int = 7) -> tuple[Path, Path]:

@@ -6,7 +6,7 @@ tinkerer train examples/train_grpo.py trainer.steps=50     # run again over the 
 
 from pathlib import Path
 
-from tinkerer_core.training import TrainConfig
+from tinkerer_core import TrainConfig
 from tinkerer_plugin_tinker.grpo import TinkerGRPO
 
 HERE = Path(__file__).parent / "train_grpo"

@@ -14,9 +14,7 @@ from pathlib import Path
 import chz
 import pytest
 
-from tinkerer_core.components import AgentRequest, AgentResult, CodingAgent
-from tinkerer_core.hookspecs import hookimpl
-from tinkerer_core.plugins import get_manager
+from tinkerer_core import AgentRequest, AgentResult, CodingAgent, get_manager, hookimpl
 
 
 @pytest.fixture(autouse=True)
@@ -100,7 +98,7 @@ STEP_AGENT_CONFIG = """
 import chz
 
 from tinkerer_core.components import AgentResult, CodingAgent
-from tinkerer_core.engine.config import EvolveConfig
+from tinkerer_core.evolve_config import EvolveConfig
 from tinkerer_core.hookspecs import hookimpl
 from tinkerer_core.plugins import get_manager
 

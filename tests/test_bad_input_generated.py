@@ -29,14 +29,9 @@ from chz.field import MISSING
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tinkerer_core.api import Tinkerer
+from tinkerer_core import EvolveConfig, LLMConfig, Tinkerer, TinkererError, TrainConfig, create_component, get_manager
 from tinkerer_core.cli import build_parser, main
-from tinkerer_core.config import PluginFactory, component_values, create_component, make_config
-from tinkerer_core.engine.config import EvolveConfig
-from tinkerer_core.errors import TinkererError
-from tinkerer_core.llm import LLMConfig
-from tinkerer_core.plugins import get_manager
-from tinkerer_core.training import TrainConfig
+from tinkerer_core.config import PluginFactory, component_values, make_config
 from tinkerer_core.validation import Rule, rules_of
 
 CASES_PER_FIELD = 12

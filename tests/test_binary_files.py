@@ -16,16 +16,23 @@ from pathlib import Path
 import chz
 import pytest
 
-from tinkerer_core import DeployStrategy, Source, Tinkerer
-from tinkerer_core.components import AgentRequest, AgentResult, CodingAgent
+from tinkerer_core import (
+    AgentRequest,
+    AgentResult,
+    CodingAgent,
+    ConfigError,
+    DeployStrategy,
+    ExperimentStatus,
+    RunResult,
+    RunStore,
+    Source,
+    Tinkerer,
+    get_manager,
+    hookimpl,
+)
 from tinkerer_core.engine.run import EvolveRun
-from tinkerer_core.engine.store import RunStore
 from tinkerer_core.engine.workspace import Workspaces, git
-from tinkerer_core.errors import ConfigError
-from tinkerer_core.hookspecs import hookimpl
-from tinkerer_core.plugins import get_manager
 from tinkerer_core.prompts import files_section
-from tinkerer_core.types import ExperimentStatus, RunResult
 from tinkerer_core.workspace_files import read_text
 
 from .conftest import read_log, write_step_config

@@ -16,22 +16,23 @@ from pathlib import Path
 import chz
 import pytest
 
-from tinkerer_core.cli import main
-from tinkerer_core.components import (
+from tinkerer_core import (
     AgentRequest,
     AgentResult,
     CodingAgent,
+    Evaluation,
     EvaluationContext,
     Evaluator,
+    EvolveConfig,
     RunState,
     StopCondition,
     StopDecision,
+    get_manager,
+    hookimpl,
 )
-from tinkerer_core.engine.config import EvolveConfig
-from tinkerer_core.hookspecs import hookimpl
+from tinkerer_core.cli import main
 from tinkerer_core.kinds import KINDS
-from tinkerer_core.plugins import ALLOW_LIST_ENV, get_manager
-from tinkerer_core.types import Evaluation
+from tinkerer_core.plugins import ALLOW_LIST_ENV
 from tinkerer_core.validation import at_least, not_empty
 
 OFFLINE_CONFIG = Path(__file__).parent / "fixtures" / "configs" / "offline.py"

@@ -15,9 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tinkerer_core import get_manager, hookimpl
 from tinkerer_core.cli import DEBUG_ENV, main
-from tinkerer_core.hookspecs import hookimpl
-from tinkerer_core.plugins import get_manager
 
 TINKERER = Path(sys.executable).with_name("tinkerer")
 OFFLINE_CONFIG = Path(__file__).parent / "fixtures" / "configs" / "offline.py"
@@ -253,7 +252,7 @@ def test_an_allow_list_naming_a_plugin_that_is_not_installed_is_refused(tmp_path
 
 
 def test_the_python_api_refuses_the_same_allow_list(monkeypatch: pytest.MonkeyPatch) -> None:
-    from tinkerer_core.errors import ConfigError
+    from tinkerer_core import ConfigError
     from tinkerer_core.plugins import PluginManager
 
     monkeypatch.setenv("TINKERER_PLUGINS", "no-such-plugin")
@@ -279,9 +278,7 @@ def test_learn_from_an_empty_source_is_refused(
 
 
 def test_the_api_refuses_empty_sources_and_no_source(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from tinkerer_core.api import Tinkerer
-    from tinkerer_core.errors import ConfigError
-    from tinkerer_core.types import Source
+    from tinkerer_core import ConfigError, Source, Tinkerer
 
     monkeypatch.chdir(tmp_path)
     for source in ("", Source.Repo(""), Source.File(" "), Source.Paper("")):
@@ -309,8 +306,7 @@ def test_the_api_refuses_empty_sources_and_no_source(tmp_path: Path, monkeypatch
 def test_evolve_params_that_are_not_a_dict_are_named(
     keyword: str, value: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tinkerer_core.api import Tinkerer
-    from tinkerer_core.errors import ConfigError
+    from tinkerer_core import ConfigError, Tinkerer
 
     monkeypatch.chdir(tmp_path)
     for call in (Tinkerer().evolve, Tinkerer().evolve_config):
@@ -323,8 +319,7 @@ def test_evolve_params_that_are_not_a_dict_are_named(
 
 
 def test_deploy_learn_research_and_index_params_that_are_not_a_dict_are_named(tmp_path: Path) -> None:
-    from tinkerer_core.api import Tinkerer
-    from tinkerer_core.errors import ConfigError
+    from tinkerer_core import ConfigError, Tinkerer
 
     (tmp_path / "main.py").write_text("def predict(inputs):\n    return 1\n")
     calls = {
@@ -340,8 +335,7 @@ def test_deploy_learn_research_and_index_params_that_are_not_a_dict_are_named(tm
 
 
 def test_evolve_config_is_what_evolve_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from tinkerer_core.api import Tinkerer
-    from tinkerer_core.engine.config import EvolveConfig
+    from tinkerer_core import EvolveConfig, Tinkerer
 
     monkeypatch.chdir(tmp_path)
     config = Tinkerer().evolve_config(
@@ -447,7 +441,7 @@ FAILING_SEARCH_CONFIG = """
 import chz
 
 from tinkerer_core.components import SearchStrategy
-from tinkerer_core.engine.config import EvolveConfig
+from tinkerer_core.evolve_config import EvolveConfig
 from tinkerer_core.hookspecs import hookimpl
 from tinkerer_core.plugins import get_manager
 

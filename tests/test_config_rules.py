@@ -9,11 +9,8 @@ from typing import Any
 import chz
 import pytest
 
-from tinkerer_core.engine.config import EvolveConfig
+from tinkerer_core import EvolveConfig, LLMConfig, TrainConfig, get_manager
 from tinkerer_core.kinds import KINDS
-from tinkerer_core.llm import LLMConfig
-from tinkerer_core.plugins import get_manager
-from tinkerer_core.training import TrainConfig
 from tinkerer_core.validation import rules_of
 
 CORE_CONFIGS = (EvolveConfig, LLMConfig, TrainConfig)

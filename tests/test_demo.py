@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tinkerer_core.engine.store import RunStore
-from tinkerer_core.types import ExperimentStatus
+from tinkerer_core import ExperimentStatus, RunStore
 
 DEMO = Path(__file__).parents[1] / "examples" / "demo.py"
 

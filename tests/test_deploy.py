@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tinkerer_core import DeployStrategy, Tinkerer
-from tinkerer_core.errors import ConfigError, MissingPluginError
+from tinkerer_core import ConfigError, DeployStrategy, MissingPluginError, Tinkerer
 
 PREDICT = "def predict(inputs):\n    return {'sum': inputs['a'] + inputs['b']}\n\nprint('SCORE: 1')"
 TINKERER = Path(sys.executable).with_name("tinkerer")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tinkerer_core.engine.store import RunStore
+from tinkerer_core import RunStore
 
 from .conftest import write_step_config
 

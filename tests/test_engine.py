@@ -12,13 +12,18 @@ from pathlib import Path
 import chz
 import pytest
 
-from tinkerer_core import Tinkerer
-from tinkerer_core.components import Proposal, SearchState, SearchStrategy
-from tinkerer_core.engine.store import RunStore
-from tinkerer_core.errors import ConfigError
-from tinkerer_core.hookspecs import hookimpl
-from tinkerer_core.plugins import get_manager
-from tinkerer_core.types import Direction, ExperimentStatus
+from tinkerer_core import (
+    ConfigError,
+    Direction,
+    ExperimentStatus,
+    Proposal,
+    RunStore,
+    SearchState,
+    SearchStrategy,
+    Tinkerer,
+    get_manager,
+    hookimpl,
+)
 
 from .conftest import read_log
 

@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tinkerer_core.engine.store import RunStore
-from tinkerer_core.types import ExperimentStatus
+from tinkerer_core import ExperimentStatus, RunStore
 
 from .conftest import all_pids, cmdline, write_step_config
 

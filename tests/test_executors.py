@@ -17,26 +17,27 @@ from pathlib import Path
 import chz
 import pytest
 
-from tinkerer_core import Tinkerer
-from tinkerer_core.components import (
+from tinkerer_core import (
+    EvolveConfig,
     Executor,
     ExecutorContext,
     ExecutorSession,
     ExperimentJob,
     ExperimentOutcome,
+    ExperimentStatus,
+    RunResult,
+    RunStore,
+    Tinkerer,
+    UnknownComponentError,
+    get_manager,
+    hookimpl,
 )
 from tinkerer_core.config import make_config
-from tinkerer_core.engine.config import EvolveConfig
 from tinkerer_core.engine.local import LocalExecutor
 from tinkerer_core.engine.recording import RecordingWorkspaces, replay
-from tinkerer_core.engine.store import RunStore
 from tinkerer_core.engine.workspace import Workspaces, git
-from tinkerer_core.errors import UnknownComponentError
-from tinkerer_core.hookspecs import hookimpl
-from tinkerer_core.plugins import get_manager
 from tinkerer_core.runner import run_command
 from tinkerer_core.shipping import Changes, apply_changes, changes_since, digests, pack, unpack
-from tinkerer_core.types import ExperimentStatus, RunResult
 
 from .conftest import ScriptedAgent
 

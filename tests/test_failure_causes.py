@@ -8,10 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tinkerer_core import Tinkerer
+from tinkerer_core import RunResult, RunStore, Tinkerer
 from tinkerer_core.engine.experiment import run_failure_cause
-from tinkerer_core.engine.store import RunStore
-from tinkerer_core.types import RunResult
 
 SCRIPT = (
     "I would rather describe the change than write it.",  # no_code

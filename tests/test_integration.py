@@ -16,12 +16,18 @@ from typing import Any
 import chz
 import pytest
 
-from tinkerer_core import Tinkerer
-from tinkerer_core.components import AgentRequest, AgentResult, CodingAgent
-from tinkerer_core.engine.store import RunStore
-from tinkerer_core.hookspecs import hookimpl
-from tinkerer_core.plugins import get_manager
-from tinkerer_core.types import Experiment, ExperimentStatus, Solution
+from tinkerer_core import (
+    AgentRequest,
+    AgentResult,
+    CodingAgent,
+    Experiment,
+    ExperimentStatus,
+    RunStore,
+    Solution,
+    Tinkerer,
+    get_manager,
+    hookimpl,
+)
 
 from .conftest import read_log
 

@@ -10,13 +10,19 @@ from pathlib import Path
 import chz
 import pytest
 
-from tinkerer_core import Source, Tinkerer
-from tinkerer_core.components import KnowledgePage, WebResult, WebSearchError, WebSearchProvider
-from tinkerer_core.config import create_component
-from tinkerer_core.errors import ConfigError
-from tinkerer_core.hookspecs import hookimpl
+from tinkerer_core import (
+    ConfigError,
+    KnowledgePage,
+    Source,
+    Tinkerer,
+    WebResult,
+    WebSearchError,
+    WebSearchProvider,
+    create_component,
+    get_manager,
+    hookimpl,
+)
 from tinkerer_core.knowledge.wiki import from_markdown, read_wiki, to_markdown
-from tinkerer_core.plugins import get_manager
 
 from .conftest import read_log
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tinkerer_core.gateway import open_llm
-from tinkerer_core.llm import LLMConfig, LLMLedger, extract_json
+from tinkerer_core import LLMConfig, LLMLedger, extract_json, open_llm
 
 
 @pytest.mark.parametrize(

@@ -18,14 +18,20 @@ from typing import Any
 import chz
 import pytest
 
-from tinkerer_core import Tinkerer
+from tinkerer_core import (
+    ConfigError,
+    Evaluation,
+    EvaluationContext,
+    Evaluator,
+    RunResult,
+    Tinkerer,
+    UnknownComponentError,
+    create_component,
+    get_manager,
+    hookimpl,
+)
 from tinkerer_core.cli import main
-from tinkerer_core.components import EvaluationContext, Evaluator
-from tinkerer_core.config import create_component
-from tinkerer_core.errors import ConfigError, UnknownComponentError
-from tinkerer_core.hookspecs import hookimpl
-from tinkerer_core.plugins import ALLOW_LIST_ENV, TRACE_ENV, PluginManager, get_manager
-from tinkerer_core.types import Evaluation, RunResult
+from tinkerer_core.plugins import ALLOW_LIST_ENV, TRACE_ENV, PluginManager
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BROKEN_ERROR = "ModuleNotFoundError: No module named 'tinkerer_missing_dependency'"

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tinkerer_core.engine.store import RunStore
+from tinkerer_core import RunStore
 
 from .conftest import write_step_config
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tinkerer_core.engine.workspace import LEFT_OUT_NOTE, GitError, Workspaces, git
+from tinkerer_core.engine.workspace import GitError, Workspaces, git
+from tinkerer_core.workspace_files import LEFT_OUT_NOTE
 
 
 def test_a_checkout_is_the_commit_clean_on_its_branch_and_a_redo_starts_over(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from tinkerer_core.plugins import get_manager
 from tinkerer_core.types import DeployStrategy, Software, Solution, Source
 
 if TYPE_CHECKING:
-    from tinkerer_core.engine.config import EvolveConfig
+    from tinkerer_core.evolve_config import EvolveConfig
     from tinkerer_core.knowledge.pipeline import PipelineResult
 
 
@@ -110,7 +110,7 @@ class Tinkerer:
 
         Every component is constructed, so every bad value is reported here (``ConfigError``).
         """
-        from tinkerer_core.engine.config import EvolveConfig
+        from tinkerer_core.evolve_config import EvolveConfig
 
         values: dict[str, Any] = {
             "goal": goal,
@@ -162,8 +162,6 @@ class Tinkerer:
         ``executor="ray", executor_params={"address": "ray://head:10001"}`` runs experiments on a cluster.
         ``evolve_config`` with the same arguments returns the config this runs, without running it.
         """
-        from tinkerer_core.engine.run import EvolveRun
-
         config = self.evolve_config(
             goal,
             output_path,
@@ -182,6 +180,12 @@ class Tinkerer:
             additional_context=additional_context,
             **options,
         )
+        return self.run(config)
+
+    def run(self, config: EvolveConfig) -> Solution:
+        """Run an ``EvolveConfig`` built beforehand (by ``evolve_config``, in a config file, in code) to its end."""
+        from tinkerer_core.engine.run import EvolveRun
+
         return EvolveRun.start(config).run()
 
     def resume(self, run_dir: str) -> Solution:

@@ -116,8 +116,8 @@ def _config_and_overrides(args: argparse.Namespace) -> tuple[str | None, list[st
 
 
 def cmd_evolve(args: argparse.Namespace) -> int:
-    from tinkerer_core.engine.config import EvolveConfig
     from tinkerer_core.engine.run import EvolveRun
+    from tinkerer_core.evolve_config import EvolveConfig
 
     target, overrides = _config_and_overrides(args)
     config, config_file = _load_config(EvolveConfig, target, overrides), target
@@ -187,7 +187,7 @@ def _report(solution: Any) -> int:
 
 
 def cmd_runs(args: argparse.Namespace) -> int:
-    from tinkerer_core.engine.store import STORE_FILE, NotARunStoreError, RunStore
+    from tinkerer_core.store import STORE_FILE, NotARunStoreError, RunStore
 
     root = Path(args.root or DEFAULT_RUNS_ROOT)
     if args.root is not None and not root.is_dir():

@@ -14,6 +14,7 @@ SKIPPED_DIRS = frozenset({".git", "__pycache__", ".pytest_cache", ".mypy_cache",
 HASH_LIMIT_BYTES = 64 * 1024 * 1024  # bigger files (data) are compared by size and mtime only
 CHUNK_BYTES = 1024 * 1024
 BINARY_SNIFF_BYTES = 8000  # git's rule: a NUL byte among the first 8000 bytes makes a file binary
+LEFT_OUT_NOTE = "Large file left out of git: "  # how an experiment's diff names each file too large to commit
 
 
 class UnsafePathError(ValueError):

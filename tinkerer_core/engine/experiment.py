@@ -15,9 +15,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from tinkerer_core.components import AgentRequest, AgentResult, EvaluationContext, ExperimentJob, ExperimentOutcome
-from tinkerer_core.engine.config import EvolveConfig
 from tinkerer_core.engine.workspace import Workspaces
 from tinkerer_core.errors import TinkererError
+from tinkerer_core.evolve_config import EvolveConfig
 from tinkerer_core.gateway import lazy_llm
 from tinkerer_core.llm import LLMLedger, LLMUnavailableError
 from tinkerer_core.runner import CommandRunner, Limits, run_command

@@ -19,6 +19,8 @@ import chz
 from tinkerer_core.errors import ConfigError
 from tinkerer_core.plugins import get_manager
 
+MOVED = {"tinkerer_core.engine.config:EvolveConfig": "tinkerer_core.evolve_config:EvolveConfig"}  # runs made before
+
 
 def _component_names() -> dict[type, str]:
     return {
@@ -74,7 +76,7 @@ def load_config(record: dict[str, Any], config_file: str | None = None) -> Any:
 
     if config_file:
         import_config_file(config_file)
-    module_name, qualname = record["class"].split(":")
+    module_name, qualname = MOVED.get(record["class"], record["class"]).split(":")
     cls = getattr(importlib.import_module(module_name), qualname)
     values = {key: _decode(value) for key, value in record["values"].items()}
     return make_config(cls, [values])

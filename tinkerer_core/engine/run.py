@@ -30,7 +30,6 @@ from tinkerer_core.components import (
     SearchState,
     WorkerLost,
 )
-from tinkerer_core.engine.config import EvolveConfig
 from tinkerer_core.engine.experiment import EngineJob, ExperimentTask
 from tinkerer_core.engine.persist import load_config, save_config
 from tinkerer_core.engine.recording import replay
@@ -42,15 +41,16 @@ from tinkerer_core.engine.run_dir import (
     lock_run,
     stored_meta,
 )
-from tinkerer_core.engine.store import STORE_FILE, RunStore, StoreLedger, check_store
 from tinkerer_core.engine.workspace import Workspaces, require_directory
 from tinkerer_core.errors import ConfigError, DiskFullError, TinkererError
+from tinkerer_core.evolve_config import EvolveConfig
 from tinkerer_core.gateway import lazy_llm
 from tinkerer_core.knowledge.index_file import open_index, read_index
 from tinkerer_core.knowledge.retrieval import knowledge_context
 from tinkerer_core.plugins import get_manager
 from tinkerer_core.processes import interrupted_by_signals
 from tinkerer_core.runner import kill_leftover
+from tinkerer_core.store import STORE_FILE, RunStore, StoreLedger, check_store
 from tinkerer_core.types import Direction, Experiment, ExperimentStatus, Solution
 
 SOLUTION_MARKER = ".tinkerer-solution.json"

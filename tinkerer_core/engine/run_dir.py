@@ -15,8 +15,8 @@ import sqlite3
 from pathlib import Path
 from typing import IO, Any
 
-from tinkerer_core.engine.store import LOCK_FILE, STORE_FILE, RunStore, check_store
 from tinkerer_core.errors import ConfigError
+from tinkerer_core.store import LOCK_FILE, STORE_FILE, RunStore, check_store
 
 MIN_FREE_BYTES = 1024 * 1024  # less than this left on the run's disk: the run cannot go on
 

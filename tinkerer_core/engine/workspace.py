@@ -25,11 +25,10 @@ from pathlib import Path
 
 from tinkerer_core.errors import ConfigError, TinkererError
 from tinkerer_core.shipping import DATA_LINK
-from tinkerer_core.workspace_files import SKIPPED_DIRS, decode_text
+from tinkerer_core.workspace_files import LEFT_OUT_NOTE, SKIPPED_DIRS, decode_text
 
 DEFAULT_MAX_COMMIT_FILE_MB = 10.0
 LEFT_OUT_TRAILER = "Tinkerer-Left-Out"
-LEFT_OUT_NOTE = "Large file left out of git: "  # how a diff names each one
 _MB = 1024 * 1024
 _OBJECT_ID = re.compile(rb"[0-9a-f]{40}|[0-9a-f]{64}")  # a full SHA-1 or SHA-256 object name
 _GIT_ENV = {

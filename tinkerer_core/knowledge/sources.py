@@ -245,7 +245,7 @@ def _lessons(goal: str, ideas: list[str], llm: LLM) -> list[str]:
 
 
 def _scored_ideas(solution: Solution) -> list[str]:
-    from tinkerer_core.engine.store import RunStore
+    from tinkerer_core.store import RunStore
 
     if not RunStore.exists(solution.run_dir):
         return ["- (the run's store is not available)"]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tinkerer_core.components import AgentRequest
+from tinkerer_core import AgentRequest
 from tinkerer_plugin_aider.setup import installed_version, setup_hint, venv_path
 
 BUGGY = "def add(a, b):\n    return a - b\n"

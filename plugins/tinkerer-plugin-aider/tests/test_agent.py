@@ -7,10 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tinkerer_core import Tinkerer
-from tinkerer_core.components import AgentRequest
+from tinkerer_core import AgentRequest, LLMConfig, LLMLedger, Tinkerer
 from tinkerer_core.gateway import LazyLLM
-from tinkerer_core.llm import LLMConfig, LLMLedger
 from tinkerer_plugin_aider.agent import NOTHING_CHANGED, AiderAgent
 
 MakeRequest = Callable[..., AgentRequest]

@@ -6,10 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from tinkerer_core import ConfigError, EvolveConfig
 from tinkerer_core.cli import main
 from tinkerer_core.config import make_config
-from tinkerer_core.engine.config import EvolveConfig
-from tinkerer_core.errors import ConfigError
 
 
 @pytest.fixture(autouse=True)

@@ -10,13 +10,17 @@ from pathlib import Path
 
 import pytest
 
+from tinkerer_core import (
+    AgentRequest,
+    ConfigError,
+    LLMConfig,
+    LLMLedger,
+    MissingPluginError,
+    create_component,
+    get_manager,
+)
 from tinkerer_core.cli import main as tinkerer_main
-from tinkerer_core.components import AgentRequest
-from tinkerer_core.config import create_component
-from tinkerer_core.errors import ConfigError, MissingPluginError
 from tinkerer_core.gateway import LazyLLM
-from tinkerer_core.llm import LLMConfig, LLMLedger
-from tinkerer_core.plugins import get_manager
 from tinkerer_plugin_aider import agent as agent_module
 from tinkerer_plugin_aider.agent import AiderAgent, parse_driver_output
 from tinkerer_plugin_aider.prompts import message

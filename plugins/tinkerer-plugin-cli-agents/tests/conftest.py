@@ -11,8 +11,7 @@ from typing import Any
 
 import pytest
 
-from tinkerer_core.components import AgentRequest, AgentResult, CodingAgent
-from tinkerer_core.config import create_component
+from tinkerer_core import AgentRequest, AgentResult, CodingAgent, create_component
 
 STANDINS = Path(__file__).parent / "standins"
 PARENT = "def predict(x):\n    return 0\n\n\nprint('SCORE:', predict(1))\n"

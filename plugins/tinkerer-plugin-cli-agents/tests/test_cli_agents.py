@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tinkerer_core.errors import ConfigError, MissingPluginError
+from tinkerer_core import ConfigError, MissingPluginError
 from tinkerer_plugin_cli_agents.base import MissingCredentialsError
 
 if TYPE_CHECKING:

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tinkerer_core.components import AgentRequest
-from tinkerer_core.config import create_component
+from tinkerer_core import AgentRequest, create_component
 
 REAL = {  # agent: (command, keys that let it run)
     "claude_code": ("claude", ("ANTHROPIC_API_KEY",)),

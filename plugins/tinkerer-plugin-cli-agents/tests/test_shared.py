@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tinkerer_core.components import AgentRequest
+from tinkerer_core import AgentRequest
 from tinkerer_plugin_cli_agents.process import run_streaming
 from tinkerer_plugin_cli_agents.prompt import INSTRUCTIONS, build_prompt
 from tinkerer_plugin_cli_agents.streams import ClaudeStream, CodexStream, GeminiStream

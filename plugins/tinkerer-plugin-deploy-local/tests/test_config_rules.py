@@ -7,10 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tinkerer_core.api import Tinkerer
+from tinkerer_core import ConfigError, Tinkerer, create_component
 from tinkerer_core.cli import main
-from tinkerer_core.config import create_component
-from tinkerer_core.errors import ConfigError
 from tinkerer_core.validation import ConfigWarning
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tinkerer_core.config import create_component
+from tinkerer_core import create_component
 from tinkerer_plugin_deploy_local.entry import find_entry
 from tinkerer_plugin_deploy_local.software import LocalService
 

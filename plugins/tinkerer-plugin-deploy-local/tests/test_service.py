@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tinkerer_core.config import create_component
-from tinkerer_core.types import Software
+from tinkerer_core import Software, create_component
 from tinkerer_plugin_deploy_local.entry import find_entry
 from tinkerer_plugin_deploy_local.http_service import DeployError
 from tinkerer_plugin_deploy_local.software import LocalService
@@ -152,7 +151,7 @@ def test_in_process_mode_calls_the_entry_without_a_server(solution_dir: Path) ->
 
 
 def test_an_unknown_mode_is_refused_with_the_choices(solution_dir: Path) -> None:
-    from tinkerer_core.errors import ConfigError
+    from tinkerer_core import ConfigError
 
     with pytest.raises(ConfigError) as raised:
         deploy(solution_dir, mode="docker")

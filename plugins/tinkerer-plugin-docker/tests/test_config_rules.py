@@ -6,10 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tinkerer_core.api import Tinkerer
+from tinkerer_core import ConfigError, Tinkerer, create_component
 from tinkerer_core.cli import main
-from tinkerer_core.config import create_component
-from tinkerer_core.errors import ConfigError
 
 MEMORY = (
     "memory must be empty (no limit) or a size Docker accepts, a number with an optional unit b, k, m or g, "

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tinkerer_core.config import create_component
+from tinkerer_core import create_component
 from tinkerer_core.deploy import as_solution
 from tinkerer_plugin_deploy_local.entry import find_entry
 from tinkerer_plugin_docker.build_context import dockerfile, write_build_context

@@ -8,10 +8,7 @@ from typing import Any
 
 import pytest
 
-from tinkerer_core.components import EvaluationContext, Evaluator
-from tinkerer_core.config import create_component
-from tinkerer_core.llm import LLM
-from tinkerer_core.types import RunResult
+from tinkerer_core import LLM, EvaluationContext, Evaluator, RunResult, create_component
 
 MakeContext = Callable[..., EvaluationContext]
 

@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from tinkerer_core.errors import ConfigError
+from tinkerer_core import ConfigError
 
 
 def score_script(tmp_path, body: str) -> None:

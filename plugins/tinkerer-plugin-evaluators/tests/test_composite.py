@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tinkerer_core.errors import ConfigError
+from tinkerer_core import ConfigError
 
 CHILDREN = (
     ("regex_pattern", {"pattern": r"accuracy: ([\d.]+)"}, 3.0),

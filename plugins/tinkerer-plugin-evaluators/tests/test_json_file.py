@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tinkerer_core.errors import ConfigError
+from tinkerer_core import ConfigError
 
 
 def test_reads_the_score_with_the_default_filename(create, make_ctx, tmp_path) -> None:

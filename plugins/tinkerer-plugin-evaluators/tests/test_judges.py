@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tinkerer_core.errors import ConfigError, MissingPluginError
-from tinkerer_core.gateway import open_llm
-from tinkerer_core.llm import LLM, LLMConfig
+from tinkerer_core import LLM, ConfigError, LLMConfig, MissingPluginError, open_llm
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tinkerer_core.errors import ConfigError
+from tinkerer_core import ConfigError
 
 PROGRESS = "epoch 1 SCORE: 0.41\nepoch 2 SCORE: 0.57\nepoch 3 score: 0.73\ndone\n"
 

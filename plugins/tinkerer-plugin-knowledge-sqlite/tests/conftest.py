@@ -4,8 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from tinkerer_core.components import KnowledgePage
-from tinkerer_core.config import create_component
+from tinkerer_core import KnowledgePage, create_component
 
 CORPUS = [
     KnowledgePage(

@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tinkerer_core.config import create_component
-from tinkerer_core.errors import ConfigError
+from tinkerer_core import ConfigError, create_component
 
 from .conftest import CORPUS, backend
 

@@ -6,9 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tinkerer_core.api import Tinkerer
-from tinkerer_core.config import create_component
-from tinkerer_core.errors import ConfigError
+from tinkerer_core import ConfigError, Tinkerer, create_component
 
 
 @pytest.mark.parametrize(

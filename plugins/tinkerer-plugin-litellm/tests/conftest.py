@@ -12,8 +12,7 @@ from typing import Any
 
 import pytest
 
-from tinkerer_core.gateway import open_llm
-from tinkerer_core.llm import LLM, LLMConfig, LLMLedger
+from tinkerer_core import LLM, LLMConfig, LLMLedger, open_llm
 from tinkerer_plugin_litellm.gateway import LiteLLMGateway
 
 MakeLLM = Callable[..., tuple[LLM, LLMLedger]]

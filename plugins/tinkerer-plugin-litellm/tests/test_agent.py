@@ -8,10 +8,19 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tinkerer_core.components import AgentRequest, AgentResult, CodingAgent
-from tinkerer_core.config import create_component
-from tinkerer_core.errors import ConfigError, MissingPluginError
-from tinkerer_core.llm import LLMConfig, LLMLedger, is_small_model, models_of, uses_small_model
+from tinkerer_core import (
+    AgentRequest,
+    AgentResult,
+    CodingAgent,
+    ConfigError,
+    LLMConfig,
+    LLMLedger,
+    MissingPluginError,
+    create_component,
+    is_small_model,
+    models_of,
+    uses_small_model,
+)
 from tinkerer_plugin_litellm.gateway import LiteLLMGateway
 
 if TYPE_CHECKING:

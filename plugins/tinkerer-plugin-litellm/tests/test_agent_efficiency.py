@@ -12,11 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tinkerer_core.components import AgentRequest, AgentResult
-from tinkerer_core.config import create_component
-from tinkerer_core.errors import ConfigError
-from tinkerer_core.gateway import open_llm
-from tinkerer_core.llm import LLMConfig, LLMLedger
+from tinkerer_core import AgentRequest, AgentResult, ConfigError, LLMConfig, LLMLedger, create_component, open_llm
 from tinkerer_core.prompts import estimate_tokens
 from tinkerer_plugin_litellm.budget import context_window, prompt_budget
 from tinkerer_plugin_litellm.sampling import call_sampling

@@ -15,9 +15,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tinkerer_core.errors import ConfigError, MissingPluginError, TinkererError
+from tinkerer_core import LLM, ConfigError, LLMError, LLMUnavailableError, MissingPluginError, TinkererError
 from tinkerer_core.isolation import silent_server
-from tinkerer_core.llm import LLM, LLMError, LLMUnavailableError
 from tinkerer_plugin_litellm.errors import LLMCallError
 from tinkerer_plugin_litellm.gateway import LiteLLMGateway
 from tinkerer_plugin_litellm.litellm_api import import_litellm

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tinkerer_core.hookspecs import hookimpl
-from tinkerer_core.llm import LLMConfig, LLMLedger
+from tinkerer_core import LLMConfig, LLMLedger, hookimpl
 from tinkerer_core.plugins import PluginManager
 from tinkerer_plugin_local_llm import LocalModelError, LocalModelServer, model_path, plugin
 

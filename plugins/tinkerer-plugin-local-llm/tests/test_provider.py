@@ -72,8 +72,7 @@ def test_base_model_answers_as_a_completion(litellm_local: ModuleType) -> None:
     importlib.util.find_spec("tinkerer_plugin_litellm") is None, reason="tinkerer-plugin-litellm is not installed"
 )
 def test_tinkerer_opens_the_local_model_end_to_end(smollm2_path: Path) -> None:
-    from tinkerer_core.gateway import open_llm
-    from tinkerer_core.llm import LLMConfig, LLMLedger
+    from tinkerer_core import LLMConfig, LLMLedger, open_llm
 
     ledger = LLMLedger()
     completion = open_llm(LLMConfig(model="local/smollm2-135m", max_tokens=16), ledger).complete(

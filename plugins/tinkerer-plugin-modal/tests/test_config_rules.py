@@ -6,10 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tinkerer_core.api import Tinkerer
+from tinkerer_core import ConfigError, Tinkerer, create_component
 from tinkerer_core.cli import main
-from tinkerer_core.config import create_component
-from tinkerer_core.errors import ConfigError
 from tinkerer_plugin_modal.deployer import GPU_TYPES
 
 GPU = f"gpu must be a Modal GPU type, optionally with a count (T4 or T4:2): one of {', '.join(GPU_TYPES)}"

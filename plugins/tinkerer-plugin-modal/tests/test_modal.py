@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tinkerer_core.config import create_component
+from tinkerer_core import create_component
 from tinkerer_core.deploy import as_solution
 
 from .standin_modal import StandInModal

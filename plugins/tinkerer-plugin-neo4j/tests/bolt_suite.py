@@ -10,8 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tinkerer_core.components import KnowledgePage
-from tinkerer_core.llm import LLMConfig
+from tinkerer_core import KnowledgePage, LLMConfig
 from tinkerer_plugin_neo4j.graph_store import GraphStoreError
 from tinkerer_plugin_neo4j.navigation import LLMNavigation
 from tinkerer_plugin_neo4j.testing import graph_server

@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from tinkerer_core import ConfigError, create_component
 from tinkerer_core.cli import main
-from tinkerer_core.config import create_component
-from tinkerer_core.errors import ConfigError
 
 BOLT = "a Bolt URI like bolt://127.0.0.1:7687 (schemes: bolt, bolt+s, bolt+ssc, neo4j, neo4j+s, neo4j+ssc)"
 

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from tinkerer_core.errors import ConfigError
+from tinkerer_core import ConfigError
 from tinkerer_core.isolation import silent_server
 from tinkerer_plugin_neo4j.graph_store import CONNECT_ATTEMPTS, GraphStoreError
 from tinkerer_plugin_neo4j.navigation import LLMNavigation

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tinkerer_core.errors import ConfigError
+from tinkerer_core import ConfigError
 from tinkerer_plugin_neo4j.cypher import batches, checked_identifier, param_bytes, pieces, relationship_type
 from tinkerer_plugin_neo4j.dialect import dialect_named
 from tinkerer_plugin_neo4j.graph_store import filter_clause

@@ -17,13 +17,10 @@ from typing import Any
 
 import pytest
 
+from tinkerer_core import EvolveConfig, ExperimentStatus, RunStore, get_manager
 from tinkerer_core.config import make_config
-from tinkerer_core.engine.config import EvolveConfig
 from tinkerer_core.engine.run import EvolveRun
-from tinkerer_core.engine.store import RunStore
 from tinkerer_core.isolation import PRIVATE_NETNS
-from tinkerer_core.plugins import get_manager
-from tinkerer_core.types import ExperimentStatus
 from tinkerer_plugin_ray.testing import RayCluster, StepsAgentPlugin, evolve_resuming_a_lost_session, ray_head
 
 os.environ["TINKERER_QUIET"] = "1"

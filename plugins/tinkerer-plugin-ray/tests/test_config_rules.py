@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tinkerer_core import ConfigError, create_component
 from tinkerer_core.cli import main
-from tinkerer_core.config import create_component
-from tinkerer_core.errors import ConfigError
 
 RUNTIME_ENV = 'runtime_env must be a JSON object such as {"pip": ["tinkerer-plugin-ray"]}'
 

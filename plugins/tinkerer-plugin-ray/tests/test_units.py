@@ -22,17 +22,13 @@ from pathlib import Path
 
 import pytest
 
-from tinkerer_core.components import ExecutorContext
+from tinkerer_core import ConfigError, EvolveConfig, ExecutorContext, RunStore, get_manager
 from tinkerer_core.config import make_config
-from tinkerer_core.engine.config import EvolveConfig
 from tinkerer_core.engine.experiment import EngineJob, ExperimentTask
 from tinkerer_core.engine.recording import replay
 from tinkerer_core.engine.run import EvolveRun
-from tinkerer_core.engine.store import RunStore
 from tinkerer_core.engine.workspace import Workspaces, git
-from tinkerer_core.errors import ConfigError
 from tinkerer_core.isolation import silent_server
-from tinkerer_core.plugins import get_manager
 from tinkerer_core.runner import Limits
 from tinkerer_core.shipping import apply_changes, pack, pack_directory
 from tinkerer_plugin_ray.executor import RayConnectionError, RayExecutor

@@ -8,11 +8,7 @@ from pathlib import Path
 import chz
 import pytest
 
-from tinkerer_core import Tinkerer
-from tinkerer_core.components import AgentRequest, AgentResult, CodingAgent
-from tinkerer_core.hookspecs import hookimpl
-from tinkerer_core.plugins import get_manager
-from tinkerer_core.types import Solution
+from tinkerer_core import AgentRequest, AgentResult, CodingAgent, Solution, Tinkerer, get_manager, hookimpl
 
 HOSTILE = "<script>window.pwned = 1</script><img src=x onerror=window.pwned=2>"
 SCRIPTED_LLM = {"model": "openai/gpt-4o-mini", "mock_responses": ('{"ideas": ["try a better score"]}',)}

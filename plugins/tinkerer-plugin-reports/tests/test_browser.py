@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tinkerer_core.engine.store import RunStore
+from tinkerer_core import RunStore
 from tinkerer_plugin_reports.html_report import write_report
 from tinkerer_plugin_reports.ui import ReportServer
 
@@ -94,7 +94,7 @@ def test_training_metrics_are_drawn_as_curves(browser: Any, finished_run: Path) 
 
 
 def test_the_ui_refreshes_while_the_run_is_alive(browser: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from tinkerer_core.plugins import get_manager
+    from tinkerer_core import get_manager
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("TINKERER_QUIET", "1")

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from tinkerer_core.plugins import get_manager
+from tinkerer_core import get_manager
 from tinkerer_plugin_reports.progress import ProgressReporter
 
 from .conftest import evolve

@@ -8,9 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tinkerer_core.engine.store import RunStore
-from tinkerer_core.errors import ConfigError
-from tinkerer_core.llm import Completion
+from tinkerer_core import Completion, ConfigError, RunStore
 from tinkerer_plugin_reports.html_report import embedded_json, render_report, write_report
 from tinkerer_plugin_reports.run_data import run_data
 

@@ -7,9 +7,7 @@ from typing import Any
 
 import pytest
 
-from tinkerer_core.components import SearchState
-from tinkerer_core.llm import LLM, LLMLedger
-from tinkerer_core.types import Direction, Evaluation, Experiment, ExperimentStatus, RunResult
+from tinkerer_core import LLM, Direction, Evaluation, Experiment, ExperimentStatus, LLMLedger, RunResult, SearchState
 
 
 def _experiment(
@@ -93,8 +91,7 @@ def record_event(events: list[tuple[str, dict[str, Any]]]) -> Callable[..., None
 def scripted_llm() -> Callable[..., LLM]:
     """A real gateway (tinkerer-plugin-litellm) answering ``make(*replies, ledger=...)`` in order."""
     pytest.importorskip("tinkerer_plugin_litellm", reason="needs the LLM gateway plugin tinkerer-plugin-litellm")
-    from tinkerer_core.gateway import open_llm
-    from tinkerer_core.llm import LLMConfig
+    from tinkerer_core import LLMConfig, open_llm
 
     def make(*replies: str, ledger: LLMLedger | None = None) -> LLM:
         return open_llm(LLMConfig(model="openai/gpt-4o-mini", mock_responses=replies), ledger)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tinkerer_core.types import Direction
+from tinkerer_core import Direction
 from tinkerer_plugin_search.evolutionary import EvolutionarySearch
 from tinkerer_plugin_search.history import History
 from tinkerer_plugin_search.map_elites import Archive, feature_value, net_lines

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tinkerer_core.types import Direction
+from tinkerer_core import Direction
 from tinkerer_plugin_search.linear import LINEAR_PRESETS, LinearSearch
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tinkerer_core.llm import LLM, Completion, LLMLedger, Messages
+from tinkerer_core import LLM, Completion, LLMLedger, Messages
 from tinkerer_plugin_search.answers import FALLBACKS
 from tinkerer_plugin_search.evolutionary import EvolutionarySearch
 from tinkerer_plugin_search.linear import LinearSearch

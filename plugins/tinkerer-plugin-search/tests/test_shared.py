@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tinkerer_core.config import create_component
-from tinkerer_core.plugins import get_manager
-from tinkerer_core.types import Direction
+from tinkerer_core import Direction, create_component, get_manager
 from tinkerer_plugin_search.answers import parse_ideas, selection_parser
 from tinkerer_plugin_search.history import History
 from tinkerer_plugin_search.seeding import rng_at
@@ -58,8 +56,7 @@ def test_seeded_choices_repeat_across_calls():
 @pytest.mark.parametrize("strategy", ["linear_search", "llm_tree_search", "evolutionary"])
 def test_small_models_spend_no_call_on_ideas(exp, state, strategy):
     pytest.importorskip("tinkerer_plugin_litellm", reason="needs the LLM gateway plugin tinkerer-plugin-litellm")
-    from tinkerer_core.gateway import open_llm
-    from tinkerer_core.llm import LLMConfig, LLMLedger
+    from tinkerer_core import LLMConfig, LLMLedger, open_llm
 
     ledger = LLMLedger()
     small = open_llm(LLMConfig(model="openai/smollm2-135m", mock_responses=('{"ideas": ["x"]}',)), ledger)

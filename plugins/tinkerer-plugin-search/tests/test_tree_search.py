@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tinkerer_core.config import create_component
-from tinkerer_core.types import Direction
+from tinkerer_core import Direction, create_component
 from tinkerer_plugin_search.tree_search import TREE_PRESETS, LLMTreeSearch
 
 

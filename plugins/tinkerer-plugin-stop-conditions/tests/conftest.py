@@ -7,9 +7,7 @@ from typing import Any
 
 import pytest
 
-from tinkerer_core.components import RunState, StopCondition
-from tinkerer_core.config import create_component
-from tinkerer_core.types import Direction
+from tinkerer_core import Direction, RunState, StopCondition, create_component
 
 
 @pytest.fixture

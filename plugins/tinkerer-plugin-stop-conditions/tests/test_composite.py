@@ -6,8 +6,7 @@ import re
 
 import pytest
 
-from tinkerer_core.components import StopDecision
-from tinkerer_core.errors import ConfigError
+from tinkerer_core import ConfigError, StopDecision
 
 SEED_EXAMPLE = [("threshold", {"threshold": 0.9}), ("plateau", {"patience": 5})]
 

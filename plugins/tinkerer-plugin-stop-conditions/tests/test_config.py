@@ -7,12 +7,9 @@ from pathlib import Path
 import chz
 import pytest
 
+from tinkerer_core import ConfigError, Direction, EvolveConfig, StopCondition, component_field
 from tinkerer_core.cli import main
-from tinkerer_core.components import StopCondition
-from tinkerer_core.config import component_field, component_values, make_config
-from tinkerer_core.engine.config import EvolveConfig
-from tinkerer_core.errors import ConfigError
-from tinkerer_core.types import Direction
+from tinkerer_core.config import component_values, make_config
 from tinkerer_plugin_stop_conditions.composite import Composite
 from tinkerer_plugin_stop_conditions.limits import MaxIterations, Never
 from tinkerer_plugin_stop_conditions.scores import Threshold

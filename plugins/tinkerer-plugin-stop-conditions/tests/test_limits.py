@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tinkerer_core.components import StopDecision
-from tinkerer_core.errors import ConfigError
+from tinkerer_core import ConfigError, StopDecision
 
 
 def test_never_stops(create, make_state) -> None:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tinkerer_core.errors import ConfigError
-from tinkerer_core.plugins import get_manager
+from tinkerer_core import ConfigError, get_manager
 from tinkerer_plugin_stop_conditions.plugin import STOP_CONDITIONS
 
 

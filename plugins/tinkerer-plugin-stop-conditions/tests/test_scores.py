@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tinkerer_core.components import StopDecision
-from tinkerer_core.errors import ConfigError
-from tinkerer_core.types import Direction
+from tinkerer_core import ConfigError, Direction, StopDecision
 from tinkerer_plugin_stop_conditions.scores import Threshold
 
 MIN = Direction.MINIMIZE

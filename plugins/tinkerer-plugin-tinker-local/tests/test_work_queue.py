@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from tinkerer_core.errors import TinkererError
+from tinkerer_core import TinkererError
 from tinkerer_plugin_tinker_local.work_queue import Future, WorkQueue, run
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tinkerer_core.errors import TinkererError
+from tinkerer_core import TinkererError
 from tinkerer_plugin_tinker.endpoint import CONNECT_TIMEOUT_S, tinker_endpoint
 
 tinker = pytest.importorskip("tinker")

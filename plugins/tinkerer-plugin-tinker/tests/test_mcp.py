@@ -41,7 +41,7 @@ async def _with_server(log_dir: Path, extra: list[str], body) -> None:
 
 
 def _index(tmp_path: Path) -> Path:
-    from tinkerer_core.api import Tinkerer
+    from tinkerer_core import Tinkerer
 
     wiki = tmp_path / "wiki"
     wiki.mkdir()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tinkerer_core.engine.store import RunStore
+from tinkerer_core import RunStore
 from tinkerer_plugin_tinker.runlog import TrainingLog, wandb_project
 
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tinkerer_core.config import create_component
-from tinkerer_core.errors import ConfigError
+from tinkerer_core import ConfigError, create_component
 from tinkerer_plugin_tinker.scoring import score_reply
 
 SQUARE = {"prompt": "Write square(x).", "tests": ["assert square(3) == 9", "assert square(-2) == 4"]}

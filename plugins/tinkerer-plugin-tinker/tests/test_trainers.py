@@ -10,9 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tinkerer_core.api import Tinkerer
-from tinkerer_core.engine.store import RunStore
-from tinkerer_core.errors import ConfigError
+from tinkerer_core import ConfigError, RunStore, Tinkerer
 
 pytestmark = pytest.mark.filterwarnings("ignore::FutureWarning", "ignore::UserWarning")
 TINY = "tinkerer/tiny-chat"

@@ -11,8 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tinkerer_core.components import KnowledgePage
-from tinkerer_core.llm import LLMConfig
+from tinkerer_core import KnowledgePage, LLMConfig
 from tinkerer_plugin_neo4j.testing import graph_server
 from tinkerer_plugin_weaviate.graph_search import GraphSearch
 

@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from tinkerer_core import ConfigError, create_component
 from tinkerer_core.cli import main
-from tinkerer_core.config import create_component
-from tinkerer_core.errors import ConfigError
 
 
 def test_index_kg_refuses_a_url_without_a_scheme_from_the_environment(

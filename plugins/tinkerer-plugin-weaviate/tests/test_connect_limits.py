@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from tinkerer_core.errors import ConfigError, TinkererError
+from tinkerer_core import ConfigError, TinkererError
 from tinkerer_core.isolation import silent_server
 from tinkerer_plugin_weaviate.graph_search import GraphSearch
 

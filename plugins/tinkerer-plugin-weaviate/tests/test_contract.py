@@ -9,8 +9,7 @@ import pytest
 from weaviate.classes.config import DataType
 from weaviate.util import generate_uuid5
 
-from tinkerer_core.components import KnowledgePage
-from tinkerer_core.errors import ConfigError
+from tinkerer_core import ConfigError, KnowledgePage
 from tinkerer_plugin_weaviate.collection import WeaviateCollection, weaviate_filters
 from tinkerer_plugin_weaviate.embedder import hashed_vector
 

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from tinkerer_core.components import KnowledgePage
+from tinkerer_core import KnowledgePage
 from tinkerer_plugin_weaviate.graph_search import GraphSearch
 
 

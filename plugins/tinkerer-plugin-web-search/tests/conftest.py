@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tinkerer_core.config import create_component
+from tinkerer_core import create_component
 from tinkerer_plugin_web_search.provider import ReadingProvider
 
 from .standins import BRAVE_TOKEN, OPENAI_KEY, TAVILY_KEY, Web, serve

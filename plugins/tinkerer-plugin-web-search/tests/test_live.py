@@ -8,7 +8,7 @@ import socket
 
 import pytest
 
-from tinkerer_core.config import create_component
+from tinkerer_core import create_component
 
 QUERY = "scikit-learn HistGradientBoostingClassifier documentation"
 

@@ -10,9 +10,7 @@ from collections.abc import Callable
 
 import pytest
 
-from tinkerer_core.components import WebSearchError
-from tinkerer_core.config import create_component
-from tinkerer_core.errors import ConfigError
+from tinkerer_core import ConfigError, WebSearchError, create_component
 from tinkerer_core.knowledge.web_sources import choose_provider
 from tinkerer_plugin_web_search.provider import ReadingProvider
 

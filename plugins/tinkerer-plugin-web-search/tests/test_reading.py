@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
-from tinkerer_core.components import WebResult
+from tinkerer_core import WebResult
 from tinkerer_plugin_web_search.reading import PageReader
 
 from .standins import (

@@ -13,9 +13,7 @@ from typing import Any
 
 import chz
 
-from tinkerer_core.components import AgentRequest, AgentResult, CodingAgent
-from tinkerer_core.errors import ConfigError, MissingPluginError
-from tinkerer_core.llm import Completion
+from tinkerer_core import AgentRequest, AgentResult, CodingAgent, Completion, ConfigError, MissingPluginError
 from tinkerer_core.processes import start_supervised, stop_tree
 from tinkerer_core.secrets import redact
 from tinkerer_core.validation import Rule, at_least, between, not_empty, one_of, positive

@@ -6,7 +6,7 @@ import atexit
 import threading
 from typing import TYPE_CHECKING
 
-from tinkerer_core.errors import MissingPluginError
+from tinkerer_core import MissingPluginError
 
 if TYPE_CHECKING:
     from tinkerer_plugin_local_llm import LocalModelServer

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from tinkerer_core.hookspecs import hookimpl
+from tinkerer_core import hookimpl
 
 if TYPE_CHECKING:
     import argparse

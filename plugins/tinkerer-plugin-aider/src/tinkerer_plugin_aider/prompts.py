@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from tinkerer_core.components import AgentRequest
+from tinkerer_core import AgentRequest
 from tinkerer_core.prompts import header_sections, result_sections
 
 # aider gets no system prompt of ours, so its tasks ask for runnable code themselves.

@@ -19,7 +19,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from tinkerer_core.errors import MissingPluginError, TinkererError
+from tinkerer_core import MissingPluginError, TinkererError
 
 AIDER_VERSION = "0.86.2"  # the version this plugin is tested with
 VENV_ENV_VAR = "TINKERER_AIDER_VENV"

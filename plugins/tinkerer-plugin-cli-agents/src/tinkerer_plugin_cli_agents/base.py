@@ -12,8 +12,7 @@ from typing import ClassVar
 
 import chz
 
-from tinkerer_core.components import AgentRequest, AgentResult, CodingAgent
-from tinkerer_core.errors import ConfigError, MissingPluginError
+from tinkerer_core import AgentRequest, AgentResult, CodingAgent, ConfigError, MissingPluginError
 from tinkerer_core.formatting import format_cost
 from tinkerer_core.secrets import redact, scrubbed_environment
 from tinkerer_core.validation import Rule, at_least, not_empty, positive

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tinkerer_core.hookspecs import hookimpl
+from tinkerer_core import hookimpl
 from tinkerer_plugin_cli_agents.claude_code import ClaudeCodeAgent
 from tinkerer_plugin_cli_agents.codex import CodexAgent
 from tinkerer_plugin_cli_agents.gemini import GeminiAgent

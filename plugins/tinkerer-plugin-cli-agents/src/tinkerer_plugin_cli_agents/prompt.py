@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tinkerer_core.components import AgentRequest
+from tinkerer_core import AgentRequest
 from tinkerer_core.prompts import bounded, render_request
 from tinkerer_core.workspace_files import UnsafePathError, read_text
 

@@ -8,9 +8,8 @@ import sys
 
 import chz
 
-from tinkerer_core.components import Deployer
+from tinkerer_core import Deployer, Software, Solution
 from tinkerer_core.secrets import scrubbed_environment
-from tinkerer_core.types import Software, Solution
 from tinkerer_core.validation import Rule, at_least, not_empty, one_of, positive, warn_if_public
 from tinkerer_plugin_deploy_local.entry import EntryError, find_entry
 from tinkerer_plugin_deploy_local.service import Limits

@@ -20,7 +20,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from tinkerer_core.errors import TinkererError
+from tinkerer_core import TinkererError
 from tinkerer_core.workspace_files import read_file_text
 
 CONFIG_FILE = "tinkerer.toml"

@@ -14,8 +14,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from tinkerer_core.errors import TinkererError
-from tinkerer_core.types import Software
+from tinkerer_core import Software, TinkererError
 from tinkerer_plugin_deploy_local.service import error_result
 
 HEALTH_TIMEOUT_S = 2.0

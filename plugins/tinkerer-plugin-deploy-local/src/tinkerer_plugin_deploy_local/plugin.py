@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tinkerer_core.hookspecs import hookimpl
+from tinkerer_core import hookimpl
 
 
 @hookimpl

@@ -15,8 +15,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from tinkerer_core import Software
 from tinkerer_core.secrets import redact
-from tinkerer_core.types import Software
 from tinkerer_plugin_deploy_local import service
 from tinkerer_plugin_deploy_local.entry import Entry
 from tinkerer_plugin_deploy_local.http_service import DeployError, HttpService, shape_error

@@ -10,9 +10,8 @@ from typing import Any
 
 import chz
 
-from tinkerer_core.components import Deployer
+from tinkerer_core import Deployer, Software, Solution
 from tinkerer_core.secrets import redact
-from tinkerer_core.types import Software, Solution
 from tinkerer_core.validation import Rule, positive
 from tinkerer_plugin_deploy_local.deployer import ENV_NAMES
 from tinkerer_plugin_deploy_local.entry import EntryError, find_entry

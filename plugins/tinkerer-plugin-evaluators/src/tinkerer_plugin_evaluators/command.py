@@ -8,8 +8,7 @@ import re
 
 import chz
 
-from tinkerer_core.components import EvaluationContext, Evaluator
-from tinkerer_core.types import Evaluation
+from tinkerer_core import Evaluation, EvaluationContext, Evaluator
 from tinkerer_core.validation import not_empty, positive, valid_regex
 from tinkerer_plugin_evaluators.parsing import (
     NUMBER,

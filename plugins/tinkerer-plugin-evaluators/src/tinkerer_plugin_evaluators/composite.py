@@ -8,9 +8,7 @@ from typing import Any
 
 import chz
 
-from tinkerer_core.components import EvaluationContext, Evaluator
-from tinkerer_core.config import create_component
-from tinkerer_core.types import Evaluation
+from tinkerer_core import Evaluation, EvaluationContext, Evaluator, create_component
 from tinkerer_core.validation import Rule, one_of
 from tinkerer_plugin_evaluators.parsing import is_weight
 

@@ -8,8 +8,7 @@ from typing import Any
 
 import chz
 
-from tinkerer_core.components import EvaluationContext, Evaluator
-from tinkerer_core.types import Evaluation
+from tinkerer_core import Evaluation, EvaluationContext, Evaluator
 from tinkerer_core.validation import Rule, finite, not_empty
 from tinkerer_plugin_evaluators.parsing import json_number
 

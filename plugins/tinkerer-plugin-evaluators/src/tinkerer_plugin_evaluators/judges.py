@@ -7,10 +7,7 @@ from typing import Any
 
 import chz
 
-from tinkerer_core.components import EvaluationContext, Evaluator
-from tinkerer_core.errors import MissingPluginError
-from tinkerer_core.llm import LLM, LLMFormatError
-from tinkerer_core.types import Evaluation, RunResult
+from tinkerer_core import LLM, Evaluation, EvaluationContext, Evaluator, LLMFormatError, MissingPluginError, RunResult
 from tinkerer_core.validation import at_least, not_empty
 from tinkerer_plugin_evaluators.parsing import json_number, tail
 from tinkerer_plugin_evaluators.sources import workspace_sources

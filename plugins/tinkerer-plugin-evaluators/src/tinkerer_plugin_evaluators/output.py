@@ -8,8 +8,7 @@ from typing import Any
 
 import chz
 
-from tinkerer_core.components import EvaluationContext, Evaluator
-from tinkerer_core.types import Evaluation
+from tinkerer_core import Evaluation, EvaluationContext, Evaluator
 from tinkerer_core.validation import FieldValueError, Rule, finite, not_empty, valid_regex
 from tinkerer_plugin_evaluators.parsing import SCORE_PATTERN, compile_pattern, is_weight, last_match, tail
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tinkerer_core.hookspecs import hookimpl
+from tinkerer_core import hookimpl
 from tinkerer_plugin_evaluators.command import Command
 from tinkerer_plugin_evaluators.composite import Composite
 from tinkerer_plugin_evaluators.json_file import FileJson

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from tinkerer_core.errors import ConfigError
+from tinkerer_core import ConfigError
 from tinkerer_core.processes import missing_program, start_supervised, stop_tree
 from tinkerer_core.secrets import scrubbed_environment
 

@@ -9,8 +9,7 @@ from xml.etree import ElementTree
 
 import chz
 
-from tinkerer_core.components import EvaluationContext, Evaluator
-from tinkerer_core.types import Evaluation
+from tinkerer_core import Evaluation, EvaluationContext, Evaluator
 from tinkerer_core.validation import positive
 from tinkerer_plugin_evaluators.parsing import tail
 from tinkerer_plugin_evaluators.process import run_process

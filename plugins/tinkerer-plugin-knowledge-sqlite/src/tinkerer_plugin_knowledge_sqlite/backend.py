@@ -9,10 +9,7 @@ from typing import Any
 
 import chz
 
-from tinkerer_core.components import KnowledgeBackend, KnowledgeHit, KnowledgePage
-from tinkerer_core.errors import ConfigError
-from tinkerer_core.gateway import lazy_llm
-from tinkerer_core.llm import LLMConfig, LLMLedger
+from tinkerer_core import ConfigError, KnowledgeBackend, KnowledgeHit, KnowledgePage, LLMConfig, LLMLedger, lazy_llm
 from tinkerer_core.validation import Rule, at_least, not_empty, one_of
 from tinkerer_plugin_knowledge_sqlite.embedders import EMBEDDERS, make_embedder
 from tinkerer_plugin_knowledge_sqlite.index import SqliteIndex

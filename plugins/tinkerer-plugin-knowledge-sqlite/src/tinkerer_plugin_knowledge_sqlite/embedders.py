@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tinkerer_core.errors import ConfigError, MissingPluginError
+from tinkerer_core import ConfigError, MissingPluginError
 
 EMBEDDERS = ("static", "sentence_transformers", "none")
 

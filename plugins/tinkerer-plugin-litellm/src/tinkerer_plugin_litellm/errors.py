@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tinkerer_core.llm import LLMError
+from tinkerer_core import LLMError
 from tinkerer_core.secrets import redact
 
 MAX_CAUSE_CHARS = 600

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tinkerer_core.llm import LLM, Completion, LLMConfig, LLMLedger, LLMUnavailableError, Messages
+from tinkerer_core import LLM, Completion, LLMConfig, LLMLedger, LLMUnavailableError, Messages
 from tinkerer_plugin_litellm.cache import ResponseCache, cache_key
 from tinkerer_plugin_litellm.errors import LLMCallError, describe
 from tinkerer_plugin_litellm.keys import load_env_file

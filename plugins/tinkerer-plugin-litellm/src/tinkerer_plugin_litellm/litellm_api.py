@@ -8,7 +8,7 @@ import re
 from types import ModuleType
 from typing import Any
 
-from tinkerer_core.errors import MissingPluginError
+from tinkerer_core import MissingPluginError
 
 LOCAL_PREFIX = "local/"
 LOCAL_PROVIDER = "local"

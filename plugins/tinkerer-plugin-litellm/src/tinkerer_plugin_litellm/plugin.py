@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tinkerer_core.hookspecs import hookimpl
-from tinkerer_core.llm import LLM, LLMConfig, LLMLedger
+from tinkerer_core import LLM, LLMConfig, LLMLedger, hookimpl
 from tinkerer_plugin_litellm.agent import LLMEditAgent
 from tinkerer_plugin_litellm.gateway import LiteLLMGateway
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from tinkerer_core.components import AgentRequest
+from tinkerer_core import AgentRequest
 from tinkerer_core.prompts import (
     CHARS_PER_TOKEN,
     MIN_SECTION_CHARS,

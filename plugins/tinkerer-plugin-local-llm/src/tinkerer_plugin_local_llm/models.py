@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from tinkerer_core.errors import TinkererError
+from tinkerer_core import TinkererError
 
 # A chat template for base models: the messages' texts, in order, as one completion prompt.
 COMPLETION_TEMPLATE = (

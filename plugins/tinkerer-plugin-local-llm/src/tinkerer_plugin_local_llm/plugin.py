@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from tinkerer_core.hookspecs import hookimpl
+from tinkerer_core import hookimpl
 
 if TYPE_CHECKING:
     import argparse
 
-    from tinkerer_core.llm import LLMConfig, LLMLedger
+    from tinkerer_core import LLMConfig, LLMLedger
 
 
 @hookimpl(tryfirst=True)

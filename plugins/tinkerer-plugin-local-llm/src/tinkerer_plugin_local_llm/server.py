@@ -20,8 +20,8 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
+from tinkerer_core import TinkererError
 from tinkerer_core.cli_args import check_bindable, port
-from tinkerer_core.errors import TinkererError
 from tinkerer_core.local_server_auth import new_key, remove_key, write_key
 from tinkerer_plugin_local_llm.engine import MAX_THREADS, Engine, EngineSettings
 from tinkerer_plugin_local_llm.models import DEFAULT_MODEL, MODELS

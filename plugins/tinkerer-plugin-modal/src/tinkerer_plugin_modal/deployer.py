@@ -8,8 +8,7 @@ from typing import Any
 
 import chz
 
-from tinkerer_core.components import Deployer
-from tinkerer_core.types import Software, Solution
+from tinkerer_core import Deployer, Software, Solution
 from tinkerer_core.validation import Rule, at_least, between
 from tinkerer_plugin_deploy_local.deployer import ENV_NAMES
 from tinkerer_plugin_deploy_local.entry import EntryError, find_entry

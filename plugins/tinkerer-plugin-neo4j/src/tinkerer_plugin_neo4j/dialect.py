@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tinkerer_core.errors import ConfigError
+from tinkerer_core import ConfigError
 
 
 @dataclass(frozen=True)

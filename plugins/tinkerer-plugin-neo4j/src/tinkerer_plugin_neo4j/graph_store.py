@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from tinkerer_core.components import KnowledgePage
-from tinkerer_core.errors import TinkererError
+from tinkerer_core import KnowledgePage, TinkererError
 from tinkerer_core.secrets import redact
 from tinkerer_plugin_neo4j.cypher import batches, checked_identifier, param_bytes, pieces, relationship_type
 from tinkerer_plugin_neo4j.dialect import Dialect

@@ -7,9 +7,7 @@ from typing import Any
 
 import chz
 
-from tinkerer_core.components import KnowledgeBackend, KnowledgeHit, KnowledgePage
-from tinkerer_core.gateway import lazy_llm
-from tinkerer_core.llm import LLM, LLMConfig, LLMError, LLMLedger
+from tinkerer_core import LLM, KnowledgeBackend, KnowledgeHit, KnowledgePage, LLMConfig, LLMError, LLMLedger, lazy_llm
 from tinkerer_core.prompts import bounded
 from tinkerer_core.validation import at_least
 from tinkerer_plugin_neo4j.graph_store import filter_clause

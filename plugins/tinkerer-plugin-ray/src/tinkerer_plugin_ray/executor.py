@@ -22,20 +22,21 @@ from typing import TYPE_CHECKING, Any
 
 import chz
 
-from tinkerer_core.components import (
+from tinkerer_core import (
+    ConfigError,
     Executor,
     ExecutorContext,
     ExecutorSession,
     ExperimentJob,
     ExperimentOutcome,
+    TinkererError,
     WorkerLost,
 )
-from tinkerer_core.errors import ConfigError, TinkererError
 from tinkerer_core.validation import Rule, at_least, not_empty, positive
 
 if TYPE_CHECKING:
+    from tinkerer_core import RunResult
     from tinkerer_core.runner import Limits
-    from tinkerer_core.types import RunResult
 
 MB = 1024 * 1024
 CLIENT_SESSION_LIMIT = 6  # a Ray Client session must open within this many connect_timeout_s

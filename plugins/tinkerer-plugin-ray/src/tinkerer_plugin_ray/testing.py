@@ -22,8 +22,7 @@ from typing import TYPE_CHECKING
 
 import chz
 
-from tinkerer_core.components import AgentRequest, AgentResult, CodingAgent
-from tinkerer_core.hookspecs import hookimpl
+from tinkerer_core import AgentRequest, AgentResult, CodingAgent, hookimpl
 from tinkerer_core.isolation import (
     PRIVATE_NETNS,
     die_with_parent,
@@ -38,8 +37,7 @@ GCS_PORT, CLIENT_PORT = 6379, 10001  # the namespace is private: fixed ports are
 UNSHARE_FLAGS = ("--net", "--pid", "--fork", "--kill-child", "--mount-proc")
 
 if TYPE_CHECKING:
-    from tinkerer_core.engine.config import EvolveConfig
-    from tinkerer_core.types import Solution
+    from tinkerer_core import EvolveConfig, Solution
 
 
 def isolation_unavailable() -> str | None:
@@ -153,19 +151,19 @@ class StepsAgentPlugin:
 
 
 def evolve_resuming_a_lost_session(config: EvolveConfig) -> Solution:
-    """``EvolveRun.start(config).run()``, resumed once when its Ray Client session never opened.
+    """``Tinkerer().run(config)`` (``config.run_dir`` set), resumed once when its Ray Client session never opened.
 
     Ray's client proxy forks a server per client from a threaded process, and such a fork can deadlock
     (a Ray fault, seen about once in a few dozen sessions here): the executor reports it within its limit,
     and tests and benchmarks, which measure Tinkerer rather than that fault, connect again.
     """
-    from tinkerer_core.engine.run import EvolveRun
+    from tinkerer_core import Tinkerer
     from tinkerer_plugin_ray.executor import RayConnectionError
 
-    evolve = EvolveRun.start(config)
+    assert config.run_dir, "a run to resume needs its run_dir"
     try:
-        return evolve.run()
+        return Tinkerer().run(config)
     except RayConnectionError as error:
         if "opened no session" not in str(error):
             raise
-        return EvolveRun.resume(evolve.run_dir).run()
+        return Tinkerer().resume(config.run_dir)

@@ -17,13 +17,13 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tinkerer_core import RunResult
 from tinkerer_core.runner import Limits, run_command
 from tinkerer_core.secrets import scrubbed_environment
 from tinkerer_core.shipping import DATA_LINK, Changes, changes_since, digests, unpack
-from tinkerer_core.types import RunResult
 
 if TYPE_CHECKING:
-    from tinkerer_core.components import ExperimentJob, ExperimentOutcome
+    from tinkerer_core import ExperimentJob, ExperimentOutcome
 
 SCRATCH_PREFIX = "tinkerer-ray-"  # then pid namespace and pid: what a killed worker left, the next task sweeps
 

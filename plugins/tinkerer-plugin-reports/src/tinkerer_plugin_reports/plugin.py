@@ -6,8 +6,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from tinkerer_core import hookimpl
 from tinkerer_core.cli_args import check_bindable, port
-from tinkerer_core.hookspecs import hookimpl
 
 
 @hookimpl
@@ -32,7 +32,7 @@ def tinkerer_register_commands(subparsers: Any) -> None:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from tinkerer_core.errors import ConfigError
+    from tinkerer_core import ConfigError
     from tinkerer_plugin_reports.html_report import write_report
 
     output: Path | None = args.output

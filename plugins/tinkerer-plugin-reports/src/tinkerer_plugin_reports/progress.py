@@ -17,9 +17,8 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
+from tinkerer_core import Direction, Experiment, hookimpl
 from tinkerer_core.formatting import format_cost
-from tinkerer_core.hookspecs import hookimpl
-from tinkerer_core.types import Direction, Experiment
 
 QUIET_ENV = "TINKERER_QUIET"
 IDEA_CHARS = 70

@@ -7,10 +7,8 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from tinkerer_core.engine.store import RunStore
-from tinkerer_core.engine.workspace import LEFT_OUT_NOTE
-from tinkerer_core.errors import ConfigError
-from tinkerer_core.types import Direction, Experiment
+from tinkerer_core import ConfigError, Direction, Experiment, RunStore
+from tinkerer_core.workspace_files import LEFT_OUT_NOTE
 
 OUTPUT_TAIL_CHARS = 4000
 DIFF_CHARS = 20000

@@ -9,9 +9,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from tinkerer_core.components import SearchState
-from tinkerer_core.errors import TinkererError
-from tinkerer_core.llm import LLM, Messages, uses_small_model
+from tinkerer_core import LLM, Messages, SearchState, TinkererError, uses_small_model
 from tinkerer_core.validation import Rule, one_of
 from tinkerer_plugin_search.prompts import EFFORT
 

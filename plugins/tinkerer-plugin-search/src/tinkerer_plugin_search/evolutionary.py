@@ -12,9 +12,7 @@ import random
 
 import chz
 
-from tinkerer_core.components import Proposal, SearchState, SearchStrategy
-from tinkerer_core.errors import ConfigError
-from tinkerer_core.types import Experiment
+from tinkerer_core import ConfigError, Experiment, Proposal, SearchState, SearchStrategy
 from tinkerer_core.validation import Rule, at_least, between
 from tinkerer_plugin_search.answers import IDEA_SOURCE, IDEAS_DOC, idea_llm
 from tinkerer_plugin_search.history import History

@@ -6,8 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from functools import cmp_to_key
 
-from tinkerer_core.components import SearchState
-from tinkerer_core.types import Experiment, ExperimentStatus
+from tinkerer_core import Experiment, ExperimentStatus, SearchState
 
 FINISHED = (ExperimentStatus.SUCCEEDED, ExperimentStatus.FAILED)
 

@@ -6,9 +6,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tinkerer_core.components import SearchState
-from tinkerer_core.llm import LLM
-from tinkerer_core.types import Experiment
+from tinkerer_core import LLM, Experiment, SearchState
 from tinkerer_plugin_search.answers import FALLBACKS, ask, parse_ideas
 from tinkerer_plugin_search.prompts import clip, failure_text, feedback_text, idea_request, refine_request, score_text
 

@@ -6,8 +6,7 @@ from dataclasses import dataclass
 
 import chz
 
-from tinkerer_core.components import Proposal, SearchState, SearchStrategy
-from tinkerer_core.types import Experiment
+from tinkerer_core import Experiment, Proposal, SearchState, SearchStrategy
 from tinkerer_core.validation import at_least, one_of
 from tinkerer_plugin_search.answers import IDEA_SOURCE, IDEAS_DOC, idea_llm
 from tinkerer_plugin_search.history import History

@@ -6,7 +6,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tinkerer_core.types import Experiment
+from tinkerer_core import Experiment
 from tinkerer_plugin_search.history import History
 
 FEATURES = ("complexity", "score", "runtime")

@@ -5,9 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from tinkerer_core.components import SearchState
-from tinkerer_core.llm import Messages
-from tinkerer_core.types import Direction, Experiment
+from tinkerer_core import Direction, Experiment, Messages, SearchState
 
 SYSTEM = (
     "You plan experiments for an automated search in which a coding agent writes and runs code toward a goal, "

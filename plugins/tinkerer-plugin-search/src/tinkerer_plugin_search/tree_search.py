@@ -7,9 +7,7 @@ from dataclasses import dataclass
 
 import chz
 
-from tinkerer_core.components import Proposal, SearchState, SearchStrategy
-from tinkerer_core.llm import LLM
-from tinkerer_core.types import Experiment
+from tinkerer_core import LLM, Experiment, Proposal, SearchState, SearchStrategy
 from tinkerer_core.validation import at_least, between, not_empty, one_of
 from tinkerer_plugin_search.answers import (
     IDEA_SOURCE,

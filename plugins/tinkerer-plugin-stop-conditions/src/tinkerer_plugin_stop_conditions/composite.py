@@ -7,8 +7,7 @@ from typing import Any
 
 import chz
 
-from tinkerer_core.components import RunState, StopCondition, StopDecision
-from tinkerer_core.config import create_component
+from tinkerer_core import RunState, StopCondition, StopDecision, create_component
 from tinkerer_core.validation import Rule, one_of
 
 MODES = {"any": any, "all": all}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import chz
 
-from tinkerer_core.components import RunState, StopCondition, StopDecision
+from tinkerer_core import RunState, StopCondition, StopDecision
 from tinkerer_core.formatting import format_cost
 from tinkerer_core.validation import at_least, positive
 

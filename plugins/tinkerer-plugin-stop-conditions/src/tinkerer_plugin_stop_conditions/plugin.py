@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tinkerer_core.hookspecs import hookimpl
+from tinkerer_core import hookimpl
 from tinkerer_plugin_stop_conditions.composite import Composite
 from tinkerer_plugin_stop_conditions.limits import ConsecutiveErrors, CostLimit, MaxIterations, Never, TimeLimit
 from tinkerer_plugin_stop_conditions.scores import Plateau, Threshold

@@ -6,9 +6,7 @@ from typing import Any
 
 import chz
 
-from tinkerer_core.components import RunState, StopCondition, StopDecision
-from tinkerer_core.errors import ConfigError
-from tinkerer_core.types import Direction
+from tinkerer_core import ConfigError, Direction, RunState, StopCondition, StopDecision
 from tinkerer_core.validation import at_least, finite
 
 DIRECTIONS = ", ".join(direction.value for direction in Direction)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tinkerer_core.errors import TinkererError
+from tinkerer_core import TinkererError
 from tinkerer_plugin_tinker_local import catalog, exports, losses, optimizers, wire
 from tinkerer_plugin_tinker_local.checkpoints import CheckpointStore, check_ttl
 from tinkerer_plugin_tinker_local.sampling import SamplingRequest, Stops, sample

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tinkerer_core.errors import TinkererError
+from tinkerer_core import TinkererError
 
 _KIND_SEGMENTS = {"training": "weights", "sampler": "sampler_weights", "external": "external_weights"}
 _SEGMENT_KINDS = {segment: kind for kind, segment in _KIND_SEGMENTS.items()}

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tinkerer_core.errors import TinkererError
+from tinkerer_core import TinkererError
 
 WEIGHTS_FILE = "adapter_model.safetensors"
 CONFIG_FILE = "adapter_config.json"

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
-from tinkerer_core.errors import TinkererError
+from tinkerer_core import TinkererError
 
 if TYPE_CHECKING:
     import torch

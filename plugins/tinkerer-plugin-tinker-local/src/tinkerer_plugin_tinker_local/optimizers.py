@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from tinkerer_core.errors import TinkererError
+from tinkerer_core import TinkererError
 
 if TYPE_CHECKING:
     import torch

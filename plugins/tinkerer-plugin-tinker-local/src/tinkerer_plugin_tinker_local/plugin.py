@@ -11,8 +11,8 @@ import sys
 import traceback
 from pathlib import Path
 
+from tinkerer_core import hookimpl
 from tinkerer_core.cli_args import check_bindable, check_writable_folder, port
-from tinkerer_core.hookspecs import hookimpl
 
 
 @hookimpl
@@ -68,12 +68,14 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from tinkerer_core.errors import ConfigError
+    from tinkerer_core import ConfigError
     from tinkerer_core.local_server_auth import is_loopback_url
 
     target = args.module or (args.script_args[0] if args.script_args else None)
     if target is None:
-        raise ConfigError("name what to run: tinkerer tinker-local run -m MODULE [ARGS...] or SCRIPT.py [ARGS...]")
+        raise ConfigError(
+            "a script or -m MODULE to run is required: tinkerer tinker-local run -m MODULE [ARGS...] or SCRIPT.py [ARGS...]"
+        )
     arguments = args.script_args if args.module else args.script_args[1:]
     with contextlib.ExitStack() as stack:
         if not is_loopback_url(os.environ.get("TINKER_BASE_URL", "")):

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, cast
 from urllib.parse import parse_qsl, unquote, urlparse
 
-from tinkerer_core.errors import TinkererError
+from tinkerer_core import TinkererError
 from tinkerer_core.local_server_auth import (
     LocalAccess,
     OwnerOnlyHandler,

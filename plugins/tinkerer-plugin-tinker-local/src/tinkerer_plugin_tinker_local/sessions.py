@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tinkerer_core.errors import TinkererError
+from tinkerer_core import TinkererError
 
 MAX_EVENTS = 100_000  # per session; older events are dropped first
 

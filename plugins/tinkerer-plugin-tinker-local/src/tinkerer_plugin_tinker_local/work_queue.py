@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tinkerer_core.errors import TinkererError
+from tinkerer_core import TinkererError
 
 MAX_SAMPLE_BATCH = 32  # sample requests decoded together at most
 

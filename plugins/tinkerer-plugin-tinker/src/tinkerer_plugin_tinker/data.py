@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tinkerer_core.errors import ConfigError
+from tinkerer_core import ConfigError
 
 ROLES = ("system", "user", "assistant", "tool")
 

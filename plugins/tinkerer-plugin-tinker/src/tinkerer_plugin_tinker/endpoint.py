@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from tinkerer_core.errors import MissingPluginError, TinkererError
+from tinkerer_core import MissingPluginError, TinkererError
 from tinkerer_core.local_server_auth import check_reachable, is_loopback_url, read_key
 
 TELEMETRY_ENV = "TINKER_TELEMETRY"  # the SDK's own switch; Tinkerer sets it to 0 for local servers

@@ -16,9 +16,7 @@ from typing import Any
 
 import chz
 
-from tinkerer_core.components import Evaluator, Trainer, TrainResult
-from tinkerer_core.config import component_field
-from tinkerer_core.errors import ConfigError
+from tinkerer_core import ConfigError, Evaluator, Trainer, TrainResult, component_field
 from tinkerer_core.validation import at_least, between, not_empty, one_of
 from tinkerer_plugin_tinker import data, fields
 from tinkerer_plugin_tinker.endpoint import renderer_for, tinker_endpoint

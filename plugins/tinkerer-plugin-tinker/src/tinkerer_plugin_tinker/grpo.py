@@ -8,7 +8,7 @@ from typing import Any
 
 import chz
 
-from tinkerer_core.components import Trainer, TrainResult
+from tinkerer_core import Trainer, TrainResult
 from tinkerer_core.validation import at_least, finite, greater_than, not_empty, one_of, warn_above
 from tinkerer_plugin_tinker import data, fields
 from tinkerer_plugin_tinker.endpoint import renderer_for, tinker_endpoint

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tinkerer_core.errors import TinkererError
+from tinkerer_core import TinkererError
 from tinkerer_plugin_tinker import data
 from tinkerer_plugin_tinker.endpoint import renderer_for, tinker_endpoint
 from tinkerer_plugin_tinker.rewards import Reward, load_reward, validate_reward
@@ -185,9 +185,10 @@ class TrainingTools:
         """Pages of the knowledge index relevant to ``query``."""
         if not self.kg_index:
             raise TinkererError("no knowledge index: start the server with --kg-index PATH")
-        from tinkerer_core.knowledge.index_file import open_index
+        from tinkerer_core import Tinkerer
 
-        backend = open_index(Path(self.kg_index))
+        backend = Tinkerer(kg_index=str(self.kg_index)).knowledge
+        assert backend is not None  # a kg_index always opens one
         try:
             hits = backend.search(query, top_k)
         finally:

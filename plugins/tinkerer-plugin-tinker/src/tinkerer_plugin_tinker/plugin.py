@@ -6,8 +6,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from tinkerer_core import hookimpl
 from tinkerer_core.cli_args import check_writable_folder, seconds
-from tinkerer_core.hookspecs import hookimpl
 
 
 @hookimpl

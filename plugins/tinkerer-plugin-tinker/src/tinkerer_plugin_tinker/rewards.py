@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tinkerer_core.errors import ConfigError
+from tinkerer_core import ConfigError
 from tinkerer_core.validation import FieldValueError, Rule
 
 Reward = Callable[[str, dict[str, Any]], float]

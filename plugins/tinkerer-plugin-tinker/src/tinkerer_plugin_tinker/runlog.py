@@ -17,9 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from tinkerer_core.engine.store import RunStore
-from tinkerer_core.plugins import get_manager
-from tinkerer_core.types import Checkpoint
+from tinkerer_core import Checkpoint, RunStore, get_manager
 
 log = logging.getLogger(__name__)
 

@@ -15,9 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tinkerer_core.components import EvaluationContext, Evaluator
-from tinkerer_core.errors import ConfigError
-from tinkerer_core.types import RunResult
+from tinkerer_core import ConfigError, EvaluationContext, Evaluator, RunResult
 
 SCORERS = ("exact_match", "contains", "python_asserts", "evaluator")
 _FENCE = re.compile(r"```(?:python|py)?\s*\n(.*?)```", re.DOTALL)
@@ -88,8 +86,7 @@ def _run_asserts(row: dict[str, Any], reply: str) -> TaskResult:
 
 
 def _evaluate(evaluator: Evaluator, row: dict[str, Any], reply: str) -> TaskResult:
-    from tinkerer_core.gateway import lazy_llm
-    from tinkerer_core.llm import LLMConfig, LLMLedger
+    from tinkerer_core import LLMConfig, LLMLedger, lazy_llm
 
     goal = row["prompt"] + (f"\n\nReference answer: {row['answer']}" if "answer" in row else "")
     with tempfile.TemporaryDirectory(prefix="tinkerer-eval-") as scratch:

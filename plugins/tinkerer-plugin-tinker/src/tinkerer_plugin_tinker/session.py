@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
-from tinkerer_core.errors import ConfigError
+from tinkerer_core import ConfigError
 from tinkerer_plugin_tinker.rewards import Reward, score
 
 if TYPE_CHECKING:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import chz
 
-from tinkerer_core.components import Trainer, TrainResult
+from tinkerer_core import Trainer, TrainResult
 from tinkerer_core.validation import FieldValueError, at_least, not_empty
 from tinkerer_plugin_tinker import data, fields
 from tinkerer_plugin_tinker.endpoint import renderer_for, tinker_endpoint

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from tinkerer_core.components import KnowledgePage
+from tinkerer_core import KnowledgePage
 
 TEXT_PROPERTIES = ("page_id", "page_title", "page_type", "overview", "content")
 

@@ -8,7 +8,7 @@ import urllib.request
 from typing import Any
 from urllib.parse import urlsplit
 
-from tinkerer_core.errors import ConfigError, TinkererError
+from tinkerer_core import ConfigError, TinkererError
 from tinkerer_core.secrets import redact
 
 

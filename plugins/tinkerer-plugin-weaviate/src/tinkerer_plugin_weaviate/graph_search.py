@@ -10,9 +10,7 @@ from typing import Any
 
 import chz
 
-from tinkerer_core.components import KnowledgeBackend, KnowledgeHit, KnowledgePage
-from tinkerer_core.gateway import lazy_llm
-from tinkerer_core.llm import LLM, LLMConfig, LLMError, LLMLedger
+from tinkerer_core import LLM, KnowledgeBackend, KnowledgeHit, KnowledgePage, LLMConfig, LLMError, LLMLedger, lazy_llm
 from tinkerer_core.prompts import bounded
 from tinkerer_core.validation import Rule, at_least, one_of, port_number, positive
 from tinkerer_plugin_neo4j.settings import ENV_NAME, Neo4jSettings

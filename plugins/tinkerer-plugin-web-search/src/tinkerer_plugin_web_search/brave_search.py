@@ -8,7 +8,7 @@ from typing import Any
 
 import chz
 
-from tinkerer_core.components import WebResult, WebSearchError
+from tinkerer_core import WebResult, WebSearchError
 from tinkerer_core.secrets import redact
 from tinkerer_core.validation import env_name, http_url, one_of
 from tinkerer_plugin_web_search.provider import ReadingProvider, api_key, key_status

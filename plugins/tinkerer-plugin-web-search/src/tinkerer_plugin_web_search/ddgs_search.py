@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import chz
 
-from tinkerer_core.components import WebResult, WebSearchError
+from tinkerer_core import WebResult, WebSearchError
 from tinkerer_core.secrets import redact
 from tinkerer_core.validation import Rule, at_least, http_url
 from tinkerer_plugin_web_search.provider import ReadingProvider

@@ -11,7 +11,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import chz
 
-from tinkerer_core.components import WebResult, WebSearchError
+from tinkerer_core import WebResult, WebSearchError
 from tinkerer_core.secrets import redact
 from tinkerer_core.validation import env_name, http_url, not_empty, one_of, positive
 from tinkerer_plugin_web_search.provider import ReadingProvider, api_key, key_status

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tinkerer_core.hookspecs import hookimpl
+from tinkerer_core import hookimpl
 from tinkerer_plugin_web_search.brave_search import BraveSearch
 from tinkerer_plugin_web_search.ddgs_search import DuckDuckGoSearch
 from tinkerer_plugin_web_search.openai_search import OpenAIWebSearch

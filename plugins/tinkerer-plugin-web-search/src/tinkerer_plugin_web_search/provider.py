@@ -9,7 +9,7 @@ from dataclasses import replace
 
 import chz
 
-from tinkerer_core.components import WebResult, WebSearchError, WebSearchProvider
+from tinkerer_core import WebResult, WebSearchError, WebSearchProvider
 from tinkerer_core.validation import at_least, not_empty, positive
 from tinkerer_plugin_web_search.pacing import Pacer
 from tinkerer_plugin_web_search.reading import PageReader

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
-from tinkerer_core.components import WebResult
+from tinkerer_core import WebResult
 from tinkerer_core.prompts import bounded
 from tinkerer_plugin_web_search.pacing import Pacer
 

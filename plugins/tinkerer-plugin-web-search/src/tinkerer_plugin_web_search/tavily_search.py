@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import chz
 
-from tinkerer_core.components import WebResult, WebSearchError
+from tinkerer_core import WebResult, WebSearchError
 from tinkerer_core.prompts import bounded
 from tinkerer_core.secrets import redact
 from tinkerer_core.validation import env_name, http_url, one_of
