@@ -144,13 +144,28 @@ def test_the_iteration_limit_stops_the_agent(
     assert len(server.requests) == 2
 
 
-def test_an_unreachable_model_is_an_llm_error(
-    openhands_venv: Path, make_request: MakeRequest, ledger: LLMLedger
+def test_a_refused_api_key_is_an_llm_error(
+    openhands_venv: Path,
+    standin: Standin,
+    make_request: MakeRequest,
+    ledger: LLMLedger,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    agent = OpenHandsAgent(model="openai/scripted", api_base="http://127.0.0.1:9/v1", venv=str(openhands_venv))
-    result = agent.implement(make_request())
-    assert result.error.startswith("openhands failed:")
+    server = standin([text("never sent")])
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-wrong-key-000000")  # the stand-in answers 401, as OpenAI does
+    result = agent_for(server, openhands_venv).implement(make_request())
+    assert result.error.startswith("openhands failed: LLMAuthenticationError")
     assert failures(ledger) == ["llm_error"]
+    assert "sk-wrong-key-000000" not in result.transcript + result.error
+
+
+def test_the_compact_prompt_is_short(openhands_venv: Path, standin: Standin, make_request: MakeRequest) -> None:
+    server = standin([text("Nothing to do.")])
+    agent_for(server, openhands_venv, prompt="compact").implement(make_request())
+    [first] = server.requests
+    assert len(json.dumps(first["messages"][0])) < 1000  # OpenHands' own system prompt has 15,000 characters
+    manuals = {tool["function"]["name"]: tool["function"]["description"] for tool in first["tools"]}
+    assert len(manuals["file_editor"]) <= 300 and len(manuals["terminal"]) <= 300
 
 
 def test_a_timeout_ends_the_driver_and_every_process_its_tools_started(

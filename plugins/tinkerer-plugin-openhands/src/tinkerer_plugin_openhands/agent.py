@@ -15,6 +15,7 @@ import chz
 
 from tinkerer_core.components import AgentRequest, AgentResult, CodingAgent
 from tinkerer_core.errors import MissingPluginError
+from tinkerer_core.llm import is_small_model
 from tinkerer_core.processes import start_supervised, stop_tree
 from tinkerer_core.secrets import is_secret_name
 from tinkerer_core.validation import Rule, at_least, between, not_empty, one_of, positive
@@ -27,6 +28,7 @@ DRIVER = HERE / "driver.py"
 CONFINE = HERE / "confine.py"
 TOOLS = ("file_editor", "terminal", "task_tracker")
 FUNCTION_CALLING = ("native", "prompt")
+PROMPTS = ("auto", "full", "compact")
 MAX_LOCAL_THREADS = 512  # llama.cpp's limit (GGML_MAX_N_THREADS); it aborts the process on more, or on 0
 LOCAL_CONTEXT = Rule(
     "0 (the model's own context) or at least 16 tokens",  # llama.cpp aborts on a context of 1 token
@@ -59,6 +61,12 @@ class OpenHandsAgent(CodingAgent):
         validator=one_of(*FUNCTION_CALLING),
         doc="native: tools through the API's tool calls; prompt: the SDK describes them in the prompt and "
         "parses <function=...> replies (for servers without tool calls)",
+    )
+    prompt: str = chz.field(
+        default="auto",
+        validator=one_of(*PROMPTS),
+        doc="full: OpenHands' own system prompt and tool manuals (about 6,300 tokens); compact: a short prompt and "
+        "one-paragraph manuals (about 2,000) for small contexts; auto: compact for local and tiny models",
     )
     tools: tuple[str, ...] = chz.field(
         default=("file_editor", "terminal"), validator=TOOL_NAMES, doc=f"the tools it may use ({', '.join(TOOLS)})"
@@ -107,6 +115,7 @@ class OpenHandsAgent(CodingAgent):
             "llm": target.llm_arguments(),
             "hidden_env": sorted(name for name in env if is_secret_name(name)),
             "observation_chars": OBSERVATION_CHARS,
+            "compact": self.prompt == "compact" or (self.prompt == "auto" and is_small_model(target.model)),
         }
         before = snapshot(workspace)
         with tempfile.TemporaryDirectory(prefix="tinkerer-openhands-") as scratch:

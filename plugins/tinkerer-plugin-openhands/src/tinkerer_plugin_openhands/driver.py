@@ -5,9 +5,11 @@ on stdin::
 
     {"workspace": "/abs/worktree", "message": "...", "tools": ["file_editor", "terminal"], "max_iterations": 30,
      "llm": {"model": "openai/gpt-4o-mini", "base_url": null, "api_key": null, "temperature": 0.7, ...},
-     "hidden_env": ["OPENAI_API_KEY"], "observation_chars": 4000}
+     "hidden_env": ["OPENAI_API_KEY"], "observation_chars": 4000, "compact": false}
 
-``llm`` holds keyword arguments of ``openhands.sdk.LLM`` (``native_tool_calling`` among them). It imports the
+``llm`` holds keyword arguments of ``openhands.sdk.LLM`` (``native_tool_calling`` among them); ``"compact": true``
+replaces OpenHands' system prompt (about 3,700 tokens) with a short one and the tools' manuals with their first
+paragraphs, for models with a small context. It imports the
 OpenHands SDK and the standard library only (never tinkerer). Whatever OpenHands prints goes to stderr; stdout
 carries exactly one JSON object::
 
@@ -32,6 +34,9 @@ from pathlib import Path
 from typing import Any
 
 TRACEBACK_CHARS = 4000
+COMPACT_SYSTEM_PROMPT = """You are a coding agent working in {root}. Use one tool per reply: file_editor to \
+view, create and edit files (absolute paths inside {root}), terminal to run commands. When the task is done, call \
+finish with a short summary."""
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")  # the terminal's colour and mode codes
 CONFINEMENT_ENV = "TINKERER_CONFINEMENT"  # set by tinkerer_plugin_openhands.confine before it executed us
 QUIET_ENV = {
@@ -60,11 +65,27 @@ def inside(root: Path, path: str) -> Path | None:
     return None if ".git" in full.relative_to(root).parts else full
 
 
-def register_confined_file_editor(root: Path) -> None:
-    """Make the ``file_editor`` tool refuse paths outside ``root`` (as an observation the model reads)."""
+def first_paragraph(text: str, max_chars: int = 300) -> str:
+    """The first paragraph of a tool's manual, for the compact prompt: its whole lines within ``max_chars``."""
+    paragraph = text.strip().split("\n\n", 1)[0]
+    if len(paragraph) <= max_chars:
+        return paragraph
+    cut = paragraph[:max_chars]
+    return cut[: cut.rfind("\n")] if "\n" in cut else cut
+
+
+def register_tools(root: Path, compact: bool) -> None:
+    """Make ``file_editor`` refuse paths outside ``root`` (as an observation the model reads); ``compact`` gives
+    the file editor and the terminal one-paragraph manuals."""
     from openhands.sdk.tool import ToolExecutor, register_tool
     from openhands.tools.file_editor import FileEditorTool
     from openhands.tools.file_editor.definition import FileEditorObservation
+    from openhands.tools.terminal import TerminalTool
+
+    def shortened(tools: Any) -> list[Any]:
+        if not compact:
+            return list(tools)
+        return [tool.model_copy(update={"description": first_paragraph(tool.description)}) for tool in tools]
 
     class InsideWorkspace(ToolExecutor):
         """Runs the file editor on paths inside the workspace only."""
@@ -93,9 +114,20 @@ def register_confined_file_editor(root: Path) -> None:
 
         @classmethod
         def create(cls, conv_state: Any) -> Any:
-            return [tool.set_executor(InsideWorkspace(tool.executor)) for tool in super().create(conv_state)]
+            tools = super().create(conv_state)
+            return shortened(tool.set_executor(InsideWorkspace(tool.executor)) for tool in tools)
+
+    class WorkspaceTerminalTool(TerminalTool):
+        """``terminal``, its manual shortened in compact mode."""
+
+        name = TerminalTool.name
+
+        @classmethod
+        def create(cls, conv_state: Any, **params: Any) -> Any:
+            return shortened(super().create(conv_state, **params))
 
     register_tool(FileEditorTool.name, WorkspaceFileEditorTool)
+    register_tool(TerminalTool.name, WorkspaceTerminalTool)
 
 
 def tool_specs(names: list[str], hidden_env: list[str]) -> list[Any]:
@@ -181,9 +213,11 @@ def run(request: dict[str, Any], root: Path) -> dict[str, Any]:
     from openhands.sdk.conversation.response_utils import get_agent_final_response
     from openhands.sdk.event.conversation_error import ConversationErrorEvent
 
-    register_confined_file_editor(root)
+    compact = bool(request.get("compact"))
+    register_tools(root, compact)
     llm = LLM(usage_id="agent", **request["llm"])
-    agent = Agent(llm=llm, tools=tool_specs(request["tools"], request.get("hidden_env", [])))
+    prompt = {"system_prompt": COMPACT_SYSTEM_PROMPT.format(root=root)} if compact else {}
+    agent = Agent(llm=llm, tools=tool_specs(request["tools"], request.get("hidden_env", [])), **prompt)
     events: list[Any] = []
     conversation = Conversation(
         agent=agent,
