@@ -2,7 +2,7 @@
 `solution.py` with its file editor and terminal, confined to the experiment's worktree, until the tests in
 `demo_tests/` pass.
 
-    .venv/bin/tinkerer openhands setup          # once: OpenHands' own venv (a Python 3.12+, ~2-5 min, ~660 MB)
+    .venv/bin/tinkerer openhands setup          # once: OpenHands' own venv (a Python 3.12+; 1-5 min, 657 MB)
     OPENAI_API_KEY=... .venv/bin/tinkerer evolve examples/openhands_demo.py llm.model=openai/gpt-4o-mini
 
 With no override the run's model is the embedded SmolLM2-135M (no key, no service): OpenHands reaches it through
