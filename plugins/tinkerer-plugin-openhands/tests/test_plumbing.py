@@ -3,9 +3,11 @@ failures by cause, the endpoint, the task message, and the setup command's choic
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 import textwrap
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -96,6 +98,43 @@ def test_a_timeout_ends_the_drivers_whole_tree(
     assert result.error == "openhands timed out after 1.5 s; its processes were ended"
     assert causes(ledger) == ["timeout"]
     assert not running(int(pid_file.read_text()))  # it left the group (setsid): the supervisor ended it all the same
+
+
+@pytest.mark.parametrize("signal_number", [signal.SIGTERM, signal.SIGKILL], ids=["sigterm", "kill-9"])
+def test_a_killed_owner_leaves_no_process_behind(
+    bare_venv: Path, tmp_path: Path, worktree: Path, signal_number: int
+) -> None:
+    pid_file = worktree / "child.pid"
+    sleeper = tmp_path / "sleeping_driver.py"
+    sleeper.write_text(
+        f"import subprocess, time\nchild = subprocess.Popen(['setsid', 'sleep', '60'])\n"
+        f"open({str(pid_file)!r}, 'w').write(str(child.pid))\ntime.sleep(60)\n"
+    )
+    owner = textwrap.dedent(f"""
+        from pathlib import Path
+        from tinkerer_core.components import AgentRequest
+        from tinkerer_plugin_openhands import agent
+        agent.DRIVER = Path({str(sleeper)!r})
+        request = AgentRequest(goal="g", workspace=Path({str(worktree)!r}), idea="")
+        agent.OpenHandsAgent(model="gpt-4o-mini", venv={str(bare_venv)!r}).implement(request)
+        """)
+    process = subprocess.Popen([sys.executable, "-c", owner])
+    try:
+        deadline = time.monotonic() + 30
+        while not pid_file.exists() or not pid_file.read_text():
+            assert time.monotonic() < deadline and process.poll() is None, "the driver never started"
+            time.sleep(0.05)
+        child = int(pid_file.read_text())
+        assert running(child)
+        process.send_signal(signal_number)
+        process.wait(timeout=30)
+        deadline = time.monotonic() + 10
+        while running(child) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not running(child)
+    finally:
+        if process.poll() is None:
+            process.kill()
 
 
 def test_the_result_line_is_parsed_as_data() -> None:

@@ -7,11 +7,10 @@ on stdin::
      "llm": {"model": "openai/gpt-4o-mini", "base_url": null, "api_key": null, "temperature": 0.7, ...},
      "hidden_env": ["OPENAI_API_KEY"], "observation_chars": 4000, "compact": false}
 
-``llm`` holds keyword arguments of ``openhands.sdk.LLM`` (``native_tool_calling`` among them); ``"compact": true``
+``llm`` holds keyword arguments of ``openhands.sdk.LLM`` (``native_tool_calling`` among them). ``"compact": true``
 replaces OpenHands' system prompt (about 3,700 tokens) with a short one and the tools' manuals with their first
-paragraphs, for models with a small context. It imports the
-OpenHands SDK and the standard library only (never tinkerer). Whatever OpenHands prints goes to stderr; stdout
-carries exactly one JSON object::
+paragraphs, for models with a small context. It imports the OpenHands SDK and the standard library only (never
+tinkerer). Whatever OpenHands prints goes to stderr; stdout carries exactly one JSON object::
 
     {"status": "finished", "error_code": "", "error": "", "reply": "...", "transcript": "...",
      "calls": [{"model": "...", "prompt_tokens": 0, "completion_tokens": 0, "cost": 0.0, "latency_s": 0.1}],
@@ -34,9 +33,9 @@ from pathlib import Path
 from typing import Any
 
 TRACEBACK_CHARS = 4000
-COMPACT_SYSTEM_PROMPT = """You are a coding agent working in {root}. Use one tool per reply: file_editor to \
-view, create and edit files (absolute paths inside {root}), terminal to run commands. When the task is done, call \
-finish with a short summary."""
+COMPACT_SYSTEM_PROMPT = """You are a coding agent working in {root}. Use one tool per reply: file_editor views, \
+creates and edits files (absolute paths inside {root}); terminal, when you have it, runs commands. When the task \
+is done, call finish with a short summary."""
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")  # the terminal's colour and mode codes
 CONFINEMENT_ENV = "TINKERER_CONFINEMENT"  # set by tinkerer_plugin_openhands.confine before it executed us
 QUIET_ENV = {
