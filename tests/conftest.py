@@ -120,7 +120,7 @@ class StepAgentPlugin:
 
 
 get_manager().register(StepAgentPlugin(), "step-agent")
-config = EvolveConfig(goal={goal!r}, agent=StepAgent(steps={steps!r}), max_iterations={max_iterations})
+config = EvolveConfig(goal={goal!r}, coding_agent=StepAgent(steps={steps!r}), max_iterations={max_iterations})
 """
 
 

@@ -7,6 +7,7 @@ subprocess) and checks the exit code, the message, and that no traceback is prin
 from __future__ import annotations
 
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -351,7 +352,7 @@ def test_evolve_config_is_what_evolve_runs(tmp_path: Path, monkeypatch: pytest.M
     assert isinstance(config, EvolveConfig)
     assert (config.goal, config.max_iterations, config.run_dir) == ("print a score", 3, "runs/one")
     assert config.evaluator.pattern == "SCORE: (\\d+)"
-    assert config.stop.threshold == 0.5
+    assert config.stop_condition.threshold == 0.5
     assert config.llm.model == "openai/gpt-4o-mini"
     assert list(tmp_path.iterdir()) == []  # building a config starts nothing
 
@@ -459,7 +460,7 @@ class BrokenPlugin:
 
 
 get_manager().register(BrokenPlugin(), "broken-search")
-config = EvolveConfig(goal="anything", search=Broken(), max_iterations=1)
+config = EvolveConfig(goal="anything", search_strategy=Broken(), max_iterations=1)
 """
 
 
@@ -489,7 +490,7 @@ def test_evolve_dry_run_shows_the_resolved_config_and_writes_nothing(
     assert "goal = 'print a growing score'" in lines
     assert "max_iterations = 7" in lines
     assert "direction = maximize" in lines
-    assert "evaluator = score_line" in lines and "search = drafts" in lines and "executor = local" in lines
+    assert "evaluator = score_line" in lines and "search_strategy = drafts" in lines and "executor = local" in lines
     assert "llm.model = 'openai/gpt-4o-mini'" in lines
     assert "llm.mock_responses = ('first reply', 'second reply')" in lines
     assert list(tmp_path.iterdir()) == []  # no run directory, no runs/
@@ -518,6 +519,19 @@ def test_evolve_dry_run_reports_bad_values(
     assert (code, out) == (2, "")
     assert err.startswith(message)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_reader_that_leaves_early_ends_the_command_quietly(tmp_path: Path) -> None:
+    """``tinkerer list evaluators | head -1``: the pipe closes under the command, which stops as cat would."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # nobody reads: the first write fails with EPIPE
+    try:
+        completed = subprocess.run(
+            [str(TINKERER), "list", "evaluators"], cwd=tmp_path, stdout=write_end, stderr=subprocess.PIPE, text=True
+        )
+    finally:
+        os.close(write_end)
+    assert (completed.returncode, completed.stderr) == (128 + signal.SIGPIPE, "")
 
 
 def test_a_risky_value_is_one_warning_line_and_the_run_goes_on(

@@ -12,7 +12,7 @@ from .conftest import write_step_config
 
 SCRIPTED = (
     "evaluator=regex_pattern",
-    "search=linear_search",
+    "search_strategy=linear_search",
     "llm.model=openai/gpt-4o-mini",
     'llm.mock_responses={"ideas": ["a scripted idea"]}',
     "--quiet",

@@ -121,12 +121,16 @@ class Tinkerer:
         }
         values.update(component_values("evaluator", evaluator, _mapping("evaluator_params", evaluator_params)))
         values.update(
-            component_values("stop", stop_condition, _mapping("stop_condition_params", stop_condition_params))
+            component_values("stop_condition", stop_condition, _mapping("stop_condition_params", stop_condition_params))
         )
         values.update(
-            component_values("search", search_strategy, _mapping("search_strategy_params", search_strategy_params))
+            component_values(
+                "search_strategy", search_strategy, _mapping("search_strategy_params", search_strategy_params)
+            )
         )
-        values.update(component_values("agent", coding_agent, _mapping("coding_agent_params", coding_agent_params)))
+        values.update(
+            component_values("coding_agent", coding_agent, _mapping("coding_agent_params", coding_agent_params))
+        )
         values.update(component_values("executor", executor, _mapping("executor_params", executor_params)))
         for key, value in _mapping("llm_params", options.pop("llm_params", None)).items():
             values[f"llm.{key}"] = value

@@ -33,7 +33,7 @@ if TYPE_CHECKING:  # the engine is imported by the commands that run one: `tinke
 
 DEBUG_ENV = "TINKERER_DEBUG"  # set (not 0): tracebacks are printed, as with --debug
 DEFAULT_RUNS_ROOT = "runs"
-LIST_ALIASES = {"--list-agents": "coding_agents", "--list-evaluators": "evaluators", "--list-stops": "stop_conditions"}
+OLD_LIST_FLAGS = {"--list-agents": "coding_agents", "--list-stops": "stop_conditions"}  # the seed's, read with a hint
 
 
 # --- plugins and components ------------------------------------------------------------------
@@ -359,8 +359,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(  # read by main() wherever it is written; listed here for --help
         "--debug", action="store_true", help=f"print the traceback of an error (also {DEBUG_ENV}=1)"
     )
-    for alias in LIST_ALIASES:
-        parser.add_argument(alias, action="store_true", help=f"list installed {LIST_ALIASES[alias].replace('_', ' ')}")
+    for kind in KINDS.values():
+        parser.add_argument(
+            _list_flag(kind.plural), action="store_true", help=f"list installed {kind.plural.replace('_', ' ')}"
+        )
+    for flag in OLD_LIST_FLAGS:
+        parser.add_argument(flag, action="store_true", help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     plugins = sub.add_parser("plugins", help="list installed plugins, their components and load errors")
@@ -488,6 +492,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted: resume with `tinkerer resume RUN_DIR`", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader left (`tinkerer list evaluators | head -2`): end quietly, as cat does
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # the interpreter's final flush goes nowhere
+        return 128 + signal.SIGPIPE
     except Exception as error:
         if debug:
             traceback.print_exc()
@@ -510,12 +517,24 @@ def _show_warning(message: Warning | str, category: type[Warning], *where: Any, 
         print(warnings.formatwarning(message, category, *where[:2]), end="", file=sys.stderr)
 
 
+def _list_flag(plural: str) -> str:
+    return "--list-" + plural.replace("_", "-")
+
+
+def _dest(flag: str) -> str:
+    return flag[2:].replace("-", "_")
+
+
 def _main(argv: list[str]) -> int:
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
-    for alias, kind in LIST_ALIASES.items():
-        if getattr(args, alias[2:].replace("-", "_")):
-            return cmd_list(argparse.Namespace(kind=kind, json=False))
+    for flag, plural in OLD_LIST_FLAGS.items():
+        if getattr(args, _dest(flag)):
+            warnings.warn(f"{flag} is now {_list_flag(plural)}", ConfigWarning, stacklevel=1)
+            return cmd_list(argparse.Namespace(kind=plural, json=False))
+    for kind in KINDS.values():
+        if getattr(args, _dest(_list_flag(kind.plural))):
+            return cmd_list(argparse.Namespace(kind=kind.plural, json=False))
     if args.command is None:
         if extra:
             parser.error(f"unrecognized arguments: {' '.join(extra)}")

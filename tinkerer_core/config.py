@@ -13,6 +13,7 @@ import re
 import sys
 import types
 import typing
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -32,7 +33,7 @@ from chz.tiepin import CastError
 from tinkerer_core.errors import ConfigError, MissingPluginError, TinkererError, UnknownComponentError
 from tinkerer_core.kinds import KINDS, Kind
 from tinkerer_core.plugins import Registration, get_manager
-from tinkerer_core.validation import FieldValueError, check_values, rules_of
+from tinkerer_core.validation import ConfigWarning, FieldValueError, check_values, rules_of
 
 T = TypeVar("T")
 
@@ -157,6 +158,7 @@ def make_config(cls: type[T], layers: Sequence[Mapping[str, Any]] = (), argv: Se
     Raises ``ConfigError`` naming the field at fault; ``--help`` in ``argv`` raises
     ``ConfigHelp`` whose message lists every field, its value and where it came from.
     """
+    layers, argv = _current_spelling(cls, layers, argv)
     set_keys = [key for layer in layers for key in layer] + _argv_keys(argv)
     if "--help" in argv:
         _show_rules_in_docs(cls)
@@ -183,6 +185,33 @@ def make_config(cls: type[T], layers: Sequence[Mapping[str, Any]] = (), argv: Se
             f"{culprit}={given[culprit]!r} was refused: " if culprit else f"invalid configuration for {cls.__name__}: "
         )
         raise ConfigError(_field_message(error, given) or where + _message(error)) from None
+
+
+def renamed(cls: type, key: str) -> str:
+    """``key`` under its field's current name: an old spelling of a renamed field (``cls.renamed_fields``:
+    ``stop`` and ``stop.patience`` for ``stop_condition``) becomes the new one; any other key is returned as is."""
+    head, dot, rest = key.partition(".")
+    new = getattr(cls, "renamed_fields", {}).get(head)
+    return f"{new}{dot}{rest}" if new else key
+
+
+def _current_spelling(
+    cls: type, layers: Sequence[Mapping[str, Any]], argv: Sequence[str]
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """The layers and overrides with old field names respelt, warning once for each old name used."""
+    used: dict[str, str] = {}
+
+    def spell(key: str) -> str:
+        new = renamed(cls, key)
+        if new != key:
+            used[key.partition(".")[0]] = new.partition(".")[0]
+        return new
+
+    spelt_layers = [{spell(key): value for key, value in layer.items()} for layer in layers]
+    spelt_argv = [f"{spell(item.partition('=')[0])}={item.partition('=')[2]}" if "=" in item else item for item in argv]
+    for old, new in used.items():
+        warnings.warn(f"{old} is now {new}: write {new}=... and {new}.<field>=...", ConfigWarning, stacklevel=3)
+    return spelt_layers, spelt_argv
 
 
 def _build(cls: type[T], layers: Sequence[Mapping[str, Any]], argv: Sequence[str]) -> T:
@@ -251,7 +280,7 @@ def _show_rules_in_docs(root: type) -> None:
 
 
 def _located(error: FieldValueError, set_keys: Sequence[str]) -> FieldValueError:
-    """Name a field refused while its component was built by the path it was set at (``stop.patience``)."""
+    """Name a field refused while its component was built by the path it was set at (``stop_condition.patience``)."""
     if "." in error.field:
         return error
     paths = {key for key in set_keys if key == error.field or key.endswith(f".{error.field}")}
@@ -259,7 +288,7 @@ def _located(error: FieldValueError, set_keys: Sequence[str]) -> FieldValueError
 
 
 def _without_parameters_of(layer: Mapping[str, Any], replaced: set[str]) -> dict[str, Any]:
-    """``layer`` minus the sub-values (``search.x``) of every field that a later layer sets anew (``search``)."""
+    """``layer`` minus the sub-values (``search_strategy.x``) of every field that a later layer sets anew (``search_strategy``)."""
     return {key: value for key, value in layer.items() if not any(key.startswith(f"{name}.") for name in replaced)}
 
 

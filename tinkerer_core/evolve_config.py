@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import chz
 
 from tinkerer_core.components import CodingAgent, Evaluator, Executor, SearchStrategy, StopCondition
@@ -14,6 +16,13 @@ from tinkerer_core.validation import a_path, at_least, between, not_empty, one_o
 @chz.chz
 class EvolveConfig:
     """Everything an evolve run needs: the goal, the components, the budget and the limits."""
+
+    # the fields of components are named by their kind; the old spellings are still read, with a hint
+    renamed_fields: ClassVar[dict[str, str]] = {
+        "agent": "coding_agent",
+        "stop": "stop_condition",
+        "search": "search_strategy",
+    }
 
     goal: str = chz.field(validator=not_empty(), doc="what the solution must achieve")
     output_path: str | None = chz.field(default=None, validator=a_path(), doc="where the best solution is checked out")
@@ -62,8 +71,8 @@ class EvolveConfig:
     knowledge_top_k: int = chz.field(default=4, validator=at_least(1), doc="knowledge pages retrieved per experiment")
     seed: int = chz.field(default=0, validator=at_least(0), doc="seed of every random choice")
     evaluator: Evaluator = component_field("evaluator", "no_score", "how solutions are scored")
-    stop: StopCondition = component_field("stop_condition", "never", "when the run ends early")
-    search: SearchStrategy = component_field("search_strategy", "linear_search", "what to try next")
-    agent: CodingAgent = component_field("coding_agent", "llm_edit", "who writes the code")
+    stop_condition: StopCondition = component_field("stop_condition", "never", "when the run ends early")
+    search_strategy: SearchStrategy = component_field("search_strategy", "linear_search", "what to try next")
+    coding_agent: CodingAgent = component_field("coding_agent", "llm_edit", "who writes the code")
     executor: Executor = component_field("executor", "local", "where experiments run (local processes, ray)")
     llm: LLMConfig = chz.field(default_factory=LLMConfig, doc="the model used by every LLM-driven component")

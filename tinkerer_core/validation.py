@@ -40,7 +40,7 @@ class FieldValueError(ConfigError):
         super().__init__(f"{field} must be {requirement}, got {value!r}{hint}")
 
     def at(self, path: str) -> FieldValueError:
-        """The same error, naming the field by its path in the config (``stop.patience``)."""
+        """The same error, naming the field by its path in the config (``stop_condition.patience``)."""
         return FieldValueError(path, self.value, self.requirement, self.hint)
 
 

@@ -103,7 +103,7 @@ class EvolveRun:
         self._started = time.monotonic()
         self.debug_attempts: int = next(
             value
-            for value in (config.debug_attempts, config.search.debug_attempts(), DEFAULT_DEBUG_ATTEMPTS)
+            for value in (config.debug_attempts, config.search_strategy.debug_attempts(), DEFAULT_DEBUG_ATTEMPTS)
             if value is not None
         )
         self.knowledge = open_index(Path(config.kg_index)) if config.kg_index else None
@@ -304,7 +304,7 @@ class EvolveRun:
             if started >= self.config.max_iterations:
                 return f"max_iterations ({self.config.max_iterations}) reached"
             free = min(session.capacity - len(running), self.config.max_iterations - started)
-            proposals = self.config.search.propose(self._search_state(), free)[:free]
+            proposals = self.config.search_strategy.propose(self._search_state(), free)[:free]
             if not proposals:
                 return "" if running else "search exhausted"
             for proposal in proposals:
@@ -418,7 +418,7 @@ class EvolveRun:
         state = self.run_state()
         if state.iteration == 0:
             return ""
-        decision = self.config.stop.check(state)
+        decision = self.config.stop_condition.check(state)
         return decision.reason or "stop condition met" if decision.stop else ""
 
     def _search_state(self) -> SearchState:

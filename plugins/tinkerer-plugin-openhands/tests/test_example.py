@@ -1,5 +1,5 @@
 """``examples/openhands_demo.py`` from the command line: OpenHands, scripted over OpenAI's wire format, writes
-the solution in the experiment's worktree and the run scores it (a full evolve run with ``agent=openhands``)."""
+the solution in the experiment's worktree and the run scores it (a full evolve run with ``coding_agent=openhands``)."""
 
 from __future__ import annotations
 
@@ -39,7 +39,11 @@ def test_the_example_reaches_a_perfect_score(
         ]
     )
     argv = [sys.executable, "-m", "tinkerer_core.cli", "evolve", str(EXAMPLE), "run_dir=run", "output_path=best"]
-    argv += ["agent.model=openai/scripted", f"agent.api_base={server.url}", f"agent.venv={openhands_venv}"]
+    argv += [
+        "coding_agent.model=openai/scripted",
+        f"coding_agent.api_base={server.url}",
+        f"coding_agent.venv={openhands_venv}",
+    ]
     argv += ["llm.model=openai/gpt-4o-mini", "llm.mock_responses=no ideas"]  # the search's calls: litellm offline
     completed = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, timeout=600, check=False)
     assert completed.returncode == 0, completed.stdout[-2000:] + completed.stderr[-3000:]

@@ -190,7 +190,9 @@ class AiderAgent(CodingAgent):
         config = request.llm.config if request.llm is not None else None
         name = self.model or (config.model if config else None)
         if not name:
-            raise ConfigError("coding agent 'aider' needs a model: set agent.model=<litellm model> or the run's llm")
+            raise ConfigError(
+                "coding agent 'aider' needs a model: set coding_agent.model=<litellm model> or the run's llm"
+            )
         if local.is_local(name):
             short = name.removeprefix(local.LOCAL_PREFIX)
             max_tokens = self.max_tokens or (config.max_tokens if config else LOCAL_MAX_TOKENS)

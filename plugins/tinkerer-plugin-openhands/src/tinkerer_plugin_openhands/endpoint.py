@@ -49,7 +49,9 @@ def resolve(
     config = request.llm.config if request.llm is not None else None
     name = model or (config.model if config else None)
     if not name:
-        raise ConfigError("coding agent 'openhands' needs a model: set agent.model=<litellm model> or the run's llm")
+        raise ConfigError(
+            "coding agent 'openhands' needs a model: set coding_agent.model=<litellm model> or the run's llm"
+        )
     settings: dict[str, Any] = {"native_tool_calling": native_tool_calling, "seed": request.seed}
     if config is not None:
         settings.update(temperature=config.temperature, timeout=max(int(config.timeout_s), 1))
