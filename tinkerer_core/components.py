@@ -66,6 +66,7 @@ class RunState:
     scores: Sequence[float | None]  # one per finished experiment, in order
     consecutive_errors: int
     direction: Direction = Direction.MAXIMIZE
+    llm_calls: int = 0  # LLM calls the run has made so far (agents, search, judges)
 
     @property
     def best_score(self) -> float | None:
@@ -91,11 +92,18 @@ class StopCondition(ABC):
 
 @dataclass(frozen=True)
 class Proposal:
-    """The next experiment to run: which parent to build on, and the idea to try."""
+    """The next experiment to run: which parent to build on, and the idea to try.
+
+    ``files`` (path -> new content) is an edit the strategy made itself, with no LLM call: the engine writes
+    it on the parent's files instead of calling the coding agent. ``operator`` names what made the proposal
+    (the run's events count experiments and improvements by it); empty: the coding agent.
+    """
 
     parent_id: int | None
     idea: str
     kind: str = "improve"  # draft | improve | debug
+    files: Mapping[str, str] | None = None
+    operator: str = ""
 
 
 @dataclass(frozen=True)
@@ -111,6 +119,7 @@ class SearchState:
     llm: LLM | None = None
     knowledge_context: str = ""
     log_event: Callable[..., None] | None = None  # log_event(kind, **data) writes to the run's events
+    files_of: Callable[[int], Mapping[str, str]] | None = None  # an experiment's text files, by path
 
     def by_id(self, experiment_id: int) -> Experiment:
         for experiment in self.experiments:
@@ -162,6 +171,7 @@ class AgentRequest:
     parent_score: float | None = None
     parent_feedback: str = ""
     errors: Sequence[str] = ()  # earlier errors on this branch, oldest first
+    tried: Sequence[str] = ()  # what earlier children of the parent changed, and what came of it
     knowledge_context: str = ""
     additional_context: str = ""
     iteration: int = 0
@@ -180,6 +190,7 @@ class AgentResult:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     error: str = ""
+    variants: Sequence[Mapping[str, str]] = ()  # other versions of the changed files the same reply held
 
 
 class CodingAgent(ABC):
@@ -371,6 +382,7 @@ class ExperimentOutcome:
     llm_calls: list[tuple[str, Completion]] = field(default_factory=list)
     events: list[tuple[str, dict[str, object]]] = field(default_factory=list)
     recorded: RecordedCommits | None = None  # set by ``run_elsewhere``: the commits the engine replays
+    variants: list[dict[str, str]] = field(default_factory=list)  # the agent's other versions: sibling experiments
 
     @property
     def succeeded(self) -> bool:

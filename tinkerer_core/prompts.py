@@ -11,6 +11,8 @@ FEEDBACK_CHARS = 2000
 OUTPUT_CHARS = 2000
 ERROR_CHARS = 1500
 ERRORS_SHOWN = 3
+TRIED_SHOWN = 4
+TRIED_TITLE = "Already tried from this code (do something else):\n"
 CONTEXT_CHARS = 6000
 TRUNCATED = "\n... [truncated]\n"
 CHARS_PER_TOKEN = 3.0  # conservative for code and English with small-vocabulary tokenizers (SmolLM2: ~3.4)
@@ -72,6 +74,11 @@ def last_result_lines(request: AgentRequest) -> list[str]:
     return results
 
 
+def tried_lines(request: AgentRequest) -> str:
+    """What earlier children of the parent changed and what came of it, one ``- `` line each (or empty)."""
+    return "\n".join(f"- {bounded(line, 300)}" for line in request.tried[-TRIED_SHOWN:])
+
+
 def result_sections(request: AgentRequest) -> list[str]:
     """The last result, earlier errors, knowledge and additional context, each when present."""
     sections = []
@@ -81,6 +88,8 @@ def result_sections(request: AgentRequest) -> list[str]:
     if request.errors:
         shown = [bounded(error, ERROR_CHARS, keep="tail") for error in request.errors[-ERRORS_SHOWN:]]
         sections.append("# Earlier errors on this branch (oldest first)\n" + "\n---\n".join(shown))
+    if request.tried:
+        sections.append(f"# {TRIED_TITLE}{tried_lines(request)}")
     if request.knowledge_context:
         sections.append(f"# Knowledge\n{bounded(request.knowledge_context, CONTEXT_CHARS)}")
     if request.additional_context:
@@ -139,6 +148,7 @@ def budgeted_request(
         optional.append(("# Last result\n", "\n".join(results), "head"))
     for error in reversed(request.errors[-ERRORS_SHOWN:]):  # the latest error is the most relevant
         optional.append(("# An earlier error on this branch\n", bounded(error, ERROR_CHARS, keep="tail"), "tail"))
+    optional.append((f"# {TRIED_TITLE}", tried_lines(request), "tail"))
     if request.knowledge_context:
         optional.append(("# Knowledge\n", bounded(request.knowledge_context, CONTEXT_CHARS), "head"))
     if request.additional_context:
@@ -188,6 +198,7 @@ def compact_request(
         optional.append((f"{title}\n", output, "tail"))
     if idea and request.idea:
         optional.append(("Idea: ", request.idea, "head"))
+    optional.append((TRIED_TITLE, tried_lines(request), "tail"))
     if request.knowledge_context:
         optional.append(("Hint: ", request.knowledge_context, "head"))
     parts.extend(fit_sections(optional, room))

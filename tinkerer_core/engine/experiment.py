@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -23,6 +23,7 @@ from tinkerer_core.llm import LLMLedger, LLMUnavailableError
 from tinkerer_core.runner import CommandRunner, Limits, run_command
 from tinkerer_core.secrets import scrubbed_environment
 from tinkerer_core.types import Evaluation, Experiment, RunResult
+from tinkerer_core.workspace_files import UnsafePathError, safe_path
 
 FEEDBACK_CHARS = 2000
 
@@ -41,6 +42,8 @@ class ExperimentTask:
     branch_errors: tuple[str, ...]
     debug_attempts: int
     knowledge_context: str = ""
+    files: Mapping[str, str] | None = None  # the search strategy's own edit: written instead of calling the agent
+    tried: tuple[str, ...] = ()  # what earlier children of the parent changed, and what came of it
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,8 @@ def execute(
     errors = list(task.branch_errors)
     limits = Limits(timeout_s=config.timeout_s, memory_mb=config.memory_mb, output_chars=config.output_chars)
     env = _solution_environment(config, task.workspace)
+    if task.files is not None:
+        return _execute_edit(task, config, workspaces, commands, limits, env, llm, outcome)
     for attempt in range(task.debug_attempts + 1):
         outcome.attempts = attempt + 1
         kind = task.kind if attempt == 0 else "debug"
@@ -103,6 +108,7 @@ def execute(
                 _failure(outcome, attempt + 1, "agent", "agent_error", agent_result.error)
             continue
         outcome.error = ""
+        outcome.variants = [dict(variant) for variant in agent_result.variants]
         outcome.commit = workspaces.commit(
             task.workspace, f"exp-{task.experiment_id} attempt {attempt + 1}: {_one_line(task.idea)}"
         )
@@ -116,6 +122,39 @@ def execute(
         outcome.events.append(("run_failed", {"attempt": attempt + 1, "exit_code": outcome.result.exit_code}))
         _failure(outcome, attempt + 1, "run", run_failure_cause(outcome.result), outcome.result.output_tail(300))
     outcome.llm_calls = list(ledger.calls)
+    return outcome
+
+
+def _execute_edit(
+    task: ExperimentTask,
+    config: EvolveConfig,
+    workspaces: Workspaces,
+    commands: CommandRunner,
+    limits: Limits,
+    env: dict[str, str],
+    llm: object,
+    outcome: ExperimentOutcome,
+) -> ExperimentOutcome:
+    """An experiment whose edit the search strategy made (``task.files``): write it, run it, score it; no agent,
+    no debug attempt (fixing a failure is the coding agent's job, in a later experiment)."""
+    outcome.attempts = 1
+    try:
+        for relative, text in (task.files or {}).items():
+            target = safe_path(task.workspace, relative)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text)
+    except UnsafePathError as error:
+        outcome.error = f"search strategy's edit: {error}"
+        _failure(outcome, 1, "edit", "unsafe_path", str(error))
+        return outcome
+    outcome.commit = workspaces.commit(task.workspace, f"exp-{task.experiment_id}: {_one_line(task.idea)}")
+    outcome.result = commands(config.command, task.workspace, limits, env, workspaces.pid_file(task.experiment_id))
+    outcome.evaluation = _evaluate(config, task.workspace, outcome.result, llm)
+    if not outcome.result.ok:
+        outcome.events.append(("run_failed", {"attempt": 1, "exit_code": outcome.result.exit_code}))
+        _failure(outcome, 1, "run", run_failure_cause(outcome.result), outcome.result.output_tail(300))
+    elif outcome.evaluation.score is None:
+        _failure(outcome, 1, "evaluate", "no_score", outcome.evaluation.feedback)
     return outcome
 
 
@@ -200,6 +239,7 @@ def _request(
         parent_score=score,
         parent_feedback=feedback,
         errors=tuple(errors),
+        tried=task.tried if kind != "debug" else (),
         knowledge_context=task.knowledge_context,
         additional_context=config.additional_context,
         iteration=task.iteration,

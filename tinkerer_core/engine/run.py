@@ -15,6 +15,7 @@ import shutil
 import sqlite3
 import time
 from collections import Counter, deque
+from collections.abc import Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import replace
 from datetime import datetime
@@ -57,6 +58,9 @@ SOLUTION_MARKER = ".tinkerer-solution.json"
 MAX_BRANCH_ERRORS = 3
 DEFAULT_DEBUG_ATTEMPTS = 2
 MAX_WORKER_LOSSES = 3  # an experiment whose worker died this often fails instead of running again
+MAX_TRIED = 4  # earlier children of a parent the agent is told about
+AGENT = "agent"  # the operator of experiments the coding agent writes
+VARIANT = "variant"  # the operator of another version the agent's reply held
 
 
 def default_run_dir(goal: str) -> Path:
@@ -109,6 +113,14 @@ class EvolveRun:
         self.knowledge = open_index(Path(config.kg_index)) if config.kg_index else None
         self.worker_losses: Counter[int] = Counter()
         self.goal_knowledge = self._knowledge_for(config.goal)
+        self.operators: dict[int, str] = {}  # experiment id -> the operator that proposed it
+        self.edits: dict[int, Mapping[str, str]] = {}  # experiment id -> the strategy's own edit
+        for event in store.events("proposed"):
+            self.operators[event["experiment_id"]] = event["data"].get("operator", AGENT)
+            if event["data"].get("files") is not None:
+                self.edits[event["experiment_id"]] = event["data"]["files"]
+        self.variants: deque[Proposal] = deque()  # other versions in agents' replies, run as siblings next
+        self._files_cache: dict[str, dict[str, str]] = {}
 
     def _knowledge_for(self, query: str) -> str:
         if self.knowledge is None:
@@ -304,7 +316,9 @@ class EvolveRun:
             if started >= self.config.max_iterations:
                 return f"max_iterations ({self.config.max_iterations}) reached"
             free = min(session.capacity - len(running), self.config.max_iterations - started)
-            proposals = self.config.search_strategy.propose(self._search_state(), free)[:free]
+            proposals = [self.variants.popleft() for _ in range(min(free, len(self.variants)))]
+            if not proposals:
+                proposals = self.config.search_strategy.propose(self._search_state(), free)[:free]
             if not proposals:
                 return "" if running else "search exhausted"
             for proposal in proposals:
@@ -315,8 +329,32 @@ class EvolveRun:
         parent_id = proposal.parent_id if proposal.parent_id in self.experiments else None
         kind = proposal.kind if parent_id is not None else "draft"
         experiment_id = self.store.add_experiment(parent_id, len(self.experiments) + 1, proposal.idea, kind)
+        operator = proposal.operator or AGENT
+        files = dict(proposal.files) if proposal.files is not None else None
+        self.store.log_event("proposed", experiment_id, operator=operator, parent=parent_id, files=files)
+        self.operators[experiment_id] = operator
+        if files is not None:
+            self.edits[experiment_id] = files
         self.experiments[experiment_id] = self.store.experiment(experiment_id)
         return self.experiments[experiment_id]
+
+    def _files_of(self, experiment_id: int) -> Mapping[str, str]:
+        """The text files of an experiment's commit (the base's when it committed nothing), cached by commit."""
+        commit = self._start_commit(self.experiments[experiment_id])
+        if commit not in self._files_cache:
+            self._files_cache[commit] = self.workspaces.files_at(commit)
+        return self._files_cache[commit]
+
+    def _tried(self, parent: Experiment | None) -> tuple[str, ...]:
+        """What the latest finished children of ``parent`` changed, and what came of each, for the agent."""
+        if parent is None:
+            return ()
+        children = [
+            e
+            for e in self.experiments.values()
+            if e.parent_id == parent.id and e.status in (ExperimentStatus.SUCCEEDED, ExperimentStatus.FAILED)
+        ]
+        return tuple(tried_text(child, parent, self.config.direction) for child in children[-MAX_TRIED:])
 
     def _submit(
         self, session: ExecutorSession, running: dict[Future[ExperimentOutcome], int], experiment: Experiment
@@ -343,6 +381,8 @@ class EvolveRun:
             branch_errors=self._branch_errors(parent),
             debug_attempts=self.debug_attempts,
             knowledge_context=self._knowledge_for(f"{self.config.goal}\n{experiment.idea}"),
+            files=self.edits.get(experiment.id),
+            tried=self._tried(parent),
         )
 
     def _branch_errors(self, parent: Experiment | None) -> tuple[str, ...]:
@@ -386,10 +426,41 @@ class EvolveRun:
             started_at=experiment.started_at,
             finished_at=time.time(),
         )
+        best_before = best_experiment(
+            [e for e in self.experiments.values() if e.id != experiment_id], self.config.direction
+        )
         self.store.finish_experiment(finished)
         self.experiments[experiment_id] = finished
+        self._record_operator(finished, best_before)
+        for variant in outcome.variants:
+            self.variants.append(
+                Proposal(
+                    finished.parent_id,
+                    f"another version in the reply of #{finished.id}: {finished.idea}",
+                    finished.kind,
+                    files=variant,
+                    operator=VARIANT,
+                )
+            )
         self.store.set_meta(elapsed_s=self._elapsed())
         self.hooks.tinkerer_experiment_finished(run_dir=str(self.run_dir), experiment=finished)
+
+    def _record_operator(self, finished: Experiment, best_before: Experiment | None) -> None:
+        """The ``operator`` event: what made the experiment, and whether it beat its parent and the run's best."""
+        direction = self.config.direction
+        parent = self._parent(finished)
+        parent_score = parent.score if parent else None
+        self.store.log_event(
+            "operator",
+            finished.id,
+            name=self.operators.get(finished.id, AGENT),
+            succeeded=finished.status is ExperimentStatus.SUCCEEDED,
+            score=finished.score,
+            parent_score=parent_score,
+            improved=finished.score is not None and direction.is_better(finished.score, parent_score),
+            new_best=finished.score is not None
+            and direction.is_better(finished.score, best_before.score if best_before else None),
+        )
 
     # --- stopping and the result -----------------------------------------------------------
 
@@ -412,6 +483,7 @@ class EvolveRun:
             scores=[e.score for e in finished],
             consecutive_errors=consecutive,
             direction=self.config.direction,
+            llm_calls=int(self.store.llm_totals()["calls"]),
         )
 
     def _check_stop(self) -> str:
@@ -433,6 +505,7 @@ class EvolveRun:
             llm=self.llm,
             knowledge_context=self.goal_knowledge,
             log_event=self.store.log_event,
+            files_of=self._files_of,
         )
 
     def _conclude(self, reason: str) -> Solution:
@@ -470,6 +543,20 @@ class EvolveRun:
         self.store.log_event("run_finished", reason=reason, best=solution.experiment_id)
         self.hooks.tinkerer_run_end(run_dir=str(self.run_dir), solution=solution if best else None, reason=reason)
         return solution
+
+
+def tried_text(child: Experiment, parent: Experiment, direction: Direction) -> str:
+    """One line for the agent: the lines a child of ``parent`` added (or that its reply repeated the parent) and
+    how it scored against the parent."""
+    added = [
+        line[1:].strip() for line in child.diff.splitlines() if line.startswith("+") and not line.startswith("+++")
+    ]
+    change = "; ".join(line for line in added if line)[:200]
+    if child.score is None:
+        cause = (child.error or "no score").splitlines()[0][:100]
+        return f"{change} -> failed: {cause}" if change else f"no change ({cause})"
+    verdict = "better" if direction.is_better(child.score, parent.score) else "not better"
+    return f"{change} -> score {child.score:g} ({verdict} than {parent.score if parent.score is not None else 'none'})"
 
 
 def _solution_record(solution: Solution) -> dict[str, Any]:

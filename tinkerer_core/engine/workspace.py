@@ -345,6 +345,35 @@ class Workspaces:
                 budget -= len(text)
         return files
 
+    def files_at(self, commit: str, max_bytes: int = 200_000) -> dict[str, str]:
+        """The text files of ``commit`` (regular files, UTF-8 names, bounded in total size), from two git
+        processes: ``ls-tree`` lists the blobs, ``cat-file --batch`` reads them."""
+        listing = git_bytes(self.repo, "ls-tree", "-r", "-z", "--long", self._commit_id(commit))
+        blobs: list[tuple[str, str]] = []
+        budget = max_bytes
+        for entry in listing.split(b"\0"):
+            meta, _, name = entry.partition(b"\t")
+            fields = meta.split()
+            if len(fields) != 4 or fields[0] not in (b"100644", b"100755") or not fields[3].isdigit():
+                continue
+            size, path = int(fields[3]), name.decode("utf-8", errors="replace")
+            if size <= budget and _utf8(path) and not SKIPPED_DIRS.intersection(Path(path).parts):
+                blobs.append((fields[2].decode(), path))
+                budget -= size
+        if not blobs:
+            return {}
+        batch = git_bytes(self.repo, "cat-file", "--batch", input="".join(f"{oid}\n" for oid, _ in blobs).encode())
+        files: dict[str, str] = {}
+        at = 0
+        for _, path in blobs:
+            header_end = batch.index(b"\n", at)
+            size = int(batch[at:header_end].split()[2])
+            text = decode_text(batch[header_end + 1 : header_end + 1 + size])
+            at = header_end + 1 + size + 1
+            if text is not None:
+                files[path] = text
+        return files
+
     def export(self, commit: str, output_path: Path, worktree: Path | None = None) -> None:
         """Write the files of ``commit`` to ``output_path`` (a directory this run owns or an empty one).
 

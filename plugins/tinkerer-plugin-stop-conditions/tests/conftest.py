@@ -31,6 +31,7 @@ def make_state() -> Callable[..., RunState]:
         elapsed_s: float = 0.0,
         total_cost: float = 0.0,
         consecutive_errors: int = 0,
+        llm_calls: int = 0,
     ) -> RunState:
         return RunState(
             iteration=len(scores),
@@ -39,6 +40,7 @@ def make_state() -> Callable[..., RunState]:
             scores=list(scores),
             consecutive_errors=consecutive_errors,
             direction=direction,
+            llm_calls=llm_calls,
         )
 
     return make

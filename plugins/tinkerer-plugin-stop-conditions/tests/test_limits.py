@@ -1,4 +1,4 @@
-"""never, max_iterations, cost_limit, time_limit and consecutive_errors."""
+"""never, max_iterations, cost_limit, llm_call_limit, time_limit and consecutive_errors."""
 
 from __future__ import annotations
 
@@ -29,6 +29,14 @@ def test_a_sub_cent_budget_reads_with_the_digits_it_needs(create, make_state) ->
     assert not condition.check(make_state([0.1], total_cost=0.0042)).stop
     stopped = condition.check(make_state([0.1], total_cost=0.0051))
     assert stopped == StopDecision(True, "cost $0.0051 reached max_cost $0.0050")
+
+
+def test_llm_call_limit_stops_at_max_calls(create, make_state) -> None:
+    condition = create("llm_call_limit", max_calls=30)
+    assert not condition.check(make_state([0.1] * 40, llm_calls=29)).stop
+    assert condition.check(make_state([0.1] * 41, llm_calls=30)) == StopDecision(
+        True, "30 LLM calls reached max_calls 30"
+    )
 
 
 def test_time_limit_stops_at_max_seconds(create, make_state) -> None:

@@ -8,10 +8,12 @@ from tinkerer_core import AgentRequest
 from tinkerer_core.prompts import (
     CHARS_PER_TOKEN,
     MIN_SECTION_CHARS,
+    TRIED_TITLE,
     bounded,
     compact_request,
     fit_sections,
     render_request,
+    tried_lines,
 )
 from tinkerer_plugin_litellm.focus import Focus
 
@@ -115,7 +117,11 @@ def focused_messages(
     code = bounded(focus.shown, max((room - len(goal)) * 2 // 3, MIN_SECTION_CHARS))
     parts = [goal, f"{FOCUS_TASKS[focus.body_hidden]} in {main_file}:\n```python\n{code}\n```"]
     room -= sum(len(part) + 2 for part in parts)
-    optional = [(f"{output_title}\n", focus.output, "tail"), ("Hint: ", request.knowledge_context, "head")]
+    optional = [
+        (f"{output_title}\n", focus.output, "tail"),
+        (TRIED_TITLE, tried_lines(request), "tail"),
+        ("Hint: ", request.knowledge_context, "head"),
+    ]
     parts.extend(fit_sections(optional, room))
     return [
         {"role": "system", "content": FOCUS_SYSTEM.format(name=focus.name)},

@@ -1,4 +1,4 @@
-"""Stop conditions on budgets and counters: iterations, cost, time and consecutive errors."""
+"""Stop conditions on budgets and counters: iterations, cost, LLM calls, time and consecutive errors."""
 
 from __future__ import annotations
 
@@ -43,6 +43,17 @@ class CostLimit(StopCondition):
     def check(self, state: RunState) -> StopDecision:
         reason = f"cost {format_cost(state.total_cost)} reached max_cost {format_cost(self.max_cost)}"
         return _reached(state.total_cost, self.max_cost, reason)
+
+
+@chz.chz
+class LLMCallLimit(StopCondition):
+    """Stops once the run has made ``max_calls`` LLM calls (a budget of calls, whatever each experiment spends)."""
+
+    max_calls: int = chz.field(validator=at_least(1), doc="LLM calls to make before stopping")
+
+    def check(self, state: RunState) -> StopDecision:
+        reason = f"{state.llm_calls} LLM calls reached max_calls {self.max_calls}"
+        return _reached(state.llm_calls, self.max_calls, reason)
 
 
 @chz.chz

@@ -6,7 +6,14 @@ from typing import Any
 
 from tinkerer_core import hookimpl
 from tinkerer_plugin_stop_conditions.composite import Composite
-from tinkerer_plugin_stop_conditions.limits import ConsecutiveErrors, CostLimit, MaxIterations, Never, TimeLimit
+from tinkerer_plugin_stop_conditions.limits import (
+    ConsecutiveErrors,
+    CostLimit,
+    LLMCallLimit,
+    MaxIterations,
+    Never,
+    TimeLimit,
+)
 from tinkerer_plugin_stop_conditions.scores import Plateau, Threshold
 
 STOP_CONDITIONS = {
@@ -15,6 +22,7 @@ STOP_CONDITIONS = {
     "max_iterations": MaxIterations,
     "plateau": Plateau,
     "cost_limit": CostLimit,
+    "llm_call_limit": LLMCallLimit,
     "time_limit": TimeLimit,
     "consecutive_errors": ConsecutiveErrors,
     "composite": Composite,
