@@ -506,6 +506,7 @@ class EvolveRun:
             knowledge_context=self.goal_knowledge,
             log_event=self.store.log_event,
             files_of=self._files_of,
+            operators=dict(self.operators),
         )
 
     def _conclude(self, reason: str) -> Solution:

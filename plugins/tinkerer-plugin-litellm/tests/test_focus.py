@@ -33,7 +33,7 @@ SCORE: 0.33
 
 
 def focuses(output: str, draws: int = 40) -> list:
-    return [choose_focus(PROGRAM, output, random.Random(seed)) for seed in range(draws)]
+    return [choose_focus({"main.py": PROGRAM}, "main.py", output, random.Random(seed)) for seed in range(draws)]
 
 
 def test_the_function_the_failures_name_is_rewritten() -> None:
@@ -75,5 +75,5 @@ def test_without_named_failures_calls_spread_over_functions_and_the_whole_file()
 
 
 def test_code_without_functions_or_that_does_not_parse_has_no_focus() -> None:
-    assert choose_focus("print(1)\n", OUTPUT, random.Random(0)) is None
-    assert choose_focus("def f(:\n", OUTPUT, random.Random(0)) is None
+    assert choose_focus({"main.py": "print(1)\n"}, "main.py", OUTPUT, random.Random(0)) is None
+    assert choose_focus({"main.py": "def f(:\n"}, "main.py", OUTPUT, random.Random(0)) is None

@@ -33,7 +33,9 @@ def test_an_island_samples_its_own_population(exp, state):
 
 
 def test_exploitation_takes_the_best_elite_by_direction(exp, state):
-    search = EvolutionarySearch(num_islands=2, exploration_ratio=0.0, exploitation_ratio=1.0, elite_selection_ratio=1.0)
+    search = EvolutionarySearch(
+        num_islands=2, exploration_ratio=0.0, exploitation_ratio=1.0, elite_selection_ratio=1.0, operators=()
+    )  # no restart from another island once the agent is stuck: the draw alone
     history = [exp(1, score=0.2), exp(2, score=0.8), exp(3, 1, score=0.5), exp(4, 2, failed=True)]
     assert {p.parent_id for p in search.propose(state(history), 4)} == {2}
     assert {p.parent_id for p in search.propose(state(history, direction=Direction.MINIMIZE), 4)} == {1}

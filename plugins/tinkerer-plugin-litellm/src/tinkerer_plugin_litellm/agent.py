@@ -21,9 +21,9 @@ from tinkerer_core.validation import at_least, between, not_empty, one_of, warn_
 from tinkerer_plugin_litellm import prompts
 from tinkerer_plugin_litellm.budget import prompt_budget
 from tinkerer_plugin_litellm.edit_applying import EditError, read_text, write_files
-from tinkerer_plugin_litellm.edit_parsing import prose
-from tinkerer_plugin_litellm.focus import Focus, choose_focus
-from tinkerer_plugin_litellm.landing import IDENTICAL, FileContents, land_reply
+from tinkerer_plugin_litellm.edit_parsing import code_blocks, prose
+from tinkerer_plugin_litellm.focus import Focus, choose_focus, method_versions
+from tinkerer_plugin_litellm.landing import IDENTICAL, FileContents, land_reply, other_versions
 from tinkerer_plugin_litellm.prompts import COMPACT, FULL, PROMPT_STYLES, SEARCH_REPLACE, UDIFF, WHOLE
 from tinkerer_plugin_litellm.sampling import MAX_TEMPERATURE, call_rng, call_sampling
 
@@ -77,6 +77,12 @@ class LLMEditAgent(CodingAgent):
         validator=[at_least(0), warn_above(MAX_TEMPERATURE, "each call samples at 2 at most")],
         doc="sampling temperature; None: the LLM config's",
     )
+    max_variants: int = chz.field(
+        default=3,
+        validator=at_least(0),
+        doc="other versions of the code one whole-file reply holds (small models often repeat a block, changed) that "
+        "run as sibling experiments, with no further call",
+    )
     temperature_spread: float = chz.field(
         default=0.15,
         validator=between(0, MAX_TEMPERATURE),
@@ -95,11 +101,12 @@ class LLMEditAgent(CodingAgent):
         files = self._current_files(request, main_file)
         small = uses_small_model(llm)
         focus = self._focus(request, files, main_file, small)
+        target = focus.path if focus else main_file  # where an unlabelled block goes
         edit_format = WHOLE if focus else self._edit_format(llm, files, small)
         system = prompts.system_prompt(edit_format, main_file, small)
         budget = self.max_prompt_tokens or prompt_budget(llm, llm.config.max_tokens, estimate_tokens(system))
         if focus:
-            history = prompts.focused_messages(request, focus, latest_output(request)[0], main_file, budget)
+            history = prompts.focused_messages(request, focus, latest_output(request)[0], budget)
         else:
             style = self.prompt_style if self.prompt_style != "auto" else (COMPACT if small else FULL)
             history = prompts.messages(
@@ -118,11 +125,16 @@ class LLMEditAgent(CodingAgent):
             completion = self._complete(llm, request, history, len(completions))
             completions.append(completion)
             try:
-                contents = land_reply(completion.text, edit_format, main_file, files, self._reader(request), careful)
+                if focus is not None and focus.owner:
+                    contents, variants = _method_edit(completion.text, focus, files)
+                else:
+                    contents = land_reply(completion.text, edit_format, target, files, self._reader(request), careful)
+                    variants = self._variants(completion.text, edit_format, target, files, request, careful, contents)
                 changed = write_files(request.workspace, contents)
                 if not changed:
                     raise EditError(IDENTICAL, "identical")
-                return self._result(history, completions, changed, summary=prose(completion.text))
+                variants = variants[: self.max_variants]
+                return self._result(history, completions, changed, summary=prose(completion.text), variants=variants)
             except EditError as problem:
                 _note_failure(llm, problem, edit_format, completion)
                 if self.edit_format != AUTO or edit_format == WHOLE:
@@ -130,15 +142,34 @@ class LLMEditAgent(CodingAgent):
                 history = prompts.whole_file_retry(history, completion.text, str(problem))
                 edit_format = WHOLE
 
+    def _variants(
+        self,
+        reply: str,
+        edit_format: str,
+        main_file: str,
+        files: dict[str, str],
+        request: AgentRequest,
+        careful: bool,
+        landed: dict[str, str],
+    ) -> list[dict[str, str]]:
+        """Up to ``max_variants`` other versions a whole-file reply holds, merged like the one that landed."""
+        if edit_format != WHOLE or not self.max_variants:
+            return []
+
+        def before(path: str) -> str:  # the files as they were before the landed edit was written
+            return files.get(path) or request.parent_code.get(path, "")
+
+        return other_versions(reply, main_file, before, careful, landed)
+
     def _focus(self, request: AgentRequest, files: dict[str, str], main_file: str, small: bool) -> Focus | None:
         """The function this call rewrites, or None for a whole-file or multi-file edit."""
         if not (self.focus == "function" or (self.focus == AUTO and small)):
             return None
-        if not main_file.endswith(".py") or main_file not in files:
+        if not any(path.endswith(".py") for path in files):
             return None
         rng = call_rng(request.seed, (*_salt(request, 0), "focus"))
         evidence = "\n".join(text for text in (latest_output(request)[1], request.parent_feedback) if text)
-        return choose_focus(files[main_file], evidence, rng)
+        return choose_focus(files, main_file, evidence, rng)
 
     def _complete(self, llm: LLM, request: AgentRequest, history: list[dict[str, str]], call: int) -> Completion:
         """One call, with its own seed and temperature (a fixed seed repeats the same answer to the same prompt)."""
@@ -174,6 +205,7 @@ class LLMEditAgent(CodingAgent):
         *,
         summary: str = "",
         error: str = "",
+        variants: Sequence[dict[str, str]] = (),
     ) -> AgentResult:
         replies = [{"role": "assistant", "content": completions[-1].text}]
         transcript = "\n\n".join(f"## {message['role']}\n{message['content']}" for message in [*history, *replies])
@@ -185,7 +217,21 @@ class LLMEditAgent(CodingAgent):
             prompt_tokens=sum(completion.prompt_tokens for completion in completions),
             completion_tokens=sum(completion.completion_tokens for completion in completions),
             error=error,
+            variants=tuple(variants),
         )
+
+
+def _method_edit(reply: str, focus: Focus, files: dict[str, str]) -> tuple[dict[str, str], list[dict[str, str]]]:
+    """The file with the focused method rewritten by the reply, and the other versions the reply held."""
+    blocks = [block.content for block in code_blocks(reply, unclosed=True)] or [reply]
+    versions, repeated = method_versions(blocks, focus, files[focus.path])
+    if not versions:
+        if repeated:
+            raise EditError(IDENTICAL, "identical")
+        if not code_blocks(reply, unclosed=True):
+            raise EditError("no code in reply", "no_code")
+        raise EditError(f"no method {focus.name} that parses in reply", "no_edit_block")
+    return {focus.path: versions[0]}, [{focus.path: version} for version in versions[1:]]
 
 
 def _salt(request: AgentRequest, call: int) -> tuple[object, ...]:

@@ -115,12 +115,24 @@ def whole_file_contents(reply: str, main_file: str, current: FileContents, small
 def choose_python(blocks: Sequence[CodeBlock], parent: str, small: bool) -> tuple[str | None, bool]:
     """The candidate to write for a Python file, and whether some candidate repeated the parent.
 
+    Among candidates that parse, small models' first wins (their later blocks drift), other models' last
+    (their later blocks refine); when none parses, the last candidate is written and the run reports the
+    syntax error.
+    """
+    valid, invalid, repeated = python_candidates(blocks, parent, small)
+    if valid:
+        return (valid[0] if small else valid[-1]), repeated
+    return (invalid[-1] if invalid else None), repeated
+
+
+def python_candidates(blocks: Sequence[CodeBlock], parent: str, small: bool) -> tuple[list[str], list[str], bool]:
+    """The versions of a Python file the blocks hold that parse, those that do not, and whether a block
+    repeated the parent.
+
     Fragments are merged into the parent; for small models every answer is (definition-level edits: their
     example calls and stray helpers are dropped) and a block that does not parse is cut to its longest
     parsing prefix. Repeats are skipped (for small models also repeats that differ only in formatting or
-    comments); a truncated block counts only if it parses. Among candidates that parse, small models' first
-    wins (their later blocks drift), other models' last (their later blocks refine); when none parses, the
-    last candidate is written and the run reports the syntax error.
+    comments); a truncated block counts only if it parses.
     """
     parent_tree = parse(parent) if parent.strip() else None
     merge_all = small and parent_tree is not None and bool(defined_names(parent_tree))
@@ -141,7 +153,24 @@ def choose_python(blocks: Sequence[CodeBlock], parent: str, small: bool) -> tupl
             repeated = True
             continue
         candidates.append((tree is not None, text))
-    valid = [text for parses, text in candidates if parses]
-    if valid:
-        return (valid[0] if small else valid[-1]), repeated
-    return (candidates[-1][1] if candidates else None), repeated
+    valid = list(dict.fromkeys(text for parses, text in candidates if parses))
+    return valid, [text for parses, text in candidates if not parses], repeated
+
+
+def other_versions(
+    reply: str, main_file: str, current: FileContents, small: bool, landed: Mapping[str, str]
+) -> list[dict[str, str]]:
+    """The other versions of the Python files a whole-file reply holds beside the ``landed`` ones (each
+    parses, differs from the parent and from every other), one per variant, in the reply's order."""
+    variants: list[dict[str, str]] = []
+    for path, blocks in _source_blocks(reply, main_file, small).items():
+        if not path.endswith(".py") or path not in landed:
+            continue
+        parent = current(path)
+        valid, _, _ = python_candidates(blocks, parent, small)
+        shown = {normalized(landed[path])}
+        for text in valid:
+            if normalized(text) not in shown:
+                shown.add(normalized(text))
+                variants.append({path: text})
+    return variants

@@ -108,14 +108,15 @@ def messages(
 
 
 def focused_messages(
-    request: AgentRequest, focus: Focus, output_title: str, main_file: str, max_prompt_tokens: int
+    request: AgentRequest, focus: Focus, output_title: str, max_prompt_tokens: int
 ) -> list[dict[str, str]]:
     """The system and user messages asking a small model for one function: the goal, the function, the output
     lines about it, then knowledge while room is left (the idea is left out: one task per call)."""
     room = int(max_prompt_tokens * CHARS_PER_TOKEN)
     goal = bounded(request.goal, max(room // 3, MIN_SECTION_CHARS))
     code = bounded(focus.shown, max((room - len(goal)) * 2 // 3, MIN_SECTION_CHARS))
-    parts = [goal, f"{FOCUS_TASKS[focus.body_hidden]} in {main_file}:\n```python\n{code}\n```"]
+    where = f"{focus.path} (a method of class {focus.owner})" if focus.owner else focus.path
+    parts = [goal, f"{FOCUS_TASKS[focus.body_hidden]} in {where}:\n```python\n{code}\n```"]
     room -= sum(len(part) + 2 for part in parts)
     optional = [
         (f"{output_title}\n", focus.output, "tail"),

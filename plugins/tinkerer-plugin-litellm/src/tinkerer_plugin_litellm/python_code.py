@@ -123,7 +123,7 @@ def is_empty(node: ast.stmt) -> bool:
     )
 
 
-def _docstring_kept(lines: list[str], node: ast.stmt, parent_lines: list[str], parent_node: ast.stmt) -> str:
+def with_parent_docstring(lines: list[str], node: ast.stmt, parent_lines: list[str], parent_node: ast.stmt) -> str:
     """The source of ``node`` with ``parent_node``'s docstring in place of its own (or of none)."""
     source = _source(lines, node)
     body, parent_body = getattr(node, "body", []), getattr(parent_node, "body", [])
@@ -170,7 +170,7 @@ def merge_definitions(parent: str, fragment: str, *, careful: bool = False) -> s
             break
         used = grown
     new_defs = {
-        name: _docstring_kept(fragment_lines, node, parent_lines, parent_defs[name])
+        name: with_parent_docstring(fragment_lines, node, parent_lines, parent_defs[name])
         if careful and name in parent_defs
         else _source(fragment_lines, node)
         for name, node in fragment_defs.items()

@@ -12,12 +12,14 @@ import random
 
 import chz
 
-from tinkerer_core import ConfigError, Experiment, Proposal, SearchState, SearchStrategy
+from tinkerer_core import ConfigError, Experiment, Proposal, SearchState
 from tinkerer_core.validation import Rule, at_least, between
 from tinkerer_plugin_search.answers import IDEA_SOURCE, IDEAS_DOC, idea_llm
 from tinkerer_plugin_search.history import History
 from tinkerer_plugin_search.ideas import IdeaRequest, generate_ideas
 from tinkerer_plugin_search.map_elites import FEATURES, Archive
+from tinkerer_plugin_search.operator_mix import WithOperators
+from tinkerer_plugin_search.operators import RESTART
 from tinkerer_plugin_search.prompts import clip, score_text
 from tinkerer_plugin_search.seeding import llm_seed, rng_at
 
@@ -29,7 +31,7 @@ FEATURE_NAMES = Rule(
 
 
 @chz.chz
-class EvolutionarySearch(SearchStrategy):
+class EvolutionarySearch(WithOperators):
     """Islands that evolve separately, sampling parents from their population, the elite archive or anywhere."""
 
     num_islands: int = chz.field(default=3, validator=at_least(1), doc="populations that evolve separately")
@@ -82,10 +84,48 @@ class EvolutionarySearch(SearchStrategy):
             island = t % self.num_islands
             pool = [e for e in population if self.island_of(e) == island] + self.migrants(history, island, t)
             parent = self.sample_parent(rng, pool, population, archive, island)
+            operators_rng = rng_at(state.seed, t, NAME, "operators")
+            free = self._free_edit(state, history, operators_rng, parent, archive, proposals)
+            if free is not None:
+                proposals.append(free)
+                continue
+            operator = ""
+            if parent is not None and RESTART in self.operators and self.mix.stalled(state, history):
+                restart = self.restart_parent(history, island, operators_rng, parent)
+                parent, operator = (restart, RESTART) if restart is not None else (parent, "")
             parent_id = parent.id if parent else None
             avoid = history.ideas_tried_on(parent_id) + [p.idea for p in proposals if p.parent_id == parent_id]
-            proposals.append(self._proposal(state, rng, t, parent, archive, avoid))
+            proposals.append(self._proposal(state, rng, t, parent, archive, avoid, operator))
         return proposals
+
+    def _free_edit(
+        self,
+        state: SearchState,
+        history: History,
+        rng: random.Random,
+        parent: Experiment | None,
+        archive: Archive,
+        pending: list[Proposal],
+    ) -> Proposal | None:
+        """An LLM-free edit: of the run's best half the time (hill climbing), else of the sampled parent."""
+        if parent is None:
+            return None
+        ranked = history.ranked(history.succeeded)
+        base = ranked[0] if ranked and rng.random() < 0.5 else parent
+        return self.mix.propose(state, history, rng, base, archive.elites or ranked, pending)
+
+    def restart_parent(
+        self, history: History, island: int, rng: random.Random, parent: Experiment
+    ) -> Experiment | None:
+        """The best of another island, for an island whose agent is stuck; None when no other island has one."""
+        bests = [
+            ranked[0]
+            for other in range(self.num_islands)
+            if other != island
+            and (ranked := history.ranked(e for e in history.succeeded if self.island_of(e) == other))
+            and ranked[0].id != parent.id
+        ]
+        return rng.choice(bests) if bests else None
 
     def migrants(self, history: History, island: int, t: int) -> list[Experiment]:
         """The best of the previous island as of the last migration (iteration ``k * migration_interval <= t``)."""
@@ -120,6 +160,7 @@ class EvolutionarySearch(SearchStrategy):
         parent: Experiment | None,
         archive: Archive,
         avoid: list[str],
+        operator: str = "",
     ) -> Proposal:
         inspirations = archive.inspirations(parent, rng, self.num_inspirations) if parent else []
         hint = " ".join(
@@ -132,4 +173,4 @@ class EvolutionarySearch(SearchStrategy):
         ideas = generate_ideas(
             state, idea_llm(state.llm, self.ideas), request, rng, purpose=NAME, seed=llm_seed(state.seed, t, NAME)
         )
-        return Proposal(parent.id if parent else None, ideas[0], kind)
+        return Proposal(parent.id if parent else None, ideas[0], kind, operator=operator)

@@ -6,11 +6,12 @@ from dataclasses import dataclass
 
 import chz
 
-from tinkerer_core import Experiment, Proposal, SearchState, SearchStrategy
+from tinkerer_core import Experiment, Proposal, SearchState
 from tinkerer_core.validation import at_least, one_of
 from tinkerer_plugin_search.answers import IDEA_SOURCE, IDEAS_DOC, idea_llm
 from tinkerer_plugin_search.history import History
 from tinkerer_plugin_search.ideas import IdeaRequest, generate_ideas
+from tinkerer_plugin_search.operator_mix import WithOperators
 from tinkerer_plugin_search.presets import overrides_of, resolve
 from tinkerer_plugin_search.seeding import llm_seed, rng_at
 
@@ -33,7 +34,7 @@ LINEAR_PRESETS = {
 
 
 @chz.chz
-class LinearSearch(SearchStrategy):
+class LinearSearch(WithOperators):
     """One solution line: a draft, then improve the best so far; while nothing has scored, debug the last failure."""
 
     preset: str = chz.field(
@@ -69,6 +70,13 @@ class LinearSearch(SearchStrategy):
         if kind is None or count < 1:
             return []
         width = count if kind == "improve" else 1
+        if kind == "improve" and base is not None:
+            donors = history.ranked(history.succeeded)[1 : 1 + self.settings.history_window]
+            free = self.mix.propose(
+                state, history, rng_at(state.seed, state.iteration, "linear_search", "ops"), base, donors
+            )
+            if free is not None:
+                return [free]
         recent = history.finished[-self.settings.history_window :][::-1]
         request = IdeaRequest(base, kind, width, recent, history.ideas_tried_on(base.id if base else None))
         ideas = generate_ideas(
