@@ -119,7 +119,7 @@ class SearchState:
     llm: LLM | None = None
     knowledge_context: str = ""
     log_event: Callable[..., None] | None = None  # log_event(kind, **data) writes to the run's events
-    files_of: Callable[[int], Mapping[str, str]] | None = None  # an experiment's text files, by path
+    files_of: Callable[[int | None], Mapping[str, str]] | None = None  # an experiment's files (None: the start's)
     operators: Mapping[int, str] = field(default_factory=dict)  # experiment id -> its Proposal.operator ("agent")
 
     def by_id(self, experiment_id: int) -> Experiment:

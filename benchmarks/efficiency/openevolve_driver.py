@@ -15,30 +15,21 @@ from collections import Counter
 from pathlib import Path
 
 EVALUATOR = """
-import subprocess, sys
+import json, sys
 
-HARNESS = {harness!r}
-LOG = {log!r}
-SIGN = {sign!r}
+sys.path.insert(0, {here!r})
+from scoring import WORST, score_program, signed
+
+SPEC = json.loads({spec!r})
 
 
 def evaluate(program_path):
-    done = subprocess.run(
-        [sys.executable, HARNESS, program_path, "--log", LOG], capture_output=True, text=True, timeout=30
-    )
-    output = done.stdout + done.stderr
-    score = None
-    for line in output.splitlines():
-        if line.startswith("SCORE: "):
-            score = float(line.split()[1])
-    if done.returncode != 0 or score is None:
-        from openevolve.evaluation_result import EvaluationResult
-
-        worst = 0.0 if SIGN > 0 else -1000.0
-        return EvaluationResult(metrics={{"combined_score": worst, "error": 1.0}}, artifacts={{"stderr": output[-2000:]}})
     from openevolve.evaluation_result import EvaluationResult
 
-    return EvaluationResult(metrics={{"combined_score": SIGN * score}}, artifacts={{"checks": output[-2000:]}})
+    score, output = score_program(SPEC, program_path)
+    if score is None:
+        return EvaluationResult(metrics={{"combined_score": WORST, "error": 1.0}}, artifacts={{"stderr": output}})
+    return EvaluationResult(metrics={{"combined_score": signed(SPEC, score)}}, artifacts={{"checks": output}})
 """
 
 
@@ -50,8 +41,7 @@ def main(spec_path: str) -> int:
 
     work = Path(spec["work_dir"])
     evaluator = work / "evaluator.py"
-    sign = 1.0 if spec["direction"] == "maximize" else -1.0
-    evaluator.write_text(EVALUATOR.format(harness=spec["harness"], log=spec["log"], sign=sign))
+    evaluator.write_text(EVALUATOR.format(here=str(Path(__file__).parent), spec=json.dumps(spec)))
     trace = work / "trace.jsonl"
     llm = {
         "api_base": spec["api_base"],
@@ -63,13 +53,13 @@ def main(spec_path: str) -> int:
     }
     config = Config.from_dict(
         {
-            "max_iterations": spec["iterations"],
+            "max_iterations": spec["budget"],
             "random_seed": spec["seed"],
             "log_level": "WARNING",
             "checkpoint_interval": 10_000,
             "diff_based_evolution": spec["mode"] == "diff",
             "llm": llm,
-            "evaluator": {"timeout": 60, "cascade_evaluation": False, "parallel_evaluations": 1, "max_retries": 0},
+            "evaluator": {"timeout": 90, "cascade_evaluation": False, "parallel_evaluations": 1, "max_retries": 0},
             "evolution_trace": {"enabled": True, "include_failures": True, "output_path": str(trace)},
         }
     )
@@ -77,13 +67,14 @@ def main(spec_path: str) -> int:
     config.llm.update_model_params({**llm, "random_seed": spec["seed"]}, overwrite=True)
     config.llm.update_model_params({"system_message": config.prompt.system_message})
     logging.disable(logging.WARNING)
+    sign = 1.0 if spec["direction"] == "maximize" else -1.0
     result = run_evolution(  # it stops once solved, like Tinkerer's threshold stop condition
         spec["initial_program"],
         str(evaluator),
         config,
-        iterations=spec["iterations"],
+        iterations=spec["budget"],
         output_dir=str(work / "out"),
-        target_score=sign * spec["solved_at"],
+        target_score=sign * spec["target"],
     )
     failures: Counter[str] = Counter()
     for path in work.glob("*failures*.jsonl"):

@@ -2,7 +2,9 @@
 
 Both systems call the same OpenAI-compatible server through it, so LLM calls are counted the same way for
 both: each ``POST .../chat/completions`` is forwarded unchanged and logged with its start time, seed,
-temperature and a hash of the reply (equal hashes for equal prompts show a fixed-seed trap).
+temperature and a hash of the reply (equal hashes for equal prompts show a fixed-seed trap). With a
+``limit``, calls past it are answered at once with HTTP 400 (an OpenAI-style error): the budget is the same
+hard cap for every system, whatever extra calls its loop makes.
 """
 
 from __future__ import annotations
@@ -42,6 +44,8 @@ class CountingProxy:
     upstream: str
     api_key: str = ""  # the upstream's key (the local model server wants its own), whatever clients send
     calls: list[Call] = field(default_factory=list)
+    limit: int | None = None  # chat completions answered per run; later ones are refused
+    refused: int = 0
     url: str = ""
     _server: ThreadingHTTPServer | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -86,7 +90,7 @@ class CountingProxy:
     def reset(self) -> list[Call]:
         """The calls logged so far, and an empty log for the next run."""
         with self._lock:
-            calls, self.calls = self.calls, []
+            calls, self.calls, self.refused = self.calls, [], 0
         return calls
 
     def _relay(self, path: str, body: bytes | None) -> tuple[int, bytes]:
@@ -101,6 +105,10 @@ class CountingProxy:
             call = Call(time.time(), request.get("seed"), request.get("temperature"), _sha(messages))
             call.messages = request.get("messages", [])
             with self._lock:
+                if self.limit is not None and len(self.calls) >= self.limit:
+                    self.refused += 1
+                    error = {"message": f"call budget of {self.limit} spent", "type": "invalid_request_error"}
+                    return 400, json.dumps({"error": error}).encode()
                 self.calls.append(call)
         headers = {"Content-Type": "application/json"}
         if self.api_key:

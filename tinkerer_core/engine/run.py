@@ -338,9 +338,10 @@ class EvolveRun:
         self.experiments[experiment_id] = self.store.experiment(experiment_id)
         return self.experiments[experiment_id]
 
-    def _files_of(self, experiment_id: int) -> Mapping[str, str]:
-        """The text files of an experiment's commit (the base's when it committed nothing), cached by commit."""
-        commit = self._start_commit(self.experiments[experiment_id])
+    def _files_of(self, experiment_id: int | None) -> Mapping[str, str]:
+        """The text files of an experiment's commit (the base's when it committed nothing; None: the starting
+        files), cached by commit."""
+        commit = self._start_commit(self.experiments[experiment_id] if experiment_id is not None else None)
         if commit not in self._files_cache:
             self._files_cache[commit] = self.workspaces.files_at(commit)
         return self._files_cache[commit]

@@ -21,6 +21,13 @@ def test_regex_pattern_last_match_wins(create, make_ctx) -> None:
     assert "score: 0.73" in evaluation.feedback
 
 
+def test_the_default_pattern_reads_exponents(create, make_ctx) -> None:
+    evaluator = create("regex_pattern")
+    assert evaluator.evaluate(make_ctx("SCORE: 1e+06\n")).score == 1e6  # Python's :g format of a million
+    assert evaluator.evaluate(make_ctx("SCORE: -2.5E-05\n")).score == -2.5e-05
+    assert evaluator.evaluate(make_ctx("SCORE: .5\n")).score == 0.5
+
+
 def test_regex_pattern_without_group_uses_the_whole_match(create, make_ctx) -> None:
     evaluation = create("regex_pattern", pattern=r"-?\d+\.\d+").evaluate(make_ctx("loss -1.5 then -0.25"))
     assert evaluation.score == -0.25

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 
-SCORE_PATTERN = r"SCORE:\s*([-+]?\d*\.?\d+)"
+SCORE_PATTERN = r"SCORE:\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)"  # 1e+06 is a million, not 1
 NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 TAIL_CHARS = 600
 

@@ -107,11 +107,10 @@ class EvolutionarySearch(WithOperators):
         archive: Archive,
         pending: list[Proposal],
     ) -> Proposal | None:
-        """An LLM-free edit: of the run's best half the time (hill climbing), else of the sampled parent."""
-        if parent is None:
-            return None
+        """An LLM-free edit: of the run's best half the time (hill climbing), else of the sampled parent (None,
+        while nothing ran cleanly: of the starting code)."""
         ranked = history.ranked(history.succeeded)
-        base = ranked[0] if ranked and rng.random() < 0.5 else parent
+        base = ranked[0] if ranked and (parent is None or rng.random() < 0.5) else parent
         return self.mix.propose(state, history, rng, base, archive.elites or ranked, pending)
 
     def restart_parent(

@@ -70,7 +70,7 @@ class LinearSearch(WithOperators):
         if kind is None or count < 1:
             return []
         width = count if kind == "improve" else 1
-        if kind == "improve" and base is not None:
+        if kind in ("improve", "draft"):
             donors = history.ranked(history.succeeded)[1 : 1 + self.settings.history_window]
             free = self.mix.propose(
                 state, history, rng_at(state.seed, state.iteration, "linear_search", "ops"), base, donors

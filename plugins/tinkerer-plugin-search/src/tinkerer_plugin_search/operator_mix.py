@@ -88,42 +88,44 @@ class OperatorMix:
         donors: Sequence[Experiment],
         pending: Sequence[Proposal] = (),
     ) -> Proposal | None:
-        """An LLM-free edit of ``parent`` (crossed with one of ``donors``), drawn with the current share; None
-        when the draw says the agent, or no operator makes a program the run has not seen."""
+        """An LLM-free edit of ``parent`` (None: the starting files) crossed with one of ``donors``, drawn with
+        the current share; None when the draw says the agent, or no operator makes a program not seen yet."""
         free = [name for name in self.operators if name in FREE_OPERATORS]
-        if not free or parent is None or not parent.commit or state.files_of is None:
+        if not free or state.files_of is None:
             return None
         if rng.random() >= self.share(state, history):
             return None
         files_of = state.files_of
-        seen = {fingerprint(files_of(e.id)) for e in history.finished if e.commit}
+        seen = {fingerprint(files_of(None))} | {fingerprint(files_of(e.id)) for e in history.finished if e.commit}
         seen |= {fingerprint(p.files) for p in pending if p.files is not None}
-        parent_files = files_of(parent.id)
-        partners = [d for d in donors if d.commit and d.id != parent.id]
+        parent_id = parent.id if parent is not None else None
+        parent_files = files_of(parent_id)
+        partners = [d for d in donors if d.commit and d.id != parent_id]
         for _ in range(TRIES):
-            edit = self._edit(rng.choice(free), parent, parent_files, partners, files_of, rng)
+            edit = self._edit(rng.choice(free), parent_id, parent_files, partners, files_of, rng)
             if edit is None:
                 continue
             child = {**parent_files, **edit.files}
             if fingerprint(child) not in seen:
-                return Proposal(parent.id, edit.idea, "improve", files=edit.files, operator=edit.operator)
+                kind = "improve" if parent is not None else "draft"
+                return Proposal(parent_id, edit.idea, kind, files=edit.files, operator=edit.operator)
         return None
 
     @staticmethod
     def _edit(
         operator: str,
-        parent: Experiment,
+        parent_id: int | None,
         parent_files: Mapping[str, str],
         partners: Sequence[Experiment],
-        files_of: Callable[[int], Mapping[str, str]],
+        files_of: Callable[[int | None], Mapping[str, str]],
         rng: random.Random,
     ) -> Edit | None:
         if operator == MUTATE_LITERALS:
-            return mutate_literals(parent_files, rng, parent.id)
+            return mutate_literals(parent_files, rng, parent_id)
         if not partners:
             return None
         donor = rng.choice(list(partners))
-        return crossover(parent_files, files_of(donor.id), rng, parent.id, donor.id)
+        return crossover(parent_files, files_of(donor.id), rng, parent_id, donor.id)
 
 
 @chz.chz

@@ -133,7 +133,11 @@ def _replace_spans(text: str, spans: list[tuple[int, int, int, str]]) -> str:
     return "".join(lines)
 
 
-def mutate_literals(files: Mapping[str, str], rng: random.Random, parent_id: int) -> Edit | None:
+def _name(experiment_id: int | None) -> str:
+    return f"#{experiment_id}" if experiment_id is not None else "the starting code"
+
+
+def mutate_literals(files: Mapping[str, str], rng: random.Random, parent_id: int | None) -> Edit | None:
     """``files`` with one to three numeric literals moved; None when the program has none."""
     literals = [lit for path, text in program_files(files).items() for lit in numeric_literals(path, text)]
     if not literals:
@@ -149,7 +153,7 @@ def mutate_literals(files: Mapping[str, str], rng: random.Random, parent_id: int
     edited = {path: _replace_spans(files[path], spans) for path, spans in by_file.items()}
     if any(_parse(text) is None for text in edited.values()):
         return None
-    return Edit(edited, f"Mutate numeric literals of #{parent_id}: {', '.join(changes)}.", MUTATE_LITERALS)
+    return Edit(edited, f"Mutate numeric literals of {_name(parent_id)}: {', '.join(changes)}.", MUTATE_LITERALS)
 
 
 def definitions(tree: ast.Module) -> Iterator[tuple[str, ast.stmt]]:
@@ -178,7 +182,7 @@ def _indent(node: ast.stmt) -> int:
 
 
 def crossover(
-    files: Mapping[str, str], donor: Mapping[str, str], rng: random.Random, parent_id: int, donor_id: int
+    files: Mapping[str, str], donor: Mapping[str, str], rng: random.Random, parent_id: int | None, donor_id: int
 ) -> Edit | None:
     """``files`` with some of the definitions that differ in ``donor`` taken from it (at least one, not all);
     None when fewer than two definitions differ (the child would equal a parent)."""
@@ -208,4 +212,4 @@ def crossover(
     if any(_parse(text) is None for text in edited.values()):
         return None
     names = ", ".join(sorted(name for _, name, *_ in taken))
-    return Edit(edited, f"Cross #{parent_id} with #{donor_id}: take {names} from #{donor_id}.", CROSSOVER)
+    return Edit(edited, f"Cross {_name(parent_id)} with #{donor_id}: take {names} from #{donor_id}.", CROSSOVER)
