@@ -42,7 +42,9 @@ os.environ.setdefault("OPENAI_API_KEY", "sk-local-none")  # the local server tak
 HERE = Path(__file__).parent / "efficiency"
 EVOLVE_BLOCK = "# EVOLVE-BLOCK-START\n{program}# EVOLVE-BLOCK-END\n"
 TINKERER = "tinkerer"
-FREE_EXPERIMENTS_PER_CALL = 5  # Tinkerer's max_iterations is this many experiments per LLM call of the budget
+FREE_EXPERIMENTS_PER_CALL = (
+    10  # Tinkerer's max_iterations: experiments per LLM call of the budget (flat_share 0.9: 9 free per call)
+)
 PEER_TIMEOUT_S = 1800
 
 

@@ -24,6 +24,7 @@ from tinkerer_plugin_search.prompts import clip, score_text
 from tinkerer_plugin_search.seeding import llm_seed, rng_at
 
 NAME = "evolutionary"
+BEST_SHARE = 0.8  # LLM-free edits of the run's best (hill climbing) rather than of the sampled parent
 FEATURE_NAMES = Rule(
     f"one or more distinct features among {', '.join(FEATURES)}",
     test=lambda names: all(name in FEATURES for name in names) and 0 < len(names) == len(set(names)),
@@ -78,8 +79,9 @@ class EvolutionarySearch(WithOperators):
         history = History(state)
         population = history.succeeded
         archive = Archive.build(history, population, self.feature_dimensions, self.feature_bins, self.archive_size)
-        proposals: list[Proposal] = []
-        for t in range(state.iteration, state.iteration + count):
+        baseline = self.first(state)
+        proposals: list[Proposal] = [baseline] if baseline is not None else []
+        for t in range(state.iteration + len(proposals), state.iteration + count):
             rng = rng_at(state.seed, t, NAME)
             island = t % self.num_islands
             pool = [e for e in population if self.island_of(e) == island] + self.migrants(history, island, t)
@@ -107,10 +109,10 @@ class EvolutionarySearch(WithOperators):
         archive: Archive,
         pending: list[Proposal],
     ) -> Proposal | None:
-        """An LLM-free edit: of the run's best half the time (hill climbing), else of the sampled parent (None,
-        while nothing ran cleanly: of the starting code)."""
+        """An LLM-free edit: mostly of the run's best (hill climbing), else of the sampled parent (None, while
+        nothing ran cleanly: of the starting code)."""
         ranked = history.ranked(history.succeeded)
-        base = ranked[0] if ranked and (parent is None or rng.random() < 0.5) else parent
+        base = ranked[0] if ranked and (parent is None or rng.random() < BEST_SHARE) else parent
         return self.mix.propose(state, history, rng, base, archive.elites or ranked, pending)
 
     def restart_parent(

@@ -65,6 +65,9 @@ class LinearSearch(WithOperators):
 
     def propose(self, state: SearchState, count: int) -> list[Proposal]:
         """Improve the best so far with ``count`` distinct ideas, or make the single draft/debug step."""
+        baseline = self.first(state)
+        if baseline is not None and count >= 1:
+            return [baseline]
         history = History(state)
         base, kind = self._next_step(history)
         if kind is None or count < 1:

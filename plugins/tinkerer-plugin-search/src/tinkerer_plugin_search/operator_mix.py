@@ -2,7 +2,11 @@
 
 While the coding agent keeps finding better programs, a share ``free_share`` of the proposals are
 LLM-free edits; once its last ``patience`` experiments set no new best (identical replies, flat scores),
-the share rises to ``flat_share``. Every such edit is a program the run has not tried yet.
+the share rises so that LLM-free runs take about ``free_time_ratio`` times the time the LLM calls take
+(measured: the agent's seconds and the runs' durations so far), at most ``flat_share``; and right after an LLM-free edit set a new best, the next proposal is
+one too (a step that worked is followed up before a call is spent). Every such edit is a program the run
+has not tried yet. The first experiment scores the starting code as it is (``score_start``), so the search
+has a scored root to build on even when every reply repeats it.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from tinkerer_plugin_search.operators import (
     FREE_OPERATORS,
     MUTATE_LITERALS,
     OPERATORS,
+    RESTART,
     Edit,
     crossover,
     mutate_literals,
@@ -29,6 +34,8 @@ from tinkerer_plugin_search.operators import (
 )
 
 AGENT = "agent"
+BASELINE = "baseline"
+LLM_OPERATORS = (AGENT, RESTART)  # the proposals that cost an LLM call
 TRIES = 6  # draws of an operator before giving up on a new program
 OPERATOR_NAMES = Rule(
     f"distinct operators among {', '.join(OPERATORS)} (or none)",
@@ -57,9 +64,26 @@ def agent_stalled(state: SearchState, history: History, patience: int) -> bool:
         improved = state.direction.is_better(experiment.score, best)
         if improved:
             best = experiment.score
-        if state.operators.get(experiment.id, AGENT) == AGENT:
+        if state.operators.get(experiment.id, AGENT) in LLM_OPERATORS:
             since_best = 0 if improved else since_best + 1
     return since_best >= patience
+
+
+def free_edit_just_won(state: SearchState, history: History) -> bool:
+    """Whether the latest finished experiment is an LLM-free edit that set a new best of the run."""
+    finished = history.finished
+    if not finished or state.operators.get(finished[-1].id, AGENT) not in FREE_OPERATORS:
+        return False
+    earlier = [e.score for e in finished[:-1]]
+    return state.direction.is_better(finished[-1].score, state.direction.best(earlier))
+
+
+def start_proposal(state: SearchState) -> Proposal | None:
+    """The first experiment: the starting code scored as it is (no edit, no LLM call); None when there is no
+    starting code or the run has begun."""
+    if state.experiments or state.files_of is None or not program_files(state.files_of(None)):
+        return None
+    return Proposal(None, "Score the starting code as it is.", "draft", files={}, operator=BASELINE)
 
 
 @dataclass(frozen=True)
@@ -70,10 +94,24 @@ class OperatorMix:
     free_share: float
     flat_share: float
     patience: int
+    free_time_ratio: float = 1.0
 
     def share(self, state: SearchState, history: History) -> float:
         """The chance that the next proposal is an LLM-free edit."""
-        return self.flat_share if agent_stalled(state, history, self.patience) else self.free_share
+        if free_edit_just_won(state, history):
+            return 1.0
+        if not agent_stalled(state, history, self.patience):
+            return self.free_share
+        return max(self.free_share, min(self.flat_share, self._affordable_share(state, history)))
+
+    def _affordable_share(self, state: SearchState, history: History) -> float:
+        """The share at which LLM-free runs take ``free_time_ratio`` times the LLM calls' time (1 when unknown)."""
+        calls = [e.agent_seconds for e in history.finished if state.operators.get(e.id, AGENT) in LLM_OPERATORS]
+        runs = [e.result.duration_s for e in history.finished if e.result is not None]
+        if not calls or not runs or sum(calls) <= 0:
+            return 1.0
+        per_call = self.free_time_ratio * sum(calls) / len(calls) / max(sum(runs) / len(runs), 1e-3)
+        return per_call / (per_call + 1)
 
     def stalled(self, state: SearchState, history: History) -> bool:
         """Whether the coding agent is stuck (its last ``patience`` experiments set no new best)."""
@@ -137,15 +175,27 @@ class WithOperators(SearchStrategy):
         default=0.2, validator=between(0, 1), doc="chance a proposal is an LLM-free edit while the agent improves"
     )
     flat_share: float = chz.field(
-        default=0.75,
+        default=0.9,
         validator=between(0, 1),
-        doc="chance a proposal is an LLM-free edit once the agent's last `patience` experiments set no new best",
+        doc="the most a proposal is an LLM-free edit once the agent's last `patience` experiments set no new best",
+    )
+    free_time_ratio: float = chz.field(
+        default=1.0,
+        validator=at_least(0),
+        doc="once the agent is stuck, LLM-free runs may take this many times the time its LLM calls take",
     )
     patience: int = chz.field(
         default=3, validator=at_least(1), doc="agent experiments without a new best before the search is flat"
     )
+    score_start: bool = chz.field(
+        default=True, doc="the first experiment scores the starting code unchanged (no LLM call), a root to build on"
+    )
+
+    def first(self, state: SearchState) -> Proposal | None:
+        """The baseline experiment, when ``score_start`` and the run has not begun."""
+        return start_proposal(state) if self.score_start else None
 
     @chz.init_property
     def mix(self) -> OperatorMix:
         """The operators beside the coding agent, and how often they run."""
-        return OperatorMix(self.operators, self.free_share, self.flat_share, self.patience)
+        return OperatorMix(self.operators, self.free_share, self.flat_share, self.patience, self.free_time_ratio)
