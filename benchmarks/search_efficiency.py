@@ -22,6 +22,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -46,6 +47,7 @@ FREE_EXPERIMENTS_PER_CALL = (
     10  # Tinkerer's max_iterations: experiments per LLM call of the budget (flat_share 0.9: 9 free per call)
 )
 PEER_TIMEOUT_S = 1800
+REFUSED_GRACE_S = 20  # a peer still running this long after its first refused call is stopped
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,7 @@ class Peer:
 
     @property
     def venv(self) -> Path:
-        default = Path.home() / ".cache" / "tinkerer" / f"{self.package.split('-')[0]}-venv"
+        default = Path.home() / ".cache" / "tinkerer" / f"{self.module}-venv"
         return Path(os.environ.get(self.venv_env, default))
 
 
@@ -275,21 +277,12 @@ def run_peer(
     proxy.reset()
     proxy.limit = args.budget
     started = time.monotonic()
-    note = ""
-    try:
-        done = subprocess.run(
-            [str(python), str(HERE / peer.driver), str(work / "spec.json")],
-            capture_output=True,
-            text=True,
-            timeout=PEER_TIMEOUT_S,
-            cwd=work,
-        )
-        summary = next((json.loads(line) for line in reversed(done.stdout.splitlines()) if line.startswith("{")), {})
-        if done.returncode != 0 or not summary:
-            note = f"{peer.package} exited with {done.returncode}: {(done.stderr or done.stdout)[-400:]}"
-    except subprocess.TimeoutExpired:
-        summary, note = {}, f"{peer.package} ran past {PEER_TIMEOUT_S} s and was stopped"
+    stdout, stderr, code, stopped = run_driver(python, HERE / peer.driver, work, proxy)
     wall = time.monotonic() - started
+    summary = next((json.loads(line) for line in reversed(stdout.splitlines()) if line.startswith("{")), {})
+    note = stopped
+    if not stopped and (code != 0 or not summary):
+        note = f"{peer.package} exited with {code}: {(stderr or stdout)[-400:]}"
     (work / "driver.log").write_text(json.dumps(summary))
     failures: Counter[str] = Counter()
     for error, n in summary.get("failures", {}).items():
@@ -298,6 +291,35 @@ def run_peer(
     if summary.get("unusable_reviews"):
         failures["unusable_review"] += summary["unusable_reviews"]
     return outcome(peer.name, scale, seed, args, proxy, work, failures, wall, note)
+
+
+def run_driver(python: Path, driver: Path, work: Path, proxy: CountingProxy) -> tuple[str, str, int | None, str]:
+    """Run a peer's driver to its end, or stop its process group once its budget is spent (the proxy refused a
+    call ``REFUSED_GRACE_S`` ago: the peer is only retrying) or at ``PEER_TIMEOUT_S``. Returns (stdout, stderr,
+    exit code, why it was stopped or "")."""
+    out, err = work / "driver.out", work / "driver.err"
+    with out.open("w") as stdout, err.open("w") as stderr:
+        process = subprocess.Popen(
+            [str(python), str(driver), str(work / "spec.json")],
+            cwd=work,
+            stdout=stdout,
+            stderr=stderr,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        started, refused_at, stopped = time.monotonic(), None, ""
+        while process.poll() is None:
+            time.sleep(0.5)
+            if proxy.refused and refused_at is None:
+                refused_at = time.monotonic()
+            if refused_at is not None and time.monotonic() - refused_at > REFUSED_GRACE_S:
+                stopped = f"stopped {REFUSED_GRACE_S} s after its budget was spent (it kept asking for calls)"
+            elif time.monotonic() - started > PEER_TIMEOUT_S:
+                stopped = f"stopped at {PEER_TIMEOUT_S} s"
+            if stopped:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+    return out.read_text(), err.read_text(), process.returncode, stopped
 
 
 def outcome(

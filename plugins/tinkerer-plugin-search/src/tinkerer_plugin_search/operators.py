@@ -1,7 +1,9 @@
 """Edits that need no LLM: new programs made from the ones the run already has.
 
 ``mutate_literals`` perturbs numeric constants of a parent (one to three of them, by a step whose scale is
-drawn log-uniformly, so both coarse and fine moves happen); ``crossover`` takes some definitions (functions,
+drawn log-uniformly, so both coarse and fine moves happen): the literals inside functions and classes and
+the module's constants (``NAME = 0.5``, ``SIZES = (3, 4)``), never the module's other statements (a script's
+own scoring or printing code, its ``__main__`` block); ``crossover`` takes some definitions (functions,
 methods, module constants) of one parent from another. Both work on the Python files of the program (tests
 left out), rewrite only the spans they change (comments and formatting stay) and return None when they have
 nothing new to offer.
@@ -73,22 +75,40 @@ def _docstrings(tree: ast.Module) -> set[int]:
     return found
 
 
+def _parameter_nodes(tree: ast.Module) -> Iterator[ast.AST]:
+    """The parts of a module whose literals are parameters: definitions, and constants' values."""
+    for statement in tree.body:
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            yield statement
+        elif isinstance(statement, (ast.Assign, ast.AnnAssign)) and statement.value is not None:
+            value = statement.value
+            items = value.elts if isinstance(value, (ast.Tuple, ast.List)) else [value]
+            if all(_is_number(item) or _is_negative_number(item) for item in items):
+                yield value
+
+
 def numeric_literals(path: str, text: str) -> list[Literal]:
-    """Every int and float constant written in ``text`` on one line (a leading minus sign included)."""
+    """The int and float constants of ``text``'s definitions and module constants, each on one line (a leading
+    minus sign included)."""
     tree = _parse(text)
     if tree is None:
         return []
     skip = _docstrings(tree)
+    nodes = [node for part in _parameter_nodes(tree) for node in ast.walk(part)]
     literals: list[Literal] = []
     negated: set[int] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and _is_number(node.operand):
-            negated.add(id(node.operand))
+    for node in nodes:
+        if _is_negative_number(node):
+            negated.add(id(node.operand))  # type: ignore[attr-defined]
             literals.append(_literal(path, node, -node.operand.value))  # type: ignore[attr-defined]
-    for node in ast.walk(tree):
+    for node in nodes:
         if _is_number(node) and id(node) not in negated and id(node) not in skip:
             literals.append(_literal(path, node, node.value))  # type: ignore[attr-defined]
     return sorted((lit for lit in literals if lit.end > lit.start), key=lambda lit: (lit.path, lit.line, lit.start))
+
+
+def _is_negative_number(node: ast.AST) -> bool:
+    return isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and _is_number(node.operand)
 
 
 def _is_number(node: ast.AST) -> bool:
