@@ -139,7 +139,11 @@ def test_evolve_resolves_installed_names_and_their_parameters(site: Path, tmp_pa
     assert help_table.returncode == 0
     row = next(line for line in help_table.stdout.splitlines() if line.strip().startswith("evaluator.max_chars "))
     assert row.split()[1:5] == ["int", "5", "(from", "command"]
-    assert row.endswith("characters beyond this many do not count")
+    assert row.endswith("characters beyond this many do not count [at least 1]")
+
+    refused = tinkerer(site, "evolve", "goal=x", "evaluator=hello_length", "evaluator.max_chars=0", cwd=tmp_path)
+    assert refused.returncode == 2
+    assert refused.stderr == "error: evaluator.max_chars must be at least 1, got 0\n"
 
 
 def test_evolve_run_scores_with_the_installed_evaluator(site: Path, tmp_path: Path) -> None:
