@@ -610,11 +610,17 @@ def test_the_deployer_reports_failures_as_results_and_serves_again_after_a_stop(
 
 
 def test_a_plugin_deployer_is_chosen_by_name_and_a_wrong_name_lists_the_installed(
-    doc: dict[str, ModuleType], tmp_path: Path
+    doc: dict[str, ModuleType], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert Tinkerer().plan_deploy(tmp_path, "in_process").deployer == "in_process"
     with pytest.raises(TinkererError, match=r"unknown deployer 'in_proces'; installed deployers: .*in_process"):
         Tinkerer().deploy(tmp_path, "in_proces")
+    (tmp_path / "main.py").write_text("def predict(inputs):\n    return inputs['x'] * 2\n")
+    assert main(["deploy", str(tmp_path), "--strategy", "in_process", "--input", '{"x": 21}']) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out) == {"status": "success", "output": 42} and "deploying with in_process" in err
+    assert main(["deploy", str(tmp_path), "--strategy", "in_proces", "--input", "{}"]) == 2
+    assert "did you mean 'in_process'?" in capsys.readouterr().err
 
 
 def test_the_trainer_refuses_bad_values_and_imports_numpy_only_to_train(

@@ -459,7 +459,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     deploy.add_argument("solution")
     deploy.add_argument("params", nargs="*", metavar="key=value")
-    deploy.add_argument("--strategy", default="auto", choices=[strategy.value for strategy in DeployStrategy])
+    deploy.add_argument(
+        "--strategy",
+        default="auto",
+        metavar="NAME",
+        help=f"{', '.join(strategy.value for strategy in DeployStrategy)} or any installed deployer (default: auto)",
+    )
     deploy.add_argument(
         "--input", action="append", default=[], metavar="JSON", help="call once with these inputs, print, stop"
     )
