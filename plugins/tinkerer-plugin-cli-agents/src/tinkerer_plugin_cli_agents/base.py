@@ -14,10 +14,10 @@ import chz
 
 from tinkerer_core import AgentRequest, AgentResult, CodingAgent, ConfigError, MissingPluginError
 from tinkerer_core.formatting import format_cost
+from tinkerer_core.processes import Finished, run_supervised
 from tinkerer_core.secrets import redact, scrubbed_environment
 from tinkerer_core.validation import Rule, at_least, not_empty, positive
 from tinkerer_core.workspace_files import changed_files, snapshot
-from tinkerer_plugin_cli_agents.process import ProcessOutcome, run_streaming
 from tinkerer_plugin_cli_agents.prompt import build_prompt
 from tinkerer_plugin_cli_agents.streams import StreamState
 from tinkerer_plugin_cli_agents.transcript import Transcript, parse_event, shown_command
@@ -25,6 +25,7 @@ from tinkerer_plugin_cli_agents.transcript import Transcript, parse_event, shown
 logger = logging.getLogger(__name__)
 
 ERROR_TAIL_CHARS = 1500
+STDERR_CHARS = 4000  # of the CLI's stderr kept for the transcript: its head and tail (stdout is the transcript)
 ENV_NAMES = Rule(
     "environment variable names (letters, digits and _, not starting with a digit)",
     test=lambda names: all(isinstance(name, str) and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) for name in names),
@@ -101,10 +102,12 @@ class CLIAgent(CodingAgent):
 
         logger.info("%s: starting in %s", self.NAME, request.workspace)
         before = snapshot(request.workspace)
-        outcome = run_streaming(argv, request.workspace, env, self.timeout_s, on_line)
+        outcome = run_supervised(
+            argv, cwd=request.workspace, env=env, timeout_s=self.timeout_s, keep_chars=STDERR_CHARS, on_line=on_line
+        )
         changed = tuple(changed_files(request.workspace, before))
-        if outcome.stderr_tail.strip():
-            transcript.section("stderr (tail)", outcome.stderr_tail.rstrip())
+        if outcome.stderr.strip():
+            transcript.section("stderr (tail)", outcome.stderr.rstrip())
         transcript.section("end", self._ending(outcome, stream))
         secret_values = list(secrets.values())
         error = redact(self._error(outcome, stream, changed), secret_values)
@@ -137,9 +140,9 @@ class CLIAgent(CodingAgent):
                 "(OAuth, a cloud provider), set check_key=false"
             )
 
-    def _error(self, outcome: ProcessOutcome, stream: StreamState, changed: Sequence[str]) -> str:
+    def _error(self, outcome: Finished, stream: StreamState, changed: Sequence[str]) -> str:
         """Why the run failed, or "" when it finished and changed files."""
-        stderr = outcome.stderr_tail.strip()[-ERROR_TAIL_CHARS:]
+        stderr = outcome.stderr.strip()[-ERROR_TAIL_CHARS:]
         if outcome.start_error:
             return outcome.start_error
         if outcome.timed_out:
@@ -154,7 +157,7 @@ class CLIAgent(CodingAgent):
         return ""
 
     @staticmethod
-    def _ending(outcome: ProcessOutcome, stream: StreamState) -> str:
+    def _ending(outcome: Finished, stream: StreamState) -> str:
         how = "timed out" if outcome.timed_out else f"exit code {outcome.exit_code}"
         return (
             f"{how} after {outcome.duration_s:.1f} s; {stream.events} events, {stream.tool_calls} tool calls, "
