@@ -29,7 +29,10 @@ from tinkerer_core import (
 )
 from tinkerer_core.engine.run import solution_experiment
 
-from .conftest import read_log
+from .conftest import needs_defaults, read_log
+
+pytestmark = needs_defaults
+
 
 SCORES = ("print('SCORE: 0.2')", "print('SCORE: 0.5')", "print('SCORE: 0.4')")
 SCRIPTED_LLM = {"model": "openai/gpt-4o-mini", "mock_responses": ('{"ideas": ["a scripted idea"]}',)}

@@ -52,6 +52,7 @@ from tinkerer_core.cli import main
 from tinkerer_core.kinds import KINDS
 from tinkerer_core.plugins import TRACE_ENV
 
+from .conftest import needs_defaults
 from .test_architecture import PUBLIC, imports
 
 ROOT = Path(__file__).parents[1]
@@ -218,6 +219,7 @@ def hello() -> Iterator[ModuleType]:
             del sys.modules[name]
 
 
+@needs_defaults
 def test_a_field_rule_is_shown_by_help_and_a_refused_value_names_the_field(hello: ModuleType, capsys) -> None:
     assert main(["evolve", "goal=x", "evaluator=hello_length", "--help"]) == 0
     row = next(line for line in capsys.readouterr().out.splitlines() if "evaluator.max_chars " in line)
@@ -297,6 +299,7 @@ def words(workdir: Path) -> Path:
     return workdir
 
 
+@needs_defaults
 @pytest.mark.slow
 def test_the_evolve_run_uses_every_doc_component_and_deploys_its_best(
     doc: dict[str, ModuleType], words: Path, capsys
@@ -323,6 +326,7 @@ def test_the_evolve_run_uses_every_doc_component_and_deploys_its_best(
     assert not ran["software"].is_healthy()  # the with block stopped it
 
 
+@needs_defaults
 @pytest.mark.slow
 def test_a_portable_experiment_runs_in_a_copy_and_its_commits_are_replayed(
     doc: dict[str, ModuleType], words: Path
@@ -458,6 +462,7 @@ def searxng() -> Iterator[SearXNGStandIn]:
 FINDINGS = "- Double the delay after each failure [1].\n- Randomize it so clients do not retry together [2]."
 
 
+@needs_defaults
 def test_a_research_searches_through_the_provider_and_cites_its_results(
     doc: dict[str, ModuleType], searxng: SearXNGStandIn, capsys
 ) -> None:
@@ -544,6 +549,7 @@ def test_the_search_debugs_a_failure_once_and_improves_the_best_with_each_idea(d
     assert propose(scored, count=2) == [(2, "c", "improve"), (2, "a", "improve")]
 
 
+@needs_defaults
 def test_the_coding_agent_reports_a_reply_without_code_and_a_missing_model(
     doc: dict[str, ModuleType], tmp_path: Path
 ) -> None:

@@ -33,6 +33,8 @@ from tinkerer_core import (
 from tinkerer_core.cli import main
 from tinkerer_core.plugins import ALLOW_LIST_ENV, TRACE_ENV, PluginManager
 
+from .conftest import needs_defaults
+
 FIXTURES = Path(__file__).parent / "fixtures"
 BROKEN_ERROR = "ModuleNotFoundError: No module named 'tinkerer_missing_dependency'"
 
@@ -276,6 +278,7 @@ def test_installed_plugins_implement_only_known_hooks() -> None:
 # --- name resolution and its errors ----------------------------------------------------------
 
 
+@needs_defaults
 def test_unknown_name_lists_the_installed_names_of_its_kind() -> None:
     manager = get_manager()
     with manager.registered(ShoutPlugin(), "shout-plugin"):
@@ -292,6 +295,7 @@ def test_unknown_name_lists_the_installed_names_of_its_kind() -> None:
             Tinkerer().evolve("x", evaluator="shuot")
 
 
+@needs_defaults
 def test_unknown_name_of_a_kind_with_an_irregular_plural_reads_well() -> None:
     with pytest.raises(UnknownComponentError, match=r"installed search strategies: .*did you mean 'linear_search'\?"):
         get_manager().lookup("search_strategy", "linear_serch")
@@ -305,6 +309,7 @@ def test_unknown_name_with_nothing_installed_says_to_install_a_plugin() -> None:
     )
 
 
+@needs_defaults
 def test_wrong_parameter_names_the_field_and_its_type() -> None:
     manager = get_manager()
     with manager.registered(ShoutPlugin(), "shout-plugin"):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import shutil
 from abc import abstractmethod
 from collections.abc import Mapping, Sequence
@@ -16,7 +15,7 @@ from tinkerer_core import AgentRequest, AgentResult, CodingAgent, ConfigError, M
 from tinkerer_core.formatting import format_cost
 from tinkerer_core.processes import Finished, run_supervised
 from tinkerer_core.secrets import redact, scrubbed_environment
-from tinkerer_core.validation import Rule, at_least, not_empty, positive
+from tinkerer_core.validation import at_least, env_names, not_empty, positive
 from tinkerer_core.workspace_files import changed_files, snapshot
 from tinkerer_plugin_cli_agents.prompt import build_prompt
 from tinkerer_plugin_cli_agents.streams import StreamState
@@ -26,10 +25,6 @@ logger = logging.getLogger(__name__)
 
 ERROR_TAIL_CHARS = 1500
 STDERR_CHARS = 4000  # of the CLI's stderr kept for the transcript: its head and tail (stdout is the transcript)
-ENV_NAMES = Rule(
-    "environment variable names (letters, digits and _, not starting with a digit)",
-    test=lambda names: all(isinstance(name, str) and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) for name in names),
-)
 
 
 class MissingCredentialsError(ConfigError):
@@ -59,7 +54,7 @@ class CLIAgent(CodingAgent):
     )
     pass_env: tuple[str, ...] = chz.field(
         default=(),
-        validator=ENV_NAMES,
+        validator=env_names(),
         doc="secret-looking environment variables to pass to the CLI anyway (e.g. AWS_PROFILE for Bedrock)",
     )
     max_code_chars: int = chz.field(
