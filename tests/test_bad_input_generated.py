@@ -34,6 +34,10 @@ from tinkerer_core.cli import build_parser, main
 from tinkerer_core.config import PluginFactory, component_values, make_config
 from tinkerer_core.validation import Rule, rules_of
 
+from .conftest import needs_defaults
+
+pytestmark = needs_defaults
+
 CASES_PER_FIELD = 12
 CASE_SECONDS = 30  # a case that takes longer is a hang
 GENERATED = settings(

@@ -35,6 +35,8 @@ from tinkerer_core.kinds import KINDS
 from tinkerer_core.plugins import ALLOW_LIST_ENV
 from tinkerer_core.validation import at_least, not_empty
 
+from .conftest import needs_defaults
+
 OFFLINE_CONFIG = Path(__file__).parent / "fixtures" / "configs" / "offline.py"
 COMMANDS = ("plugins", "list", "install", "uninstall", "evolve", "resume", "runs")
 NEEDS_A_PLUGIN = {
@@ -169,6 +171,7 @@ def test_the_old_names_of_kinds_still_list_and_say_the_new_one(
     assert run(capsys, *old) == (0, run(capsys, *new)[1], hint)
 
 
+@needs_defaults
 def test_the_old_field_names_still_configure_a_run_and_say_the_new_one(
     plugin: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -234,6 +237,7 @@ def evolve_error(capsys: pytest.CaptureFixture[str], *overrides: str) -> str:
     return err
 
 
+@needs_defaults
 def test_evolve_wrong_type_names_the_field_and_its_type(plugin: str, capsys: pytest.CaptureFixture[str]) -> None:
     err = evolve_error(capsys, "max_iterations=ten")
     assert err == "error: max_iterations must be of type int, got 'ten'\n"
@@ -245,6 +249,7 @@ def test_evolve_wrong_type_names_the_field_and_its_type(plugin: str, capsys: pyt
     assert err == "error: direction must be one of 'maximize', 'minimize', got 'up'\n"
 
 
+@needs_defaults
 def test_evolve_unknown_field(plugin: str, capsys: pytest.CaptureFixture[str]) -> None:
     err = evolve_error(capsys, "max_iteration=3")
     assert "Extraneous argument 'max_iteration'" in err
@@ -256,6 +261,7 @@ def test_evolve_unknown_field(plugin: str, capsys: pytest.CaptureFixture[str]) -
     assert "Did you mean 'evaluator.min_chars'?" in err
 
 
+@needs_defaults
 @pytest.mark.parametrize(
     ("field", "kind", "plural"),
     [
@@ -273,6 +279,7 @@ def test_evolve_unknown_name_lists_installed_names(
     assert err.removeprefix(prefix).strip().split(", ") == get_manager().names(kind.replace(" ", "_"))
 
 
+@needs_defaults
 def test_evolve_without_a_goal(plugin: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(capsys, "evolve") == (2, "", "error: Missing required arguments for parameter(s): goal\n")
 
@@ -331,6 +338,7 @@ def test_evolve_help_lists_the_parameters_of_components_named_in_a_config_file(
     assert "'local/smollm2-135m' (default)" in rows["llm.model"]
 
 
+@needs_defaults
 def test_evolve_help_needs_no_value_for_required_parameters_and_shows_every_rule(
     plugin: str, capsys: pytest.CaptureFixture[str]
 ) -> None:

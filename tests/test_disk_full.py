@@ -11,7 +11,9 @@ import pytest
 
 from tinkerer_core import RunStore
 
-from .conftest import write_step_config
+from .conftest import needs_defaults, write_step_config
+
+pytestmark = needs_defaults
 
 SCRIPTED_LLM = ("llm.model=openai/gpt-4o-mini", 'llm.mock_responses={"ideas": ["a scripted idea"]}')
 FILL_ONCE = (

@@ -16,7 +16,9 @@ import pytest
 
 from tinkerer_core import ExperimentStatus, RunStore
 
-from .conftest import all_pids, cmdline, write_step_config
+from .conftest import all_pids, cmdline, needs_defaults, write_step_config
+
+pytestmark = needs_defaults
 
 SCRIPTED_LLM = ("llm.model=openai/gpt-4o-mini", 'llm.mock_responses={"ideas": ["a scripted idea"]}')
 RMSE_STEPS = ("print('RMSE: 0.30')", "print('RMSE: 0.11')", "print('RMSE: 0.20')", "print('RMSE: 0.05')")

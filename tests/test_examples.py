@@ -21,6 +21,10 @@ import pytest
 
 from tinkerer_core import ExperimentStatus, RunStore
 
+from .conftest import needs_defaults
+
+pytestmark = needs_defaults
+
 EXAMPLES = Path(__file__).parents[1] / "examples"
 MODEL = "openai/gpt-4o-mini"
 

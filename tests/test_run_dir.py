@@ -8,7 +8,9 @@ from pathlib import Path
 
 from tinkerer_core import RunStore
 
-from .conftest import write_step_config
+from .conftest import needs_defaults, write_step_config
+
+pytestmark = needs_defaults
 
 SCRIPTED = (
     "evaluator=regex_pattern",

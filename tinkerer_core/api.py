@@ -206,6 +206,7 @@ class Tinkerer:
     ) -> Software:
         """Deploy ``solution`` (a ``Solution`` or its directory) and return it started.
 
+        ``strategy`` is a ``DeployStrategy`` or the name of any installed deployer (``tinkerer list deployers``);
         ``deployer_params`` set fields of the chosen deployer (``{"port": 8000}`` for ``local``).
 
         AUTO takes the solution's own choice (``[deploy] strategy`` in its ``tinkerer.toml``) when it
@@ -221,7 +222,7 @@ class Tinkerer:
         self, solution: Solution | str | Path, strategy: DeployStrategy | str = DeployStrategy.AUTO
     ) -> DeployPlan:
         """Which deployer ``deploy`` would use for ``solution`` and why, with the reasons others were passed over."""
-        return plan_deploy(as_solution(solution), DeployStrategy(strategy))
+        return plan_deploy(as_solution(solution), strategy)
 
     def learn(
         self,

@@ -459,7 +459,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     deploy.add_argument("solution")
     deploy.add_argument("params", nargs="*", metavar="key=value")
-    deploy.add_argument("--strategy", default="auto", choices=[strategy.value for strategy in DeployStrategy])
+    deploy.add_argument(
+        "--strategy",
+        default="auto",
+        metavar="NAME",
+        help=f"{', '.join(strategy.value for strategy in DeployStrategy)} or any installed deployer (default: auto)",
+    )
     deploy.add_argument(
         "--input", action="append", default=[], metavar="JSON", help="call once with these inputs, print, stop"
     )
@@ -472,7 +477,14 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``tinkerer ARGV``; errors a user can fix exit 2 with their message, anything else exits 1 with one line
     (its traceback with ``--debug`` or ``TINKERER_DEBUG=1``)."""
-    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        return _main_reporting_errors(list(sys.argv[1:] if argv is None else argv))
+    except BrokenPipeError:  # the reader left (`tinkerer list evaluators | head -2`): end quietly, as cat does
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # the interpreter's final flush goes nowhere
+        return 128 + signal.SIGPIPE
+
+
+def _main_reporting_errors(argv: list[str]) -> int:
     debug = "--debug" in argv or os.environ.get(DEBUG_ENV, "") not in ("", "0")
     argv = [item for item in argv if item != "--debug"]  # a global switch, wherever it is written
     try:
@@ -492,9 +504,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted: resume with `tinkerer resume RUN_DIR`", file=sys.stderr)
         return 130
-    except BrokenPipeError:  # the reader left (`tinkerer list evaluators | head -2`): end quietly, as cat does
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # the interpreter's final flush goes nowhere
-        return 128 + signal.SIGPIPE
+    except BrokenPipeError:  # not a failure: main ends quietly
+        raise
     except Exception as error:
         if debug:
             traceback.print_exc()

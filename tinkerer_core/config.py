@@ -26,7 +26,6 @@ from chz.blueprint import (
     InvalidBlueprintArg,
     MissingBlueprintArg,
 )
-from chz.blueprint._entrypoint import EntrypointException
 from chz.factories import MetaFactory, MetaFromString
 from chz.tiepin import CastError
 
@@ -73,14 +72,23 @@ class DefaultComponent:
 
     kind: str
     name: str
+    provided_by: str = ""  # the distribution that registers it
+
+    @property
+    def installed(self) -> bool:
+        return self.name in get_manager().registry[self.kind]
+
+    def missing(self) -> str:
+        """What is missing, and what to install: ``evaluator 'no_score' (pip install tinkerer-plugin-evaluators)``."""
+        where = f"pip install {self.provided_by}" if self.provided_by else "the plugin that provides it"
+        return f"{KINDS[self.kind].label} {self.name!r} ({where})"
 
     def __call__(self) -> Any:
-        manager = get_manager()
-        if self.name not in manager.registry[self.kind]:
+        if not self.installed:
+            installed = ", ".join(get_manager().names(self.kind)) or "none"
             raise MissingPluginError(
-                f"the default {KINDS[self.kind].label} {self.name!r} is not installed; "
-                f"installed: {', '.join(manager.names(self.kind)) or 'none'}. Choose one, or install "
-                f"the plugin that provides {self.name!r} (`tinkerer install ...`)"
+                f"the default {self.missing()} is not installed; installed {KINDS[self.kind].plural.replace('_', ' ')}: "
+                f"{installed}. Install it, or choose an installed one"
             )
         return create_component(self.kind, self.name)
 
@@ -88,13 +96,34 @@ class DefaultComponent:
         return self.name
 
 
-def component_field(kind: str, default: str | None, doc: str = "") -> Any:
-    """A config field holding a component of ``kind``, ``default`` naming the plugin used when unset."""
+def component_field(kind: str, default: str | None, doc: str = "", provided_by: str = "") -> Any:
+    """A config field holding a component of ``kind``, ``default`` naming the plugin used when unset (registered
+    by the distribution ``provided_by``, which an error names when it is not installed)."""
     if default is None:
         return chz.field(meta_factory=PluginFactory(kind), default=None, doc=doc)
     return chz.field(
-        meta_factory=PluginFactory(kind, default), default_factory=DefaultComponent(kind, default), doc=doc
+        meta_factory=PluginFactory(kind, default),
+        default_factory=DefaultComponent(kind, default, provided_by),
+        doc=doc,
     )
+
+
+def check_defaults_installed(cls: type, set_keys: Sequence[str]) -> None:
+    """Refuse, naming every one and what to install, the defaults ``cls`` would use that are not installed
+    (a field named in ``set_keys`` uses no default)."""
+    missing = [
+        factory
+        for name, field in chz.chz_fields(cls).items()
+        if isinstance(factory := field._default_factory, DefaultComponent) and name not in set_keys
+        if not factory.installed
+    ]
+    if missing:
+        packages = " ".join(dict.fromkeys(factory.provided_by for factory in missing if factory.provided_by))
+        raise MissingPluginError(
+            f"defaults that are not installed: {'; '.join(factory.missing() for factory in missing)}. "
+            f"Install them{f' (pip install {packages})' if packages else ''}, or set each field to an installed "
+            "component (`tinkerer plugins` lists them)"
+        )
 
 
 def component_values(prefix: str, name: str | None, params: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -162,6 +191,8 @@ def make_config(cls: type[T], layers: Sequence[Mapping[str, Any]] = (), argv: Se
     set_keys = [key for layer in layers for key in layer] + _argv_keys(argv)
     if "--help" in argv:
         _show_rules_in_docs(cls)
+    else:
+        check_defaults_installed(cls, set_keys)
     try:
         return _build(cls, layers, argv)
     except EntrypointHelpException as help_request:
@@ -172,7 +203,7 @@ def make_config(cls: type[T], layers: Sequence[Mapping[str, Any]] = (), argv: Se
         raise _located(error, set_keys) from None
     except TinkererError:
         raise
-    except (ConstructionException, EntrypointException, MetaFromString, TypeError, ValueError) as error:
+    except (ConstructionException, MetaFromString, TypeError, ValueError) as error:
         ours = _unwrap(error)
         if isinstance(ours, FieldValueError):
             raise _located(ours, set_keys) from None

@@ -10,7 +10,7 @@ from tinkerer_core.components import CodingAgent, Evaluator, Executor, SearchStr
 from tinkerer_core.config import component_field
 from tinkerer_core.llm import LLMConfig
 from tinkerer_core.types import Direction
-from tinkerer_core.validation import a_path, at_least, between, not_empty, one_of, positive
+from tinkerer_core.validation import a_path, at_least, between, env_names, not_empty, one_of, positive
 
 
 @chz.chz
@@ -49,7 +49,9 @@ class EvolveConfig:
         validator=at_least(0),
         doc="debug attempts after a failed run (None: the search strategy's, else 2)",
     )
-    pass_env: tuple[str, ...] = chz.field(default=(), doc="secret variables passed to solutions anyway")
+    pass_env: tuple[str, ...] = chz.field(
+        default=(), validator=env_names(), doc="secret variables passed to solutions anyway"
+    )
     starting_repo: str | None = chz.field(
         default=None, validator=a_path(), doc="a directory the first solutions start from"
     )
@@ -70,9 +72,19 @@ class EvolveConfig:
     )
     knowledge_top_k: int = chz.field(default=4, validator=at_least(1), doc="knowledge pages retrieved per experiment")
     seed: int = chz.field(default=0, validator=at_least(0), doc="seed of every random choice")
-    evaluator: Evaluator = component_field("evaluator", "no_score", "how solutions are scored")
-    stop_condition: StopCondition = component_field("stop_condition", "never", "when the run ends early")
-    search_strategy: SearchStrategy = component_field("search_strategy", "linear_search", "what to try next")
-    coding_agent: CodingAgent = component_field("coding_agent", "llm_edit", "who writes the code")
-    executor: Executor = component_field("executor", "local", "where experiments run (local processes, ray)")
+    evaluator: Evaluator = component_field(
+        "evaluator", "no_score", "how solutions are scored", provided_by="tinkerer-plugin-evaluators"
+    )
+    stop_condition: StopCondition = component_field(
+        "stop_condition", "never", "when the run ends early", provided_by="tinkerer-plugin-stop-conditions"
+    )
+    search_strategy: SearchStrategy = component_field(
+        "search_strategy", "linear_search", "what to try next", provided_by="tinkerer-plugin-search"
+    )
+    coding_agent: CodingAgent = component_field(
+        "coding_agent", "llm_edit", "who writes the code", provided_by="tinkerer-plugin-litellm"
+    )
+    executor: Executor = component_field(
+        "executor", "local", "where experiments run (local processes, ray)", provided_by="tinkerer-core"
+    )
     llm: LLMConfig = chz.field(default_factory=LLMConfig, doc="the model used by every LLM-driven component")

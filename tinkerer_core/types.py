@@ -118,6 +118,26 @@ class Experiment:
         return self.status is ExperimentStatus.FAILED
 
 
+def best_experiment(experiments: Iterable[Experiment], direction: Direction) -> Experiment | None:
+    """The experiment with the best score, None when none scored; of equal scores, the first that ran cleanly,
+    else the first. The one rule for "best": what a search builds on is what a run exports."""
+    best: Experiment | None = None
+    for experiment in experiments:
+        if experiment.score is None:
+            continue
+        if (
+            best is None
+            or direction.is_better(experiment.score, best.score)
+            or (
+                experiment.score == best.score
+                and experiment.status is ExperimentStatus.SUCCEEDED
+                and best.status is not ExperimentStatus.SUCCEEDED
+            )
+        ):
+            best = experiment
+    return best
+
+
 @dataclass(frozen=True)
 class Solution:
     """The best result of a run, checked out at ``path``."""

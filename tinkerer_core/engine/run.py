@@ -52,7 +52,7 @@ from tinkerer_core.plugins import get_manager
 from tinkerer_core.processes import interrupted_by_signals
 from tinkerer_core.runner import kill_leftover
 from tinkerer_core.store import STORE_FILE, RunStore, StoreLedger, check_store
-from tinkerer_core.types import Direction, Experiment, ExperimentStatus, Solution
+from tinkerer_core.types import Direction, Experiment, ExperimentStatus, Solution, best_experiment
 
 SOLUTION_MARKER = ".tinkerer-solution.json"
 MAX_BRANCH_ERRORS = 3
@@ -68,22 +68,10 @@ def default_run_dir(goal: str) -> Path:
     return Path("runs") / f"{datetime.now():%Y%m%d-%H%M%S}-{slug}"
 
 
-def best_experiment(experiments: list[Experiment], direction: Direction) -> Experiment | None:
-    """The best scored experiment (ties: the later one that ran cleanly); else the last clean run."""
-    best: Experiment | None = None
-    for experiment in experiments:
-        if experiment.score is None:
-            continue
-        if (
-            best is None
-            or direction.is_better(experiment.score, best.score)
-            or (experiment.score == best.score and experiment.status is ExperimentStatus.SUCCEEDED)
-        ):
-            best = experiment
-    if best is not None:
-        return best
-    succeeded = [e for e in experiments if e.status is ExperimentStatus.SUCCEEDED]
-    return succeeded[-1] if succeeded else None
+def solution_experiment(experiments: list[Experiment], direction: Direction) -> Experiment | None:
+    """What a run exports: its best experiment; when none scored, its last clean run."""
+    succeeded = [experiment for experiment in experiments if experiment.status is ExperimentStatus.SUCCEEDED]
+    return best_experiment(experiments, direction) or (succeeded[-1] if succeeded else None)
 
 
 class EvolveRun:
@@ -512,7 +500,7 @@ class EvolveRun:
 
     def _conclude(self, reason: str) -> Solution:
         experiments = list(self.experiments.values())
-        best = best_experiment(experiments, self.config.direction)
+        best = solution_experiment(experiments, self.config.direction)
         output_path = Path(self.config.output_path) if self.config.output_path else self.run_dir / "solution"
         lineage: list[int] = []
         if best is not None:

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
 import chz
 
 from tinkerer_core import AgentRequest, AgentResult, CodingAgent, MissingPluginError, is_small_model
-from tinkerer_core.processes import start_supervised, stop_tree
+from tinkerer_core.processes import run_supervised
 from tinkerer_core.secrets import is_secret_name
 from tinkerer_core.validation import Rule, at_least, between, not_empty, one_of, positive
 from tinkerer_core.workspace_files import changed_files, snapshot
@@ -153,34 +151,13 @@ class OpenHandsAgent(CodingAgent):
         """Run the driver, its writes confined to ``workspace`` and ``scratch``, as a supervised tree ended on timeout."""
         argv = [sys.executable, "-I", str(CONFINE), "--write", str(workspace), "--write", str(scratch)]
         argv += ["--", str(python), str(DRIVER)]
-        started = time.monotonic()
-        process = start_supervised(
-            argv,
-            cwd=workspace,
-            env=env,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            encoding="utf-8",
-            errors="replace",
+        finished = run_supervised(
+            argv, cwd=workspace, env=env, timeout_s=self.timeout_s, input_text=json.dumps(driver_input)
         )
-        timed_out = False
-        try:
-            try:
-                stdout, stderr = process.communicate(json.dumps(driver_input), timeout=self.timeout_s)
-            except subprocess.TimeoutExpired:
-                timed_out = True
-                stop_tree(process.pid)
-                stdout, stderr = process.communicate()
-        finally:
-            if process.poll() is None:  # interrupted: leave nothing running
-                stop_tree(process.pid)
-                process.wait()
         return DriverRun(
-            data=None if timed_out else report.parse_driver_output(stdout),
-            exit_code=process.returncode,
-            stderr=stderr,
-            timed_out=timed_out,
-            duration_s=time.monotonic() - started,
+            data=None if finished.timed_out else report.parse_driver_output(finished.stdout),
+            exit_code=finished.exit_code,
+            stderr=finished.stderr or finished.start_error,
+            timed_out=finished.timed_out,
+            duration_s=finished.duration_s,
         )
