@@ -18,6 +18,7 @@ import re
 import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import TypeGuard
 
 MUTATE_LITERALS = "mutate_literals"
 CROSSOVER = "crossover"
@@ -99,19 +100,19 @@ def numeric_literals(path: str, text: str) -> list[Literal]:
     negated: set[int] = set()
     for node in nodes:
         if _is_negative_number(node):
-            negated.add(id(node.operand))  # type: ignore[attr-defined]
+            negated.add(id(node.operand))
             literals.append(_literal(path, node, -node.operand.value))  # type: ignore[attr-defined]
     for node in nodes:
         if _is_number(node) and id(node) not in negated and id(node) not in skip:
-            literals.append(_literal(path, node, node.value))  # type: ignore[attr-defined]
+            literals.append(_literal(path, node, node.value))  # type: ignore[arg-type]  # _is_number: int or float
     return sorted((lit for lit in literals if lit.end > lit.start), key=lambda lit: (lit.path, lit.line, lit.start))
 
 
-def _is_negative_number(node: ast.AST) -> bool:
+def _is_negative_number(node: ast.AST) -> TypeGuard[ast.UnaryOp]:
     return isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and _is_number(node.operand)
 
 
-def _is_number(node: ast.AST) -> bool:
+def _is_number(node: ast.AST) -> TypeGuard[ast.Constant]:
     return (
         isinstance(node, ast.Constant)
         and isinstance(node.value, (int, float))
