@@ -174,10 +174,7 @@ def test_starting_repo_seeds_the_first_solution(workdir: Path, scripted_agent: s
     repo.mkdir()
     (repo / "helper.py").write_text("VALUE = 0.6\n")
     solution = evolve(
-        scripted_agent,
-        steps=("from helper import VALUE\nprint('SCORE:', VALUE)",),
-        starting_repo=str(repo),
-        max_iterations=2,  # the first experiment scores the starting code as it is (it has no main.py yet)
+        scripted_agent, steps=("from helper import VALUE\nprint('SCORE:', VALUE)",), starting_repo=str(repo)
     )
     assert solution.score == 0.6
     assert (solution.path / "helper.py").exists()

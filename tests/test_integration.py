@@ -307,7 +307,8 @@ def test_command_runs_a_scoring_script_in_the_workspace(workdir: Path, scripted_
         evaluator_params={"command": "python score.py", "timeout_s": 30.0},
         starting_repo=str(repo),
     )
-    experiments = experiments_of(solution)
+    baseline, *experiments = experiments_of(solution)
+    assert baseline.baseline and baseline.failed  # the starting code as it is: score.py finds no answer.txt
     assert [e.score for e in experiments] == [3.0, None, 5.0]
     assert "exited with code 1" in experiments[1].evaluation.feedback  # type: ignore[union-attr]
     assert solution.score == 5.0

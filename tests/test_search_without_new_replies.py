@@ -47,7 +47,9 @@ def test_constants_improve_when_every_reply_is_identical(tmp_path: Path, strateg
         debug_attempts=0,
         evaluator="regex_pattern",
         search_strategy=strategy,
-        search_strategy_params={"ideas": "heuristic"},  # every call goes to the coding agent
+        # every call goes to the coding agent; once it is stuck, LLM-free edits take flat_share of the proposals
+        # whatever the measured times (a mock's call takes milliseconds, as long as a run or less)
+        search_strategy_params={"ideas": "heuristic", "free_time_ratio": 1000.0},
         coding_agent="llm_edit",
         llm_params={"model": "openai/gpt-4o-mini", "mock_responses": (SAME_AGAIN,)},
     )

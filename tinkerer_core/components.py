@@ -61,7 +61,7 @@ class Evaluator(ABC):
 class RunState:
     """What a stop condition sees after every experiment."""
 
-    iteration: int  # experiments finished so far
+    iteration: int  # experiments finished so far, of the max_iterations (the baseline is not one)
     elapsed_s: float
     total_cost: float
     scores: Sequence[float | None]  # one per finished experiment, in order
@@ -97,7 +97,8 @@ class Proposal:
 
     ``files`` (path -> new content) is an edit the strategy made itself, with no LLM call: the engine writes
     it on the parent's files instead of calling the coding agent. ``operator`` names what made the proposal
-    (the run's events count experiments and improvements by it); empty: the coding agent.
+    (the run's events count experiments and improvements by it); empty: the coding agent. ``baseline()``
+    scores the starting code as it is, an experiment outside the run's ``max_iterations``.
     """
 
     parent_id: int | None
@@ -105,6 +106,15 @@ class Proposal:
     kind: str = "improve"  # draft | improve | debug
     files: Mapping[str, str] | None = None
     operator: str = ""
+
+    @classmethod
+    def baseline(cls) -> Proposal:
+        """The experiment that scores the starting code unchanged: no edit, no LLM call, not one of the
+        ``max_iterations`` (a scored root for the search, and the figure every improvement is measured from)."""
+        return cls(None, "Score the starting code as it is.", "draft", files={}, operator=BASELINE)
+
+
+BASELINE = "baseline"  # the operator of Proposal.baseline()
 
 
 @dataclass(frozen=True)

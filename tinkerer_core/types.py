@@ -94,7 +94,7 @@ class Experiment:
 
     id: int
     parent_id: int | None
-    iteration: int
+    iteration: int  # its place in the max_iterations (1, 2, ...); 0: the baseline, the starting code as it is
     idea: str
     status: ExperimentStatus
     kind: str = "draft"  # draft | improve | debug
@@ -116,6 +116,11 @@ class Experiment:
     @property
     def failed(self) -> bool:
         return self.status is ExperimentStatus.FAILED
+
+    @property
+    def baseline(self) -> bool:
+        """Whether it scored the starting code as it is (``Proposal.baseline``), outside the max_iterations."""
+        return self.iteration == 0
 
 
 def best_experiment(experiments: Iterable[Experiment], direction: Direction) -> Experiment | None:

@@ -15,7 +15,7 @@ import shutil
 import sqlite3
 import time
 from collections import Counter, deque
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import replace
 from datetime import datetime
@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from tinkerer_core.components import (
+    BASELINE,
     ExecutorContext,
     ExecutorSession,
     ExperimentOutcome,
@@ -300,7 +301,7 @@ class EvolveRun:
                 continue
             if reason:
                 return reason
-            started = len(self.experiments)
+            started = self._budgeted(self.experiments.values())
             if started >= self.config.max_iterations:
                 return f"max_iterations ({self.config.max_iterations}) reached"
             free = min(session.capacity - len(running), self.config.max_iterations - started)
@@ -316,8 +317,9 @@ class EvolveRun:
     def _add(self, proposal: Proposal) -> Experiment:
         parent_id = proposal.parent_id if proposal.parent_id in self.experiments else None
         kind = proposal.kind if parent_id is not None else "draft"
-        experiment_id = self.store.add_experiment(parent_id, len(self.experiments) + 1, proposal.idea, kind)
         operator = proposal.operator or AGENT
+        iteration = 0 if operator == BASELINE else self._budgeted(self.experiments.values()) + 1
+        experiment_id = self.store.add_experiment(parent_id, iteration, proposal.idea, kind)
         files = dict(proposal.files) if proposal.files is not None else None
         self.store.log_event("proposed", experiment_id, operator=operator, parent=parent_id, files=files)
         self.operators[experiment_id] = operator
@@ -466,7 +468,7 @@ class EvolveRun:
                 break
             consecutive += 1
         return RunState(
-            iteration=len(finished),
+            iteration=self._budgeted(finished),
             elapsed_s=self._elapsed(),
             total_cost=self.store.total_cost(),
             scores=[e.score for e in finished],
@@ -475,9 +477,13 @@ class EvolveRun:
             llm_calls=int(self.store.llm_totals()["calls"]),
         )
 
+    def _budgeted(self, experiments: Iterable[Experiment]) -> int:
+        """How many of ``experiments`` count toward ``max_iterations`` (all but the baseline)."""
+        return sum(self.operators.get(experiment.id) != BASELINE for experiment in experiments)
+
     def _check_stop(self) -> str:
         state = self.run_state()
-        if state.iteration == 0:
+        if not state.scores:
             return ""
         decision = self.config.stop_condition.check(state)
         return decision.reason or "stop condition met" if decision.stop else ""

@@ -12,7 +12,7 @@ import pytest
 from tinkerer_core import Experiment, Proposal, SearchState
 from tinkerer_plugin_search.evolutionary import EvolutionarySearch
 from tinkerer_plugin_search.linear import LinearSearch
-from tinkerer_plugin_search.operators import crossover, mutate_literals, numeric_literals
+from tinkerer_plugin_search.operators import crossover, mutate_literals, numeric_literals, step_further
 
 PROGRAM = '''"""Fit 0.5 (a docstring's number is no parameter)."""
 RATE = 0.5
@@ -187,6 +187,29 @@ def test_a_winning_edit_is_followed_up_and_slow_runs_get_fewer_edits(exp, state)
         search.propose(with_files(state(slow, seed=s), programs, operators), 1)[0].files is not None for s in range(100)
     ]
     assert 30 <= sum(shares) <= 70  # runs as slow as calls: about one LLM-free run per call
+
+
+def test_a_step_that_improved_is_taken_twice_as_far() -> None:
+    before = PROGRAM.replace("RATE = 0.5", "RATE = 0.4")  # the winner moved RATE 0.4 -> 0.5 and SIZES' -4 -> -3
+    after = PROGRAM.replace("SIZES = (3, -4)", "SIZES = (3, -3)")
+    edit = step_further({"main.py": after}, {"main.py": before}, 7)
+    assert edit is not None and edit.operator == "mutate_literals"
+    assert "RATE = 0.7" in edit.files["main.py"] and "SIZES = (3, -1)" in edit.files["main.py"]
+    assert edit.files["main.py"].replace("RATE = 0.7", "RATE = 0.5").replace("(3, -1)", "(3, -4)") == PROGRAM
+    assert edit.idea.startswith("Take the step that improved #7 further")
+    assert step_further({"main.py": PROGRAM}, {"main.py": PROGRAM}, 7) is None  # no step to take
+    other_code = PROGRAM.replace("return y * 10", "return y * 10 + RATE")
+    assert step_further({"main.py": other_code}, {"main.py": before}, 7) is None  # more than literals changed
+
+
+def test_a_winning_mutation_is_followed_by_the_same_step_further(exp, state) -> None:
+    history, operators = stalled_history(exp)
+    won = [*history, committed(exp(5, 1, score=11.0))]  # RATE 0.5 -> 0.55 beat the baseline
+    programs = {None: PROGRAM, 1: PROGRAM, 5: PROGRAM.replace("RATE = 0.5", "RATE = 0.55")}
+    for search in (EvolutionarySearch(num_islands=1), LinearSearch()):
+        proposal = search.propose(with_files(state(won), programs, {**operators, 5: "mutate_literals"}), 1)[0]
+        assert proposal.parent_id == 5 and proposal.operator == "mutate_literals"
+        assert proposal.files is not None and "RATE = 0.65" in proposal.files["main.py"]
 
 
 def test_a_stuck_island_restarts_from_another_islands_best(exp, state) -> None:

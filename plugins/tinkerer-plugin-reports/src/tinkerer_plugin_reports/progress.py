@@ -99,13 +99,14 @@ class ProgressReporter:
         if run is None:
             return
         run.running.pop(experiment.id, None)
-        run.finished += 1
+        run.finished += not experiment.baseline  # of the max_iterations, which the baseline is not one of
         run.cost += experiment.cost
         if run.direction.is_better(experiment.score, run.best):
             run.best, run.best_id = experiment.score, experiment.id
         if run.live is None:
             self._line(
-                f"[tinkerer] experiment {experiment.id} ({experiment.kind}) {experiment.status.value}: "
+                f"[tinkerer] experiment {experiment.id} ({'baseline' if experiment.baseline else experiment.kind}) "
+                f"{experiment.status.value}: "
                 f"score {_score(experiment.score)} · best {_score(run.best)} · {self._totals(run)}",
             )
         self._refresh(run)

@@ -31,10 +31,10 @@ from tinkerer_plugin_search.operators import (
     crossover,
     mutate_literals,
     program_files,
+    step_further,
 )
 
 AGENT = "agent"
-BASELINE = "baseline"
 LLM_OPERATORS = (AGENT, RESTART)  # the proposals that cost an LLM call
 TRIES = 6  # draws of an operator before giving up on a new program
 OPERATOR_NAMES = Rule(
@@ -69,21 +69,21 @@ def agent_stalled(state: SearchState, history: History, patience: int) -> bool:
     return since_best >= patience
 
 
-def free_edit_just_won(state: SearchState, history: History) -> bool:
-    """Whether the latest finished experiment is an LLM-free edit that set a new best of the run."""
+def free_edit_just_won(state: SearchState, history: History) -> Experiment | None:
+    """The latest finished experiment when it is an LLM-free edit that set a new best of the run, else None."""
     finished = history.finished
     if not finished or state.operators.get(finished[-1].id, AGENT) not in FREE_OPERATORS:
-        return False
+        return None
     earlier = [e.score for e in finished[:-1]]
-    return state.direction.is_better(finished[-1].score, state.direction.best(earlier))
+    return finished[-1] if state.direction.is_better(finished[-1].score, state.direction.best(earlier)) else None
 
 
 def start_proposal(state: SearchState) -> Proposal | None:
-    """The first experiment: the starting code scored as it is (no edit, no LLM call); None when there is no
+    """The first experiment: the starting code scored as it is (``Proposal.baseline``); None when there is no
     starting code or the run has begun."""
     if state.experiments or state.files_of is None or not program_files(state.files_of(None)):
         return None
-    return Proposal(None, "Score the starting code as it is.", "draft", files={}, operator=BASELINE)
+    return Proposal.baseline()
 
 
 @dataclass(frozen=True)
@@ -98,7 +98,7 @@ class OperatorMix:
 
     def share(self, state: SearchState, history: History) -> float:
         """The chance that the next proposal is an LLM-free edit."""
-        if free_edit_just_won(state, history):
+        if free_edit_just_won(state, history) is not None:
             return 1.0
         if not agent_stalled(state, history, self.patience):
             return self.free_share
@@ -136,6 +136,9 @@ class OperatorMix:
         files_of = state.files_of
         seen = {fingerprint(files_of(None))} | {fingerprint(files_of(e.id)) for e in history.finished if e.commit}
         seen |= {fingerprint(p.files) for p in pending if p.files is not None}
+        further = self._step_further(state, history, files_of)
+        if further is not None and fingerprint({**files_of(further.parent_id), **(further.files or {})}) not in seen:
+            return further
         parent_id = parent.id if parent is not None else None
         parent_files = files_of(parent_id)
         partners = [d for d in donors if d.commit and d.id != parent_id]
@@ -148,6 +151,16 @@ class OperatorMix:
                 kind = "improve" if parent is not None else "draft"
                 return Proposal(parent_id, edit.idea, kind, files=edit.files, operator=edit.operator)
         return None
+
+    def _step_further(
+        self, state: SearchState, history: History, files_of: Callable[[int | None], Mapping[str, str]]
+    ) -> Proposal | None:
+        """After a mutation of the literals set a new best: the same step again, further, from the winner."""
+        winner = free_edit_just_won(state, history)
+        if winner is None or state.operators.get(winner.id) != MUTATE_LITERALS or MUTATE_LITERALS not in self.operators:
+            return None
+        edit = step_further(files_of(winner.id), files_of(winner.parent_id), winner.id)
+        return Proposal(winner.id, edit.idea, "improve", files=edit.files, operator=edit.operator) if edit else None
 
     @staticmethod
     def _edit(

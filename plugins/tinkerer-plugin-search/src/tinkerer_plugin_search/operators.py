@@ -3,7 +3,9 @@
 ``mutate_literals`` perturbs numeric constants of a parent (one to three of them, by a step whose scale is
 drawn log-uniformly, so both coarse and fine moves happen): the literals inside functions and classes and
 the module's constants (``NAME = 0.5``, ``SIZES = (3, 4)``), never the module's other statements (a script's
-own scoring or printing code, its ``__main__`` block); ``crossover`` takes some definitions (functions,
+own scoring or printing code, its ``__main__`` block); after a mutation that improved on its parent,
+``step_further`` takes the same step again, twice as far (a pattern move, as in Hooke and Jeeves' search);
+``crossover`` takes some definitions (functions,
 methods, module constants) of one parent from another. Both work on the Python files of the program (tests
 left out), rewrite only the spans they change (comments and formatting stay) and return None when they have
 nothing new to offer.
@@ -28,6 +30,7 @@ OPERATORS = (*FREE_OPERATORS, RESTART)
 TEST_FILE = re.compile(r"(^|/)(tests?/|test_[^/]*\.py$|[^/]*_test\.py$|conftest\.py$)")
 MAX_LITERALS_CHANGED = 3
 SMALLEST_STEP, LARGEST_STEP = 0.01, 1.0  # the relative step of a mutation, drawn log-uniformly between them
+PATTERN_FACTOR = 2.0  # a winning mutation's step, taken again this many times as far
 
 
 @dataclass(frozen=True)
@@ -175,6 +178,41 @@ def mutate_literals(files: Mapping[str, str], rng: random.Random, parent_id: int
     if any(_parse(text) is None for text in edited.values()):
         return None
     return Edit(edited, f"Mutate numeric literals of {_name(parent_id)}: {', '.join(changes)}.", MUTATE_LITERALS)
+
+
+def step_further(
+    files: Mapping[str, str], before: Mapping[str, str], experiment_id: int, factor: float = PATTERN_FACTOR
+) -> Edit | None:
+    """A pattern move: ``files`` with each numeric literal that differs from ``before`` moved on by ``factor``
+    times that difference (a step that improved the score, taken further); None unless the two programs
+    differ in their literals only."""
+    ours = [lit for path, text in program_files(files).items() for lit in numeric_literals(path, text)]
+    theirs = [lit for path, text in program_files(before).items() for lit in numeric_literals(path, text)]
+    if _without_literals(files, ours) != _without_literals(before, theirs):
+        return None
+    by_file: dict[str, list[tuple[int, int, int, str]]] = {}
+    changes: list[str] = []
+    for lit, old in zip(ours, theirs, strict=True):
+        if lit.value == old.value:
+            continue
+        moved: int | float = lit.value + factor * (lit.value - old.value)
+        new = _written(round(moved) if isinstance(lit.value, int) and isinstance(old.value, int) else moved)
+        by_file.setdefault(lit.path, []).append((lit.line, lit.start, lit.end, new))
+        changes.append(f"{lit.path}:{lit.line} {_written(lit.value)} -> {new}")
+    if not changes:
+        return None
+    edited = {path: _replace_spans(files[path], spans) for path, spans in by_file.items()}
+    if any(_parse(text) is None for text in edited.values()):
+        return None
+    return Edit(edited, f"Take the step that improved #{experiment_id} further: {', '.join(changes)}.", MUTATE_LITERALS)
+
+
+def _without_literals(files: Mapping[str, str], literals: list[Literal]) -> dict[str, str]:
+    """The Python files with each of ``literals`` replaced by one mark: what is left when the numbers go."""
+    spans: dict[str, list[tuple[int, int, int, str]]] = {}
+    for lit in literals:
+        spans.setdefault(lit.path, []).append((lit.line, lit.start, lit.end, "#"))
+    return {path: _replace_spans(text, spans.get(path, [])) for path, text in program_files(files).items()}
 
 
 def definitions(tree: ast.Module) -> Iterator[tuple[str, ast.stmt]]:
