@@ -75,8 +75,15 @@ def test_a_tinker_path_is_sampled_on_the_server_in_tinker_base_url(
         monkeypatch.setenv("TINKER_API_KEY", server.api_key)
         sampler_path = _train(chats, tmp_path / "sft")[-1]
         assert not (tmp_path / "sft" / "tinker-local").exists()  # trained on the served server
-        reply = open_llm(LLMConfig(model=f"tinker/{sampler_path}", max_tokens=8)).complete(QUESTION)
-        assert 0 < reply.completion_tokens <= 8 and reply.model == f"tinker/{sampler_path}"
+        # in a process of its own, as an evolve run would: the SDK's session ends with it, not with the server
+        ask = (
+            "from tinkerer_core import LLMConfig, open_llm\n"
+            f"reply = open_llm(LLMConfig(model={'tinker/' + sampler_path!r}, max_tokens=8)).complete({QUESTION!r})\n"
+            "print(reply.model, reply.completion_tokens)\n"
+        )
+        done = subprocess.run([sys.executable, "-c", ask], capture_output=True, text=True, timeout=300, check=True)
+        model, tokens = done.stdout.split()[-2:]
+        assert model == f"tinker/{sampler_path}" and 0 < int(tokens) <= 8
 
 
 @pytest.mark.parametrize(
@@ -91,3 +98,9 @@ def test_a_model_that_names_no_checkpoint_is_refused_naming_llm_model(model: str
     with pytest.raises(ConfigError, match=says) as refused:
         open_llm(LLMConfig(model=model))
     assert f"llm.model={model}" in str(refused.value)
+
+
+def test_a_damaged_checkpoint_log_is_refused_naming_the_file(tmp_path: Path) -> None:
+    (tmp_path / "checkpoints.jsonl").write_text('{"name": "final", "sampler_path": \n')
+    with pytest.raises(ConfigError, match="cannot be read as JSON lines"):
+        open_llm(LLMConfig(model=f"tinker/{tmp_path}"))

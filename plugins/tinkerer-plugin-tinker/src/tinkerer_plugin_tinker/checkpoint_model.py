@@ -49,7 +49,10 @@ def resolve(name: str) -> CheckpointRef:
         return _served(name, CheckpointRef(name))
     run_dir = Path(name).expanduser()
     log = run_dir / "checkpoints.jsonl"
-    records = [json.loads(line) for line in log.read_text().splitlines() if line.strip()] if log.is_file() else []
+    try:
+        records = [json.loads(line) for line in log.read_text().splitlines() if line.strip()] if log.is_file() else []
+    except (OSError, ValueError) as error:
+        raise ConfigError(f"llm.model=tinker/{name}: {log} cannot be read as JSON lines ({error})") from None
     samplers = [record["sampler_path"] for record in records if record.get("sampler_path")]
     if not samplers:
         raise ConfigError(
