@@ -87,8 +87,6 @@ class CheckpointModel:
         endpoint = resources.enter_context(_endpoint_for(ref))
         service = tinker.ServiceClient(base_url=endpoint.base_url, api_key=endpoint.api_key)
         run = service.create_rest_client().get_training_run_by_tinker_path(ref.sampler_path).result()
-        self.ref = ref
-        self.base_model = run.base_model
         self.sampler = service.create_sampling_client(model_path=ref.sampler_path).result()
         renderer_name = renderer_for(run.base_model, (run.user_metadata or {}).get("renderer_name"))
         self.renderer = renderers.get_renderer(renderer_name, get_tokenizer(run.base_model))

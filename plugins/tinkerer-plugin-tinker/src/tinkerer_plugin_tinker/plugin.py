@@ -31,8 +31,7 @@ def tinkerer_register_trainers(register: Any) -> None:
 def tinkerer_open_llm(config: LLMConfig, ledger: LLMLedger) -> None:
     """Check each ``tinker/...`` model names a checkpoint and register provider ``tinker`` for them, then return
     None so the gateway plugin answers."""
-    models = [config.model, *(model for model, _ in config.ensemble)]
-    checkpoints = [model.removeprefix(MODEL_PREFIX) for model in models if model.startswith(MODEL_PREFIX)]
+    checkpoints = [model.removeprefix(MODEL_PREFIX) for model in config.models if model.startswith(MODEL_PREFIX)]
     if checkpoints:
         from tinkerer_plugin_tinker.checkpoint_model import resolve
         from tinkerer_plugin_tinker.provider import register_tinker_provider
