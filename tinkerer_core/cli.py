@@ -178,12 +178,31 @@ def _quiet_progress(quiet: bool) -> None:
 
 
 def _report(solution: Any) -> int:
-    score = "none" if solution.score is None else f"{solution.score:.6g}"
-    print(f"best score: {score} ({solution.direction.value}) from experiment {solution.experiment_id}")
+    if solution.experiment_id is None:
+        print(f"nothing scored: no experiment ran cleanly to a score ({_failure_causes(solution.run_dir)})")
+    else:
+        score = "none" if solution.score is None else f"{solution.score:.6g}"
+        print(f"best score: {score} ({solution.direction.value}) from experiment {solution.experiment_id}")
     print(f"experiments: {solution.iterations}; stopped: {solution.stop_reason}")
-    print(f"solution: {solution.path}")
+    print(f"solution: {solution.path}" if solution.experiment_id is not None else "solution: none was exported")
     print(f"run directory: {solution.run_dir}")
     return 0
+
+
+def _failure_causes(run_dir: Path) -> str:
+    """``failures: no_score 3, crash 2`` from a run's store."""
+    from tinkerer_core.store import RunStore
+
+    store = RunStore(run_dir)
+    try:
+        counts = store.failure_counts()
+    finally:
+        store.close()
+    return (
+        "failures: " + ", ".join(f"{cause} {count}" for cause, count in counts.items())
+        if counts
+        else "no failure recorded"
+    )
 
 
 def cmd_runs(args: argparse.Namespace) -> int:

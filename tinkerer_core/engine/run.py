@@ -65,21 +65,14 @@ def default_run_dir(goal: str) -> Path:
 
 
 def best_experiment(experiments: list[Experiment], direction: Direction) -> Experiment | None:
-    """The best scored experiment (ties: the later one that ran cleanly); else the last clean run."""
-    best: Experiment | None = None
-    for experiment in experiments:
-        if experiment.score is None:
-            continue
-        if (
-            best is None
-            or direction.is_better(experiment.score, best.score)
-            or (experiment.score == best.score and experiment.status is ExperimentStatus.SUCCEEDED)
-        ):
-            best = experiment
-    if best is not None:
-        return best
+    """The best scored experiment of those that succeeded (ties: the later one); else the last that succeeded
+    (a run stored before an unscored run counted as a failure); None when none did: nothing is named best."""
     succeeded = [e for e in experiments if e.status is ExperimentStatus.SUCCEEDED]
-    return succeeded[-1] if succeeded else None
+    best: Experiment | None = None
+    for experiment in succeeded:
+        if experiment.score is not None and (best is None or not direction.is_better(best.score, experiment.score)):
+            best = experiment
+    return best or (succeeded[-1] if succeeded else None)
 
 
 class EvolveRun:
