@@ -91,20 +91,11 @@ def cmd_pip(args: argparse.Namespace) -> int:
 
 
 def _load_config(cls: type, target: str | None, overrides: Sequence[str]) -> Any:
-    """``cls`` built from a config file's ``config`` (a ``cls`` instance or a dict of fields) and overrides."""
-    import chz
-
+    """``cls`` built from a config file's values and ``a.b=c`` overrides."""
+    from tinkerer_core.api import config_file_values
     from tinkerer_core.config import make_config
-    from tinkerer_core.engine.persist import import_config_file
 
-    layers: list[dict[str, Any]] = []
-    if target is not None:
-        module = import_config_file(target)
-        config = getattr(module, "config", None)
-        if config is None:
-            raise ConfigError(f"{target} defines no `config`: set `config = {cls.__name__}(...)` or a dict of fields")
-        layers.append(config if isinstance(config, dict) else chz.beta_to_blueprint_values(config, skip_defaults=True))
-    return make_config(cls, layers, overrides)
+    return make_config(cls, [config_file_values(target, cls)] if target is not None else [], overrides)
 
 
 def _config_and_overrides(args: argparse.Namespace) -> tuple[str | None, list[str]]:

@@ -37,6 +37,12 @@ KINDS: dict[str, Kind] = {
         Kind("deployer", "deployers", "tinkerer_register_deployers", components.Deployer),
         Kind("executor", "executors", "tinkerer_register_executors", components.Executor),
         Kind(
+            "benchmark_suite",
+            "benchmark_suites",
+            "tinkerer_register_benchmark_suites",
+            components.BenchmarkSuite,
+        ),
+        Kind(
             "web_search_provider",
             "web_search_providers",
             "tinkerer_register_web_search_providers",
