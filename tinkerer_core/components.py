@@ -448,6 +448,7 @@ class BenchmarkProblem:
     id: str
     title: str
     kind: str = ""  # what sort of task: "tabular regression", "heuristic (minimize)" ...
+    ready: bool = True  # whether it can run now (its data is prepared); a run of the whole suite takes the ready ones
 
 
 @dataclass(frozen=True)
