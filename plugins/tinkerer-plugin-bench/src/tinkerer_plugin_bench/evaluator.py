@@ -32,7 +32,7 @@ class SubmissionCheck(Evaluator):
 
     def evaluate(self, ctx: EvaluationContext) -> Evaluation:
         try:
-            table = check_shape(safe_path(ctx.workspace, self.submission), safe_path(ctx.workspace, self.sample))
+            table = check_shape(safe_path(ctx.workspace, self.submission), ctx.workspace / self.sample)  # data/: a link
         except (SubmissionError, UnsafePathError) as error:
             return Evaluation(score=None, feedback=f"{self.submission} is not a valid submission: {error}")
         matches = re.findall(self.pattern, ctx.result.output, re.IGNORECASE)

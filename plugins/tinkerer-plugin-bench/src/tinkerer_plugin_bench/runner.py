@@ -37,6 +37,7 @@ from tinkerer_core import (
 )
 from tinkerer_plugin_bench import sealed
 from tinkerer_plugin_bench.results import GRADE_META, RESULT_EVENT, results
+from tinkerer_plugin_bench.views import DATA_ENV
 
 BENCH_DEFAULTS: Mapping[str, Any] = {"max_iterations": 3, "timeout_s": 300.0}
 PLAN_META = "bench"
@@ -184,6 +185,12 @@ class BenchRun:
         layers = _layers(self.plan, {**setup.config, **_problem_values(setup, run_dir)}, quick)
         config = make_config(EvolveConfig, layers, self.plan.overrides)
         hidden = self.suite.private_paths(problem)
+        holding = [folder for folder in hidden if self.bench_dir.is_relative_to(Path(folder).resolve())]
+        if holding:
+            raise ConfigError(
+                f"the benchmark's directory {self.bench_dir} lies in {holding[0]}, which solutions must not see (the "
+                f"answers are there): give another run_dir=, or set {DATA_ENV} to a folder away from your runs"
+            )
         if hidden:
             works, why = sealed.sealing_works()
             if not works:
@@ -191,7 +198,7 @@ class BenchRun:
                     f"[bench] warning: {why}; solutions run unsealed: they could read {', '.join(map(str, hidden))}"
                 )
                 return config
-            sealed_command = sealed.command_line(hidden, config.command)
+            sealed_command = sealed.command_line(hidden, config.command, read_only=(setup.data_dir,))
             config = make_config(EvolveConfig, layers, [*self.plan.overrides, f"command={sealed_command}"])
         return config
 

@@ -29,6 +29,12 @@ def data_root(suite: str, configured: str | None = None) -> Path:
     return (Path(base) / suite).expanduser().resolve()
 
 
+def shared_root(suite: str, configured: str | None = None) -> Path:
+    """What a suite hides from solutions: its own ``configured`` folder, else the folder every suite prepares in
+    (a solution of one suite must not read another's answers either)."""
+    return data_root(suite, configured) if configured else data_root(suite).parent
+
+
 def stage_view(public: Path, view: Path) -> Path:
     """Fill ``view`` with ``public``'s files (hard links, else copies) and return it; an existing view is kept."""
     if view.is_dir() and any(view.iterdir()):

@@ -15,6 +15,7 @@ from types import ModuleType
 from tinkerer_core.processes import start_supervised, stop_tree
 from tinkerer_core.secrets import scrubbed_environment
 from tinkerer_plugin_bench import sealed
+from tinkerer_plugin_bench.views import DATA_ENV
 
 MEMORY_MB = 1024
 STARTUP_SLACK_S = 0.5  # the interpreter's start, on a loaded machine, is not the solution's time
@@ -36,6 +37,7 @@ def run_case(solution: Path, program: str, input_text: str, tools: ModuleType, h
     if hidden and sealed.sealing_works()[0]:
         argv = sealed.command(hidden, argv)
     env = {**scrubbed_environment(os.environ), "PYTHONDONTWRITEBYTECODE": "1"}
+    env.pop(DATA_ENV, None)
     started = time.monotonic()
     process = start_supervised(
         argv,

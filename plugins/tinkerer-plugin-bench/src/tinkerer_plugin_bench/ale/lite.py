@@ -26,7 +26,7 @@ from tinkerer_plugin_bench.ale.contests import CONTESTS, PRIVATE_SEEDS, PUBLIC_S
 from tinkerer_plugin_bench.ale.judge import judge_counts, run_case
 from tinkerer_plugin_bench.ale.references import REFERENCES
 from tinkerer_plugin_bench.ale.relative import standing
-from tinkerer_plugin_bench.views import data_root, prepare_once, stage_view
+from tinkerer_plugin_bench.views import data_root, prepare_once, shared_root, stage_view
 
 FORMAT = "v1"
 TESTER = "python data/tools/local_test.py main.py"
@@ -99,7 +99,7 @@ class AleLite(BenchmarkSuite):
         )
 
     def private_paths(self, problem_id: str) -> tuple[Path, ...]:
-        return (self.root,)
+        return (shared_root("ale-lite", self.data_dir),)
 
     def quick(self) -> tuple[str, Mapping[str, Any]]:
         return "knapsack", {"max_iterations": 1}

@@ -31,7 +31,7 @@ from tinkerer_plugin_bench.mle.grading import grade_file
 from tinkerer_plugin_bench.mle.instructions import competition_goal
 from tinkerer_plugin_bench.mle.ladder import ladder_scores
 from tinkerer_plugin_bench.submission import SUBMISSION, SubmissionError
-from tinkerer_plugin_bench.views import data_root, prepare_once, stage_view
+from tinkerer_plugin_bench.views import data_root, prepare_once, shared_root, stage_view
 
 FORMAT = "v1"  # the prepared layout's version: a new one prepares again, beside the old
 SAMPLE = "sample_submission.csv"
@@ -95,7 +95,7 @@ class MleLite(BenchmarkSuite):
         return BenchmarkGrade(valid_submission=score is not None, score=score, verdict=verdict, details=details)
 
     def private_paths(self, problem_id: str) -> tuple[Path, ...]:
-        return (self.root,)
+        return (shared_root("mle-lite", self.data_dir),)
 
     def quick(self) -> tuple[str, Mapping[str, Any]]:
         return "diabetes", {"max_iterations": 1}
