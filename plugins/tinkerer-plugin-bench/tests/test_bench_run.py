@@ -35,6 +35,7 @@ def bench(*problems: str, suite: str = "ale-lite", overrides: tuple[str, ...] = 
     )
 
 
+@pytest.mark.slow
 def test_the_quick_run_from_the_command_line_prints_the_table(workdir: Path) -> None:
     completed = tinkerer(
         "bench", "run", "ale-lite", "--quick", "--quiet", "run_dir=bench", *scripted(KNAPSACK_BY_RATIO), cwd=workdir
@@ -65,6 +66,7 @@ def test_the_quick_run_from_the_command_line_prints_the_table(workdir: Path) -> 
     assert '"bench": [{"problem": "knapsack"' in page and 'id="bench-table"' in page
 
 
+@pytest.mark.slow
 def test_an_mle_lite_problem_is_graded_with_medals(workdir: Path) -> None:
     run = bench("diabetes", suite="mle-lite", overrides=("max_iterations=1", *scripted(DIABETES_RIDGE)))
     (row,) = run.run()
@@ -116,6 +118,7 @@ print("Validation score: 1.0")
 """
 
 
+@pytest.mark.slow
 def test_a_solution_cannot_read_the_answers_or_the_leaderboard(workdir: Path, bench_data: Path) -> None:
     works, why = sealed.sealing_works()
     if not works:
@@ -156,6 +159,7 @@ class StopAfterFirstExperiment:
             raise KeyboardInterrupt
 
 
+@pytest.mark.slow
 def test_a_stopped_benchmark_resumes_keeping_what_was_graded(workdir: Path) -> None:
     replies = scripted(KNAPSACK_BY_RATIO, ROUTE_IN_ORDER)
     run = bench("knapsack", "route", overrides=("max_iterations=2", "debug_attempts=0", *replies))
