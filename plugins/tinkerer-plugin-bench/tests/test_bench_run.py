@@ -191,7 +191,8 @@ def test_a_config_file_and_workers_apply_to_every_problem(workdir: Path) -> None
     store = RunStore(workdir / "bench" / "house-prices")
     config = store.meta()["config"]["values"]
     assert config["goal"].startswith('Solve the offline Kaggle competition "House Prices (synthetic)"')
-    assert config["stop"] == {"__component__": "threshold"} and config["workers"] == 2
+    stop = config.get("stop_condition", config.get("stop"))  # the field's new name, or its old one
+    assert stop == {"__component__": "threshold"} and config["workers"] == 2
     assert config["data_dir"] == str((workdir / "bench" / "views" / "house-prices").resolve())
     experiments = store.experiments()
     assert len(experiments) == 2 and all(e.status is ExperimentStatus.FAILED for e in experiments)

@@ -17,8 +17,10 @@ TAIL_CHARS = 600
 
 @chz.chz
 class SubmissionCheck(Evaluator):
-    """Checks the submission against the sample submission's shape; the score is the validation score the
-    solution prints (the test answers stay with the grader: a run never sees its real score)."""
+    """A Kaggle-style submission in the sample's shape, scored by the validation score the solution prints.
+
+    The test answers stay with the grader: a run never sees its real score.
+    """
 
     submission: str = chz.field(default=SUBMISSION, validator=not_empty(), doc="the submission, in the workspace")
     sample: str = chz.field(

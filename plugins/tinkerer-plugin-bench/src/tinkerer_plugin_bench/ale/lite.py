@@ -35,8 +35,10 @@ SUBMISSION_NAME = "this submission"
 
 @chz.chz
 class AleLite(BenchmarkSuite):
-    """Two offline heuristic contest problems (a round trip to shorten, a knapsack to fill) with an input
-    generator, a scorer and reference solutions for relative scores: ALE-bench's shape, no network."""
+    """Two offline heuristic contest problems in ALE-bench's shape, scored relative to reference solutions.
+
+    A round trip to shorten and a knapsack to fill, each with an input generator, a scorer and a local tester.
+    """
 
     data_dir: str | None = chz.field(
         default=None,

@@ -76,8 +76,10 @@ def first_failure(result: Any) -> str:
 
 @chz.chz
 class AleBench(BenchmarkSuite):
-    """ALE-bench's AtCoder Heuristic Contest problems through its session API: public evaluation during the
-    run, one private evaluation at the end (rank and performance)."""
+    """ALE-bench's AtCoder Heuristic Contest problems, through its session API (needs its package).
+
+    Public evaluation scores each experiment; one private evaluation grades the final solution (rank, performance).
+    """
 
     lite_version: bool = chz.field(default=True, doc="ALE-bench's lite version: fewer public and private cases")
     num_workers: int = chz.field(default=1, validator=at_least(1), doc="cases ALE-bench judges in parallel")

@@ -40,8 +40,10 @@ RUN_CONFIG = {"evaluator": "submission_check", "command": "python main.py", "mai
 
 @chz.chz
 class MleLite(BenchmarkSuite):
-    """Five offline Kaggle-style competitions (tabular and image, regression and classification) with
-    leaderboards from a ladder of reference solutions: MLE-bench's shape, no network."""
+    """Five offline Kaggle-style competitions in MLE-bench's shape, ranked on reference-model leaderboards.
+
+    Tabular and image, regression and classification, from scikit-learn's data sets or seeded generators.
+    """
 
     data_dir: str | None = chz.field(
         default=None,

@@ -32,8 +32,10 @@ LISTED_FILES = 30
 
 @chz.chz
 class MleBench(BenchmarkSuite):
-    """MLE-bench's Kaggle competitions (prepared by `mlebench prepare`), graded by MLE-bench's own graders and
-    leaderboards: valid submission, score, above median, gold/silver/bronze."""
+    """MLE-bench's Kaggle competitions, as `mlebench prepare` left them, graded by MLE-bench (needs its package).
+
+    Its own graders and leaderboards report: valid submission, score, above median, gold/silver/bronze.
+    """
 
     data_dir: str | None = chz.field(
         default=None, validator=not_empty(), doc="MLE-bench's data folder (its --data-dir; default: MLE-bench's own)"
