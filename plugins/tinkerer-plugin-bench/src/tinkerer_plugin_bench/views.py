@@ -1,8 +1,8 @@
 """Where suites keep their prepared data, and the contestant's view a run's solutions see as ``./data``.
 
 A view is a folder of its own, away from the private answers: a solution's ``data`` link (or ``data/..``)
-leads nowhere near them. Its files are hard links to the public files when both sit on one file system
-(no copy of a large data set, no path back to where they came from), copies otherwise.
+leads nowhere near them. Its files are copies of the public files, or for large data sets (MLE-bench's) hard
+links where both sit on one file system: no second copy, no path back to where they came from.
 """
 
 from __future__ import annotations
@@ -35,8 +35,9 @@ def shared_root(suite: str, configured: str | None = None) -> Path:
     return data_root(suite, configured) if configured else data_root(suite).parent
 
 
-def stage_view(public: Path, view: Path) -> Path:
-    """Fill ``view`` with ``public``'s files (hard links, else copies) and return it; an existing view is kept."""
+def stage_view(public: Path, view: Path, hard_links: bool = False) -> Path:
+    """Fill ``view`` with copies of ``public``'s files (``hard_links``: links where the file system allows, for
+    large data; solutions then write through them unless sealed read-only) and return it; a view is kept."""
     if view.is_dir() and any(view.iterdir()):
         return view
     view.mkdir(parents=True, exist_ok=True)
@@ -47,6 +48,8 @@ def stage_view(public: Path, view: Path) -> Path:
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
         try:
+            if not hard_links:
+                raise OSError("copies asked for")
             os.link(source, target)
         except OSError:
             shutil.copy2(source, target)

@@ -79,7 +79,7 @@ class MleBench(BenchmarkSuite):
                 f"`mlebench prepare -c {problem_id}` (it downloads from Kaggle), or point suite.data_dir= at its data"
             )
         public = Path(competition.public_dir)
-        stage_view(public, view)
+        stage_view(public, view, hard_links=True)
         sample = Path(competition.sample_submission).name
         with (public / sample).open(newline="") as file:
             columns = next(csv.reader(file))
