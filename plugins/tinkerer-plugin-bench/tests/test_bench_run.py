@@ -82,10 +82,11 @@ def test_an_mle_lite_problem_is_graded_with_medals(workdir: Path) -> None:
 
 
 def test_a_solution_that_never_scores_is_graded_as_no_solution(workdir: Path) -> None:
-    run = bench("knapsack", overrides=("max_iterations=1", "debug_attempts=0", *scripted("print('thinking')")))
+    run = bench("diabetes", suite="mle-lite", overrides=("max_iterations=1", "debug_attempts=0", *scripted("print(1)")))
     (row,) = run.run()
     assert (row["valid_submission"], row["score"], row["best_experiment"]) == (False, None, None)
-    assert row["verdict"] == "no solution: no experiment ran cleanly to a score"
+    assert row["verdict"] == "no solution: no experiment ran cleanly to a score (failures: no_score 1)"
+    assert row["details"] == {"failures": {"no_score": 1}}
 
 
 PEEK = """\

@@ -163,9 +163,9 @@ class BenchRun:
         else:
             solution = Tinkerer().run(self._config(problem, setup, run_dir), self.plan.config_file)
         ran = time.monotonic()
-        grade = self._grade(problem, solution)
         run_store = RunStore(run_dir)
         try:
+            grade = self._grade(problem, solution, run_store.failure_counts())
             row = _row(problem, self.suite, solution, grade, run_store)
             elapsed = float(run_store.meta().get("elapsed_s", 0.0))
             row["wall_s"] = (prepared - started) + elapsed + (time.monotonic() - ran)
@@ -174,9 +174,12 @@ class BenchRun:
             run_store.close()
         return row
 
-    def _grade(self, problem: str, solution: Solution) -> BenchmarkGrade:
+    def _grade(self, problem: str, solution: Solution, failures: Mapping[str, int]) -> BenchmarkGrade:
+        """The suite's grade of the exported solution; none was exported when nothing scored: why, by cause."""
         if solution.experiment_id is None:
-            return BenchmarkGrade(False, None, "no solution: no experiment ran cleanly to a score", {})
+            causes = ", ".join(f"{cause} {count}" for cause, count in failures.items()) or "none recorded"
+            verdict = f"no solution: no experiment ran cleanly to a score (failures: {causes})"
+            return BenchmarkGrade(False, None, verdict, {"failures": dict(failures)})
         return self.suite.grade(problem, Path(solution.path))
 
     def _config(self, problem: str, setup: ProblemSetup, run_dir: Path) -> EvolveConfig:
