@@ -110,6 +110,7 @@ def test_the_local_tester_runs_a_solution_on_the_public_cases(suite: AleLite, tm
     (tmp_path / "main.py").write_text("print('0 0')")
     failed = subprocess.run([sys.executable, "data/tools/local_test.py"], cwd=tmp_path, capture_output=True, text=True)
     assert failed.returncode == 1 and "wrong answer: an item is chosen more than once" in failed.stdout
+    assert "SCORE" not in failed.stdout  # a rejected submission has no total
 
 
 def test_a_reference_grade_ranks_among_the_references(suite: AleLite, tmp_path: Path) -> None:

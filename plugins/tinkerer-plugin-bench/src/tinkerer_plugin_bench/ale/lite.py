@@ -3,8 +3,8 @@
 Each problem has a statement, an input generator and a scorer (``tools/problem.py``, as AtCoder ships them),
 public cases a contestant runs locally and private cases for the final grade. Prepared once::
 
-    <data_dir>/v1/<id>/public/    statement.md, tools/problem.py, tools/local_test.py, in/0000.txt ... 0004.txt
-    <data_dir>/v1/<id>/private/   relative_results.json: every reference solution's score on every private case
+    <data_dir>/v2/<id>/public/    statement.md, tools/problem.py, tools/local_test.py, in/0000.txt ... 0004.txt
+    <data_dir>/v2/<id>/private/   relative_results.json: every reference solution's score on every private case
 
 The grade runs the exported ``main.py`` on the private cases (seeds 1000 to 1029) and scores it relative to
 the reference solutions, as ALE-bench does for its relative-score contests.
@@ -28,7 +28,7 @@ from tinkerer_plugin_bench.ale.references import REFERENCES
 from tinkerer_plugin_bench.ale.relative import standing
 from tinkerer_plugin_bench.views import data_root, prepare_once, shared_root, stage_view
 
-FORMAT = "v1"
+FORMAT = "v2"  # the prepared layout's version (v2: the local tester prints no total for a rejected run)
 TESTER = "python data/tools/local_test.py main.py"
 SUBMISSION_NAME = "this submission"
 

@@ -4,8 +4,8 @@
 
 Runs ``python main.py`` once per input in ``data/in/`` (the case on standard input, the answer on standard
 output, problem.TIME_LIMIT_S seconds each), scores every answer with ``problem.py`` next to this file, prints
-one line per case and then ``SCORE: <total>``. Exits 1 when a case fails (an error, a timeout, a wrong
-answer): the contest counts such a submission as failed. Standard library only.
+one line per case and then ``SCORE: <total>``. When a case fails (an error, a timeout, a wrong answer) it
+prints no total and exits 1: the contest counts such a submission as failed. Standard library only.
 """
 
 from __future__ import annotations
@@ -53,8 +53,10 @@ def main(solution: str = "main.py") -> int:
         total += points
         print(f"{case.stem}: score {points} ({seconds:.2f} s)")
     print(f"{len(cases) - failed} of {len(cases)} cases accepted ({problem.DIRECTION} the score)")
+    if failed:  # no total for a submission the contest would reject: every case must be accepted
+        return 1
     print(f"SCORE: {total}")
-    return 1 if failed else 0
+    return 0
 
 
 if __name__ == "__main__":
