@@ -91,7 +91,7 @@ def _plan(args: argparse.Namespace) -> tuple[Any, Path | None]:
         elif "=" in item:
             overrides.append(item)
         elif item.endswith(".py"):
-            config_file = item
+            config_file = str(Path(item).resolve())  # a resumed benchmark imports it again, from anywhere
         elif item.startswith("-"):
             raise ConfigError(f"unknown option {item!r} for `tinkerer bench run`: --quick, --quiet")
         else:
