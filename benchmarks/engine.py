@@ -89,10 +89,10 @@ def run(
                 "run_dir": str(root / name),
                 "max_iterations": experiments,
                 "workers": workers,
-                "agent": chz.Castable("fixed_code"),
-                "agent.code": code,
+                "coding_agent": chz.Castable("fixed_code"),
+                "coding_agent.code": code,
                 "evaluator": chz.Castable("regex_pattern"),
-                "search": chz.Castable(search),
+                "search_strategy": chz.Castable(search),
                 # scripted idea replies: the benchmark measures the engine, not a model
                 "llm.model": "openai/gpt-4o-mini",
                 "llm.mock_responses": ('{"ideas": ["a scripted idea"]}',),

@@ -42,10 +42,10 @@ def run(root: Path, name: str, code: str, experiments: int, **values: Any) -> tu
         "goal": "benchmark",
         "run_dir": str(root / name),
         "max_iterations": experiments,
-        "agent": "steps",
-        "agent.steps": (code,),
+        "coding_agent": "steps",
+        "coding_agent.steps": (code,),
         "evaluator": "regex_pattern",
-        "search": "linear_search",
+        "search_strategy": "linear_search",
         # scripted idea replies: the benchmark measures the executors, not a model
         "llm.model": "openai/gpt-4o-mini",
         "llm.mock_responses": ('{"ideas": ["a scripted idea"]}',),
@@ -119,7 +119,7 @@ def main() -> None:
             ray = {"executor": "ray", "executor.address": address, "memory_mb": 1024}
             for where, portable in (("here", False), ("on worker", True)):
                 if not args.quick or portable == (how == "driver"):  # --quick: one of each kind
-                    variants.append((f"ray {how}, agent {where}", {**ray, "agent.portable": portable}))
+                    variants.append((f"ray {how}, agent {where}", {**ray, "coding_agent.portable": portable}))
         # local runs first: pool processes are forked before this process holds Ray's connections
         rows = [(label, measure(root, label, values, n, count, cpu_bound)) for label, values in variants]
         for how, address in (("client", cluster.client), ("driver", cluster.gcs)):

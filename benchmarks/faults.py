@@ -79,14 +79,14 @@ class StepAgentPlugin:
 
 get_manager().register(StepAgentPlugin(), "faults-step-agent")
 config = EvolveConfig(
-    goal="survive faults", agent=StepAgent(steps={steps!r}), max_iterations={experiments}, timeout_s=1.5,
+    goal="survive faults", coding_agent=StepAgent(steps={steps!r}), max_iterations={experiments}, timeout_s=1.5,
     debug_attempts=0,
 )
 """
 
 OVERRIDES = (
     "evaluator=regex_pattern",
-    "search=linear_search",
+    "search_strategy=linear_search",
     "llm.model=openai/gpt-4o-mini",
     'llm.mock_responses={"ideas": ["a scripted idea"]}',
     "--quiet",

@@ -26,8 +26,8 @@ config = {
     "evaluator": "pytest",
     "evaluator.args": ("tests",),
     "evaluator.timeout_s": 60,
-    "search": "linear_search",
-    "stop": "threshold",
-    "stop.threshold": 1.0,
-    "agent": "llm_edit",
+    "search_strategy": "linear_search",
+    "stop_condition": "threshold",
+    "stop_condition.threshold": 1.0,
+    "coding_agent": "llm_edit",
 }

@@ -5,7 +5,7 @@ by `make_house_prices_data.py`) and is available to every solution as `./data`. 
 `RMSE: <value>`; the run minimizes it and stops once it is at or below 0.12.
 
     tinkerer evolve examples/house_prices.py llm.model=openai/gpt-4o-mini     # any litellm model
-    tinkerer evolve examples/house_prices.py max_iterations=5 stop.threshold=0.1 --help
+    tinkerer evolve examples/house_prices.py max_iterations=5 stop_condition.threshold=0.1 --help
 
 The same task is a graded problem of the benchmark suite mle-lite (its data from the same generator, in
 Kaggle's shape, the test answers hidden from the run, a leaderboard from reference models); this file can
@@ -37,7 +37,7 @@ config = EvolveConfig(
     data_dir=str(HERE / "house_prices_data"),
     timeout_s=120,
     evaluator=create_component("evaluator", "regex_pattern", {"pattern": r"RMSE: ([\d.]+)"}),
-    stop=create_component("stop_condition", "threshold", {"threshold": 0.12, "direction": "minimize"}),
-    search=create_component("search_strategy", "linear_search"),
-    agent=create_component("coding_agent", "llm_edit"),
+    stop_condition=create_component("stop_condition", "threshold", {"threshold": 0.12, "direction": "minimize"}),
+    search_strategy=create_component("search_strategy", "linear_search"),
+    coding_agent=create_component("coding_agent", "llm_edit"),
 )

@@ -15,6 +15,23 @@ import chz
 import pytest
 
 from tinkerer_core import AgentRequest, AgentResult, CodingAgent, get_manager, hookimpl
+from tinkerer_core.plugins import PluginManager
+
+# the plugins an evolve run's defaults come from (no_score, never, linear_search, llm_edit and its gateway)
+DEFAULT_PLUGINS = ("evaluators", "stop_conditions", "search", "litellm")
+needs_defaults = pytest.mark.needs(*DEFAULT_PLUGINS)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A test marked ``needs(*plugins)`` (entry-point names) skips, naming them and what to install, when one of
+    them is not loaded: not installed (only tinkerer-core, say) or left out by TINKERER_PLUGINS."""
+    markers = list(item.iter_markers("needs"))
+    infos = PluginManager().infos if markers else {}  # as the environment has it now (a test may have reset it)
+    for marker in markers:
+        missing = [name for name in marker.args if name not in infos or infos[name].status != "loaded"]
+        if missing:
+            packages = " ".join(f"tinkerer-plugin-{name.replace('_', '-')}" for name in missing)
+            pytest.skip(f"needs {', '.join(missing)}, not installed or not in TINKERER_PLUGINS: pip install {packages}")
 
 
 @pytest.fixture(autouse=True)
@@ -120,7 +137,7 @@ class StepAgentPlugin:
 
 
 get_manager().register(StepAgentPlugin(), "step-agent")
-config = EvolveConfig(goal={goal!r}, agent=StepAgent(steps={steps!r}), max_iterations={max_iterations})
+config = EvolveConfig(goal={goal!r}, coding_agent=StepAgent(steps={steps!r}), max_iterations={max_iterations})
 """
 
 

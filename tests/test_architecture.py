@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import ast
 import importlib
+import os
+import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -144,3 +148,49 @@ def test_core_modules_do_not_import_the_package_itself() -> None:
         and any(f"tinkerer_core.{item}" not in CORE_MODULES and item != "__version__" for item in names)
     ]
     assert offenders == []
+
+
+def test_no_private_module_of_a_library_is_imported() -> None:
+    """``chz.blueprint._entrypoint`` and the like change without notice: the core and the plugins use public names
+    (``_typeshed``, the type checker's own stubs, is meant to be imported under ``TYPE_CHECKING``)."""
+    private = []
+    for path in [*CORE.rglob("*.py"), *ROOT.glob("plugins/*/src/*/**/*.py")]:
+        for node in ast.walk(ast.parse(path.read_text())):
+            modules = [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            if isinstance(node, ast.Import):
+                modules = [alias.name for alias in node.names]
+            for module in modules:
+                if module != "_typeshed" and any(
+                    part.startswith("_") and part != "__future__" for part in module.split(".")
+                ):
+                    private.append(f"{path.relative_to(ROOT)}:{node.lineno}: {module}")
+    assert private == []
+
+
+def test_with_only_the_core_the_tests_that_need_a_plugin_skip_and_say_which() -> None:
+    """The core alone (TINKERER_PLUGINS=tinkerer-core: every plugin left out) passes its own tests; the others
+    skip, naming the plugin and what to install."""
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-rs",
+            "-p",
+            "no:cacheprovider",
+            "tests/test_knowledge.py",
+            "tests/test_cli.py",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "TINKERER_PLUGINS": "tinkerer-core", "COLUMNS": "1000"},  # whole summary lines
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert completed.returncode == 0, completed.stdout[-3000:]
+    assert re.search(r"\d+ passed, \d+ skipped", completed.stdout), completed.stdout[-500:]
+    assert "needs evaluators, stop_conditions, search, litellm, knowledge-sqlite, not installed or not in " in (
+        completed.stdout
+    )
+    assert "tinkerer-plugin-search tinkerer-plugin-litellm tinkerer-plugin-knowledge-sqlite\n" in completed.stdout

@@ -34,6 +34,10 @@ from tinkerer_core.cli import build_parser, main
 from tinkerer_core.config import PluginFactory, component_values, make_config
 from tinkerer_core.validation import Rule, rules_of
 
+from .conftest import needs_defaults
+
+pytestmark = needs_defaults
+
 CASES_PER_FIELD = 12
 CASE_SECONDS = 30  # a case that takes longer is a hang
 GENERATED = settings(
@@ -47,9 +51,9 @@ GENERATED = settings(
 # where each kind's component sits: (the config it belongs to, the field holding it, the Python API's parameter)
 EVOLVE_KINDS = {
     "evaluator": ("evaluator", "evaluator"),
-    "stop_condition": ("stop", "stop_condition"),
-    "search_strategy": ("search", "search_strategy"),
-    "coding_agent": ("agent", "coding_agent"),
+    "stop_condition": ("stop_condition", "stop_condition"),
+    "search_strategy": ("search_strategy", "search_strategy"),
+    "coding_agent": ("coding_agent", "coding_agent"),
     "executor": ("executor", "executor"),
 }
 BUILT_BY_NAME = ("deployer", "knowledge_backend")  # Tinkerer.deploy / learn / index_kg create them from params
@@ -223,7 +227,9 @@ def hang_limit(seconds: int = CASE_SECONDS) -> Iterator[None]:
 
 
 def names_the_field(message: str, target: Target) -> bool:
-    return re.search(rf"(?<![\w]){re.escape(target.name)}(?![\w])", message) is not None
+    """Whether ``message`` names the field, as written (``stop_condition``) or in words (``stop condition``)."""
+    names = {target.name, target.name.replace("_", " ")}
+    return any(re.search(rf"(?<![\w]){re.escape(name)}(?![\w])", message) for name in names)
 
 
 def check_accepted(target: Target, held: Any) -> None:

@@ -16,6 +16,11 @@ from pathlib import Path
 
 import pytest
 
+from .conftest import DEFAULT_PLUGINS
+
+# every benchmark measures plugins: the defaults, the knowledge backend, the Ray executor, the embedded model
+pytestmark = pytest.mark.needs(*DEFAULT_PLUGINS, "knowledge-sqlite", "ray", "local_llm")
+
 ROOT = Path(__file__).parents[1]
 BENCHMARKS = sorted((ROOT / "benchmarks").glob("*.py"))
 TIME_LIMIT_S = 300

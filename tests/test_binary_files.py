@@ -35,7 +35,9 @@ from tinkerer_core.engine.workspace import Workspaces, git
 from tinkerer_core.prompts import files_section
 from tinkerer_core.workspace_files import read_text
 
-from .conftest import read_log, write_step_config
+from .conftest import needs_defaults, read_log, write_step_config
+
+pytestmark = needs_defaults
 
 LATIN1 = "caf\xe9 cr\xe8me br\xfbl\xe9e\n"
 PICKLED = {"weights": [0.5, 1.5], "name": "model"}

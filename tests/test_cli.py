@@ -35,6 +35,8 @@ from tinkerer_core.kinds import KINDS
 from tinkerer_core.plugins import ALLOW_LIST_ENV
 from tinkerer_core.validation import at_least, not_empty
 
+from .conftest import needs_defaults
+
 OFFLINE_CONFIG = Path(__file__).parent / "fixtures" / "configs" / "offline.py"
 COMMANDS = ("plugins", "list", "install", "uninstall", "evolve", "resume", "runs")
 NEEDS_A_PLUGIN = {
@@ -128,29 +130,60 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 # --- commands and listings -------------------------------------------------------------------
 
 
-def test_help_lists_every_command_and_alias(tmp_path: Path) -> None:
+def test_help_lists_every_command_and_a_list_flag_per_kind(tmp_path: Path) -> None:
     completed = tinkerer("--help", cwd=tmp_path)
     assert completed.returncode == 0
     listed = {line.split()[0] for line in completed.stdout.splitlines() if line.startswith("    ")}
     assert {*COMMANDS, *NEEDS_A_PLUGIN} <= listed
-    for alias in ("--list-agents", "--list-evaluators", "--list-stops"):
-        assert alias in completed.stdout
+    for kind in KINDS.values():
+        assert f"--list-{kind.plural.replace('_', '-')}" in completed.stdout
 
 
 @pytest.mark.parametrize(
-    ("alias", "kind", "name"),
+    ("flag", "kind", "name"),
     [
-        ("--list-agents", "coding_agents", "cli_echo"),
+        ("--list-coding-agents", "coding_agents", "cli_echo"),
         ("--list-evaluators", "evaluators", "cli_length"),
-        ("--list-stops", "stop_conditions", "cli_immediately"),
+        ("--list-stop-conditions", "stop_conditions", "cli_immediately"),
     ],
 )
-def test_list_aliases(plugin: str, capsys: pytest.CaptureFixture[str], alias: str, kind: str, name: str) -> None:
-    code, out, _ = run(capsys, alias)
+def test_list_flags(plugin: str, capsys: pytest.CaptureFixture[str], flag: str, kind: str, name: str) -> None:
+    code, out, _ = run(capsys, flag)
     assert code == 0
     assert run(capsys, "list", kind) == (0, out, "")
     row = next(line for line in out.splitlines() if line.startswith(f"{name} "))
     assert row.endswith(f"({plugin})")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "hint"),
+    [
+        (["--list-agents"], ["--list-coding-agents"], "warning: --list-agents is now --list-coding-agents\n"),
+        (["--list-stops"], ["--list-stop-conditions"], "warning: --list-stops is now --list-stop-conditions\n"),
+        (["list", "agents"], ["list", "coding_agents"], "warning: 'agents' is now 'coding_agents'\n"),
+        (["list", "stops"], ["list", "stop_conditions"], "warning: 'stops' is now 'stop_conditions'\n"),
+        (["list", "searches"], ["list", "search_strategies"], "warning: 'searches' is now 'search_strategies'\n"),
+    ],
+)
+def test_the_old_names_of_kinds_still_list_and_say_the_new_one(
+    plugin: str, capsys: pytest.CaptureFixture[str], old: list[str], new: list[str], hint: str
+) -> None:
+    assert run(capsys, *old) == (0, run(capsys, *new)[1], hint)
+
+
+@needs_defaults
+def test_the_old_field_names_still_configure_a_run_and_say_the_new_one(
+    plugin: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    old = ["goal=x", "stop=cli_immediately", "agent=cli_echo", "search=linear_search", "--dry-run"]
+    code, out, err = run(capsys, "evolve", *old)
+    assert code == 0 and "stop_condition = cli_immediately" in out and "coding_agent = cli_echo" in out
+    assert err.splitlines() == [
+        f"warning: {name} is now {new}: write {new}=... and {new}.<field>=..."
+        for name, new in (("stop", "stop_condition"), ("agent", "coding_agent"), ("search", "search_strategy"))
+    ]
+    spelt = ["goal=x", "stop_condition=cli_immediately", "coding_agent=cli_echo", "search_strategy=linear_search"]
+    assert run(capsys, "evolve", *spelt, "--dry-run") == (0, out, "")
 
 
 def test_list_accepts_singular_plural_and_hyphenated_kinds(plugin: str, capsys: pytest.CaptureFixture[str]) -> None:
@@ -204,6 +237,7 @@ def evolve_error(capsys: pytest.CaptureFixture[str], *overrides: str) -> str:
     return err
 
 
+@needs_defaults
 def test_evolve_wrong_type_names_the_field_and_its_type(plugin: str, capsys: pytest.CaptureFixture[str]) -> None:
     err = evolve_error(capsys, "max_iterations=ten")
     assert err == "error: max_iterations must be of type int, got 'ten'\n"
@@ -215,6 +249,7 @@ def test_evolve_wrong_type_names_the_field_and_its_type(plugin: str, capsys: pyt
     assert err == "error: direction must be one of 'maximize', 'minimize', got 'up'\n"
 
 
+@needs_defaults
 def test_evolve_unknown_field(plugin: str, capsys: pytest.CaptureFixture[str]) -> None:
     err = evolve_error(capsys, "max_iteration=3")
     assert "Extraneous argument 'max_iteration'" in err
@@ -226,12 +261,13 @@ def test_evolve_unknown_field(plugin: str, capsys: pytest.CaptureFixture[str]) -
     assert "Did you mean 'evaluator.min_chars'?" in err
 
 
+@needs_defaults
 @pytest.mark.parametrize(
     ("field", "kind", "plural"),
     [
         ("evaluator", "evaluator", "evaluators"),
-        ("stop", "stop condition", "stop conditions"),
-        ("search", "search strategy", "search strategies"),
+        ("stop_condition", "stop condition", "stop conditions"),
+        ("search_strategy", "search strategy", "search strategies"),
     ],
 )
 def test_evolve_unknown_name_lists_installed_names(
@@ -243,6 +279,7 @@ def test_evolve_unknown_name_lists_installed_names(
     assert err.removeprefix(prefix).strip().split(", ") == get_manager().names(kind.replace(" ", "_"))
 
 
+@needs_defaults
 def test_evolve_without_a_goal(plugin: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(capsys, "evolve") == (2, "", "error: Missing required arguments for parameter(s): goal\n")
 
@@ -290,7 +327,9 @@ def test_evolve_help_with_a_dict_config_file(plugin: str, tmp_path: Path, capsys
 def test_evolve_help_lists_the_parameters_of_components_named_in_a_config_file(
     plugin: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    (tmp_path / "named.py").write_text('config = {"goal": "g", "evaluator": "cli_length", "agent": "cli_echo"}\n')
+    (tmp_path / "named.py").write_text(
+        'config = {"goal": "g", "evaluator": "cli_length", "coding_agent": "cli_echo"}\n'
+    )
     code, out, _ = run(capsys, "evolve", "named.py", "--help")
     assert code == 0
     rows = help_rows(out)
@@ -299,6 +338,7 @@ def test_evolve_help_lists_the_parameters_of_components_named_in_a_config_file(
     assert "'local/smollm2-135m' (default)" in rows["llm.model"]
 
 
+@needs_defaults
 def test_evolve_help_needs_no_value_for_required_parameters_and_shows_every_rule(
     plugin: str, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -7,6 +7,7 @@ subprocess) and checks the exit code, the message, and that no traceback is prin
 from __future__ import annotations
 
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -17,6 +18,8 @@ import pytest
 
 from tinkerer_core import get_manager, hookimpl
 from tinkerer_core.cli import DEBUG_ENV, main
+
+from .conftest import needs_defaults
 
 TINKERER = Path(sys.executable).with_name("tinkerer")
 OFFLINE_CONFIG = Path(__file__).parent / "fixtures" / "configs" / "offline.py"
@@ -161,6 +164,7 @@ def port_commands(run_dir: Path) -> list[list[str]]:
     return [["ui", str(run_dir)], ["tinker-local", "serve"], ["local-llm", "serve"]]
 
 
+@pytest.mark.needs("reports", "tinker-local", "local_llm")
 @pytest.mark.parametrize("value", ["99999", "65536", "-1", "http"])
 def test_every_port_option_refuses_a_value_outside_1_to_65535_before_anything_binds(
     finished_run: Path, capsys: pytest.CaptureFixture[str], value: str
@@ -178,6 +182,7 @@ def test_every_port_option_refuses_a_value_outside_1_to_65535_before_anything_bi
         assert expected in err, err
 
 
+@pytest.mark.needs("reports", "tinker-local", "local_llm")
 def test_a_port_in_use_is_named_before_the_server_starts(
     finished_run: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -249,6 +254,25 @@ def test_an_allow_list_naming_a_plugin_that_is_not_installed_is_refused(tmp_path
     )
     assert by_distribution.returncode == 0, by_distribution.stderr
     assert "regex_pattern" in by_distribution.stdout
+
+
+def test_the_core_alone_names_every_missing_default_and_what_to_install(tmp_path: Path) -> None:
+    alone = {"TINKERER_PLUGINS": "tinkerer-core"}
+    completed = run_tinkerer("evolve", "goal=say hello", "--dry-run", cwd=tmp_path, env=alone)
+    assert completed.returncode == 2 and "Traceback" not in completed.stderr
+    assert completed.stderr == (
+        "error: defaults that are not installed: evaluator 'no_score' (pip install tinkerer-plugin-evaluators); "
+        "stop condition 'never' (pip install tinkerer-plugin-stop-conditions); search strategy 'linear_search' "
+        "(pip install tinkerer-plugin-search); coding agent 'llm_edit' (pip install tinkerer-plugin-litellm). "
+        "Install them (pip install tinkerer-plugin-evaluators tinkerer-plugin-stop-conditions tinkerer-plugin-search "
+        "tinkerer-plugin-litellm), or set each field to an installed component (`tinkerer plugins` lists them)\n"
+    )
+    partly = run_tinkerer(
+        "evolve", "goal=x", "--dry-run", cwd=tmp_path, env={"TINKERER_PLUGINS": "tinkerer-core,search"}
+    )
+    assert "search strategy" not in partly.stderr and "pip install tinkerer-plugin-evaluators" in partly.stderr
+    trainer = run_tinkerer("train", "--dry-run", cwd=tmp_path, env=alone)
+    assert trainer.returncode == 2 and "pip install tinkerer-plugin-tinker" in trainer.stderr
 
 
 def test_the_python_api_refuses_the_same_allow_list(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -334,6 +358,7 @@ def test_deploy_learn_research_and_index_params_that_are_not_a_dict_are_named(tm
         Tinkerer().index_kg(wiki_dir=str(tmp_path), backend_params=7)
 
 
+@needs_defaults
 def test_evolve_config_is_what_evolve_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from tinkerer_core import EvolveConfig, Tinkerer
 
@@ -351,7 +376,7 @@ def test_evolve_config_is_what_evolve_runs(tmp_path: Path, monkeypatch: pytest.M
     assert isinstance(config, EvolveConfig)
     assert (config.goal, config.max_iterations, config.run_dir) == ("print a score", 3, "runs/one")
     assert config.evaluator.pattern == "SCORE: (\\d+)"
-    assert config.stop.threshold == 0.5
+    assert config.stop_condition.threshold == 0.5
     assert config.llm.model == "openai/gpt-4o-mini"
     assert list(tmp_path.iterdir()) == []  # building a config starts nothing
 
@@ -423,6 +448,7 @@ def test_errors_users_can_fix_stay_exit_2_and_debug_adds_their_traceback(
     assert err.startswith("Traceback (most recent call last):\n") and err.endswith(expected)
 
 
+@needs_defaults
 def test_the_real_program_hides_the_traceback_of_a_failing_config(tmp_path: Path) -> None:
     """A search strategy that raises inside a run started by the real program: one line, exit 1."""
     config = tmp_path / "config.py"
@@ -459,7 +485,7 @@ class BrokenPlugin:
 
 
 get_manager().register(BrokenPlugin(), "broken-search")
-config = EvolveConfig(goal="anything", search=Broken(), max_iterations=1)
+config = EvolveConfig(goal="anything", search_strategy=Broken(), max_iterations=1)
 """
 
 
@@ -489,7 +515,7 @@ def test_evolve_dry_run_shows_the_resolved_config_and_writes_nothing(
     assert "goal = 'print a growing score'" in lines
     assert "max_iterations = 7" in lines
     assert "direction = maximize" in lines
-    assert "evaluator = score_line" in lines and "search = drafts" in lines and "executor = local" in lines
+    assert "evaluator = score_line" in lines and "search_strategy = drafts" in lines and "executor = local" in lines
     assert "llm.model = 'openai/gpt-4o-mini'" in lines
     assert "llm.mock_responses = ('first reply', 'second reply')" in lines
     assert list(tmp_path.iterdir()) == []  # no run directory, no runs/
@@ -520,6 +546,19 @@ def test_evolve_dry_run_reports_bad_values(
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_reader_that_leaves_early_ends_the_command_quietly(tmp_path: Path) -> None:
+    """``tinkerer list evaluators | head -1``: the pipe closes under the command, which stops as cat would."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # nobody reads: the first write fails with EPIPE
+    try:
+        completed = subprocess.run(
+            [str(TINKERER), "list", "evaluators"], cwd=tmp_path, stdout=write_end, stderr=subprocess.PIPE, text=True
+        )
+    finally:
+        os.close(write_end)
+    assert (completed.returncode, completed.stderr) == (128 + signal.SIGPIPE, "")
+
+
 def test_a_risky_value_is_one_warning_line_and_the_run_goes_on(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -538,6 +577,7 @@ def test_evolve_dry_run_makes_the_checks_a_start_makes(tmp_path: Path, capsys: p
     assert err == f"error: {run_dir} already holds a run: resume it with `tinkerer resume {run_dir}`\n"
 
 
+@pytest.mark.needs("tinker")
 def test_train_dry_run_shows_the_trainer_and_writes_nothing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -580,6 +620,7 @@ def test_the_hook_reference_imports_every_type_it_mentions() -> None:
 # --- plugin commands: durations and folders they write to -------------------------------------
 
 
+@pytest.mark.needs("tinker", "tinker-local", "knowledge-sqlite")
 def test_plugin_commands_refuse_bad_durations_and_unwritable_folders(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

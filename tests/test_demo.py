@@ -10,6 +10,10 @@ import pytest
 
 from tinkerer_core import ExperimentStatus, RunStore
 
+from .conftest import DEFAULT_PLUGINS
+
+pytestmark = pytest.mark.needs(*DEFAULT_PLUGINS, "local_llm")
+
 DEMO = Path(__file__).parents[1] / "examples" / "demo.py"
 
 

@@ -12,6 +12,11 @@ import pytest
 
 from tinkerer_core import ConfigError, DeployStrategy, MissingPluginError, Tinkerer
 
+from .conftest import DEFAULT_PLUGINS
+
+pytestmark = pytest.mark.needs(*DEFAULT_PLUGINS, "deploy-local")
+
+
 PREDICT = "def predict(inputs):\n    return {'sum': inputs['a'] + inputs['b']}\n\nprint('SCORE: 1')"
 TINKERER = Path(sys.executable).with_name("tinkerer")
 

@@ -6,6 +6,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from .conftest import DEFAULT_PLUGINS
+
+pytestmark = pytest.mark.needs(*DEFAULT_PLUGINS, "deploy-local")
+
+
 EXAMPLES = Path(__file__).parents[1] / "examples"
 
 

@@ -11,7 +11,9 @@ import pytest
 
 from tinkerer_core import RunStore
 
-from .conftest import write_step_config
+from .conftest import needs_defaults, write_step_config
+
+pytestmark = needs_defaults
 
 SCRIPTED_LLM = ("llm.model=openai/gpt-4o-mini", 'llm.mock_responses={"ideas": ["a scripted idea"]}')
 FILL_ONCE = (
@@ -47,7 +49,7 @@ def test_a_full_disk_stops_the_run_with_a_clear_error_and_resume_finishes_it(tmp
     config = write_step_config(tmp_path / "config.py", steps, max_iterations=3)
     run_dir = small_disk / "run"
     command = [sys.executable, "-m", "tinkerer_core.cli"]
-    args = ["evolve", str(config), "evaluator=regex_pattern", "search=linear_search", f"run_dir={run_dir}"]
+    args = ["evolve", str(config), "evaluator=regex_pattern", "search_strategy=linear_search", f"run_dir={run_dir}"]
     stopped = subprocess.run([*command, *args, *SCRIPTED_LLM], cwd=tmp_path, capture_output=True, text=True)
     assert stopped.returncode == 2, stopped.stderr
     error_lines = [line for line in stopped.stderr.splitlines() if line.startswith("error:")]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import chz
@@ -15,6 +16,8 @@ import pytest
 from tinkerer_core import (
     ConfigError,
     Direction,
+    Evaluation,
+    Experiment,
     ExperimentStatus,
     Proposal,
     RunStore,
@@ -24,8 +27,12 @@ from tinkerer_core import (
     get_manager,
     hookimpl,
 )
+from tinkerer_core.types import best_experiment
 
-from .conftest import read_log
+from .conftest import needs_defaults, read_log
+
+pytestmark = needs_defaults
+
 
 SCORES = ("print('SCORE: 0.2')", "print('SCORE: 0.5')", "print('SCORE: 0.4')")
 SCRIPTED_LLM = {"model": "openai/gpt-4o-mini", "mock_responses": ('{"ideas": ["a scripted idea"]}',)}
@@ -290,3 +297,27 @@ def test_training_metrics_are_stored_per_step(tmp_path: Path) -> None:
     store.record_metrics(2, {"loss": 1.5})
     store.record_metrics(2, {"loss": 1.25})  # a re-recorded step overwrites
     assert store.metrics() == {"loss": [(1, 2.5), (2, 1.25)], "tokens_per_s": [(1, 100.0)]}
+
+
+def _scored(experiment_id: int, score: float | None, status: ExperimentStatus) -> Experiment:
+    evaluation = Evaluation(score=score) if score is not None else None
+    return Experiment(
+        id=experiment_id, parent_id=None, iteration=experiment_id, idea="", status=status, evaluation=evaluation
+    )
+
+
+def test_one_rule_for_the_best_what_the_search_builds_on_is_what_the_run_exports() -> None:
+    ok, failed = ExperimentStatus.SUCCEEDED, ExperimentStatus.FAILED
+    runs = [
+        _scored(1, None, ok),
+        _scored(2, 3.0, failed),  # a crashed run that printed a score is a failure, never the best
+        _scored(3, 2.0, ok),
+        _scored(4, 2.0, ok),
+        _scored(5, 1.0, ok),
+    ]
+    state = SearchState(goal="g", direction=Direction.MAXIMIZE, experiments=runs, iteration=5, max_iterations=9, seed=0)
+    assert state.best() is runs[2]  # of equal scores, the first
+    assert best_experiment(runs, Direction.MAXIMIZE) is runs[2]
+    assert best_experiment(runs, Direction.MINIMIZE) is runs[4]
+    unscored = [_scored(1, None, ok), _scored(2, None, ok), _scored(3, 4.0, failed)]
+    assert replace(state, experiments=unscored).best() is None  # nothing succeeded with a score: no best

@@ -16,7 +16,9 @@ import pytest
 
 from tinkerer_core import ExperimentStatus, RunStore
 
-from .conftest import all_pids, cmdline, write_step_config
+from .conftest import all_pids, cmdline, needs_defaults, write_step_config
+
+pytestmark = needs_defaults
 
 SCRIPTED_LLM = ("llm.model=openai/gpt-4o-mini", 'llm.mock_responses={"ideas": ["a scripted idea"]}')
 RMSE_STEPS = ("print('RMSE: 0.30')", "print('RMSE: 0.11')", "print('RMSE: 0.20')", "print('RMSE: 0.05')")
@@ -40,11 +42,11 @@ def test_minimized_metric_end_to_end_with_overrides(tmp_path: Path) -> None:
         str(config),
         "evaluator=regex_pattern",
         r"evaluator.pattern=RMSE: ([\d.]+)",
-        "stop=threshold",
-        "stop.threshold=0.12",
-        "stop.direction=minimize",
+        "stop_condition=threshold",
+        "stop_condition.threshold=0.12",
+        "stop_condition.direction=minimize",
         "direction=minimize",
-        "search=linear_search",
+        "search_strategy=linear_search",
         "run_dir=runs/rmse",
         "output_path=best",
         *SCRIPTED_LLM,
@@ -89,7 +91,14 @@ def _start_and_wait_for_the_hang(tmp_path: Path, *overrides: str) -> tuple[subpr
     marker = tmp_path / "third-started"
     steps = ("print('SCORE: 1')", "print('SCORE: 2')", HANG_ONCE.format(marker=str(marker)), "print('SCORE: 4')")
     config = write_step_config(tmp_path / "config.py", steps, max_iterations=4)
-    args = ["evolve", str(config), "evaluator=regex_pattern", "search=linear_search", "run_dir=runs/r", *overrides]
+    args = [
+        "evolve",
+        str(config),
+        "evaluator=regex_pattern",
+        "search_strategy=linear_search",
+        "run_dir=runs/r",
+        *overrides,
+    ]
     process = subprocess.Popen(
         [sys.executable, "-m", "tinkerer_core.cli", *args, *SCRIPTED_LLM],
         cwd=tmp_path,

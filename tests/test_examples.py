@@ -21,6 +21,10 @@ import pytest
 
 from tinkerer_core import ExperimentStatus, RunStore
 
+from .conftest import needs_defaults
+
+pytestmark = needs_defaults
+
 EXAMPLES = Path(__file__).parents[1] / "examples"
 MODEL = "openai/gpt-4o-mini"
 
@@ -176,5 +180,7 @@ def test_evolve_api_script_runs_with_the_model_from_the_environment(tmp_path: Pa
 
 def test_a_component_of_an_evolve_config_file_can_be_switched_on_the_command_line(tmp_path: Path) -> None:
     reply = whole_file_reply("main.py", HOUSE_PRICES_SOLUTION)
-    completed = evolve_cli("house_prices.py", tmp_path, "search=llm_tree_search", f"llm.mock_responses={reply}")
+    completed = evolve_cli(
+        "house_prices.py", tmp_path, "search_strategy=llm_tree_search", f"llm.mock_responses={reply}"
+    )
     assert "best score: 0.082" in completed.stdout

@@ -39,7 +39,9 @@ from tinkerer_core.engine.workspace import Workspaces, git
 from tinkerer_core.runner import run_command
 from tinkerer_core.shipping import Changes, apply_changes, changes_since, digests, pack, unpack
 
-from .conftest import ScriptedAgent
+from .conftest import ScriptedAgent, needs_defaults
+
+pytestmark = needs_defaults
 
 SCRIPTED_LLM = {"model": "openai/gpt-4o-mini", "mock_responses": ('{"ideas": ["a scripted idea"]}',)}
 
@@ -54,6 +56,7 @@ def test_local_is_the_default_executor_and_names_resolve() -> None:
 
 KILL_PARENT_ONCE = """
 import os, pathlib, signal
+
 marker = pathlib.Path({marker!r})
 if not marker.exists():
     marker.write_text('killed')

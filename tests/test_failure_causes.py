@@ -11,6 +11,10 @@ from pathlib import Path
 from tinkerer_core import RunResult, RunStore, Tinkerer
 from tinkerer_core.engine.experiment import run_failure_cause
 
+from .conftest import needs_defaults
+
+pytestmark = needs_defaults
+
 SCRIPT = (
     "I would rather describe the change than write it.",  # no_code
     "```python\nprint('SCORE: 0.5'\n```",  # runs and fails to compile: syntax_error

@@ -12,7 +12,8 @@ from pathlib import Path
 import pluggy
 import pytest
 
-from tinkerer_core import hookspecs
+from tinkerer_core import ExecutorSession, ExperimentJob, hookspecs
+from tinkerer_core.kinds import KINDS, Kind
 from tinkerer_core.plugins import PluginManager
 
 HOOKS_MD = Path(__file__).parent.parent / "docs" / "hooks.md"
@@ -55,6 +56,23 @@ def test_every_hook_has_a_docstring(name: str) -> None:
     spec = hook_specs()[name].spec
     assert spec is not None
     assert (spec.function.__doc__ or "").strip(), f"{name} in tinkerer_core/hookspecs.py needs a docstring"
+
+
+# what a plugin of a kind implements or is handed, beside the kind's interface
+CALLED_WITH = {"executor": (ExecutorSession, ExperimentJob)}
+
+
+@pytest.mark.parametrize("kind", KINDS.values(), ids=lambda kind: kind.name)
+def test_every_method_of_a_kinds_interfaces_is_named_in_its_hook_section(kind: Kind) -> None:
+    section = sections()[kind.hook]
+    for interface in (kind.interface, *CALLED_WITH.get(kind.name, ())):
+        members = [
+            name
+            for name, member in vars(interface).items()
+            if not name.startswith("_") and (callable(member) or isinstance(member, property))
+        ]
+        missing = [name for name in members if not re.search(rf"[`.]{name}[`(]", section)]
+        assert missing == [], f"docs/hooks.md's {kind.hook} section does not name {interface.__name__}.{missing}"
 
 
 def test_every_documented_hook_exists() -> None:

@@ -29,7 +29,10 @@ from tinkerer_core import (
     hookimpl,
 )
 
-from .conftest import read_log
+from .conftest import needs_defaults, read_log
+
+pytestmark = needs_defaults
+
 
 MODEL = "openai/gpt-4o-mini"
 IDEAS = '{"ideas": ["idea one", "idea two", "idea three", "idea four"], "selected": [2, 3, 4, 5, 6]}'

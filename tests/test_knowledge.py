@@ -24,7 +24,7 @@ from tinkerer_core import (
 )
 from tinkerer_core.knowledge.wiki import from_markdown, read_wiki, to_markdown
 
-from .conftest import read_log
+from .conftest import DEFAULT_PLUGINS, read_log
 
 KEYWORDS_ONLY = {"embedder": "none"}  # the static embedder is covered by kg_sqlite's own tests
 
@@ -104,6 +104,7 @@ def test_learn_extracts_typed_pages_from_a_repo_and_a_file(repo: Path, tmp_path:
     assert subprocess.run(["git", "status", "--porcelain"], cwd=repo, capture_output=True, text=True).stdout == ""
 
 
+@pytest.mark.needs(*DEFAULT_PLUGINS, "knowledge-sqlite")
 def test_index_search_and_an_evolve_whose_agent_sees_the_knowledge(
     repo: Path, workdir: Path, scripted_agent: str
 ) -> None:
@@ -136,6 +137,7 @@ def test_index_search_and_an_evolve_whose_agent_sees_the_knowledge(
     assert "Retries with exponential backoff when the bucket is empty." in context
 
 
+@pytest.mark.needs(*DEFAULT_PLUGINS, "knowledge-sqlite")
 def test_a_json_graph_is_indexed_and_force_clears_only_this_index(workdir: Path) -> None:
     graph = workdir / "kg.json"
     graph.write_text(
@@ -177,6 +179,7 @@ def test_a_json_graph_is_indexed_and_force_clears_only_this_index(workdir: Path)
         tinkerer.index_kg()
 
 
+@pytest.mark.needs(*DEFAULT_PLUGINS, "knowledge-sqlite")
 def test_a_missing_or_broken_index_is_refused_before_anything_runs(workdir: Path, scripted_agent: str) -> None:
     with pytest.raises(ConfigError, match="does not exist; create it with Tinkerer"):
         Tinkerer(kg_index="nowhere.index")
@@ -204,6 +207,7 @@ class CannedSearchPlugin:
         register("canned", CannedSearch)
 
 
+@pytest.mark.needs(*DEFAULT_PLUGINS, "knowledge-sqlite")
 def test_research_cites_its_web_sources_and_says_what_it_lacked(repo: Path, workdir: Path) -> None:
     reply = "- Use capped exponential backoff with jitter [1].\n- Retry forever."
     scripted = {"model": "openai/gpt-4o-mini", "mock_responses": (reply,)}
@@ -236,6 +240,7 @@ def test_research_cites_its_web_sources_and_says_what_it_lacked(repo: Path, work
         Tinkerer().research("x", mode="ideas", provider="none")
 
 
+@pytest.mark.needs(*DEFAULT_PLUGINS, "knowledge-sqlite")
 def test_the_cli_learns_and_indexes(repo: Path, tmp_path: Path) -> None:
     tinkerer = str(Path(sys.executable).with_name("tinkerer"))
     run = lambda *args: subprocess.run([tinkerer, *args], cwd=tmp_path, capture_output=True, text=True, timeout=120)  # noqa: E731
@@ -280,6 +285,7 @@ def test_a_paper_becomes_a_principle_page(tmp_path: Path) -> None:
         Tinkerer().learn(Source.Paper(str(tmp_path / "missing.pdf")), skip_merge=True)
 
 
+@pytest.mark.needs(*DEFAULT_PLUGINS, "knowledge-sqlite")
 def test_a_solution_is_learned_with_its_scored_ideas_and_the_model_s_lessons(
     workdir: Path, scripted_agent: str
 ) -> None:
@@ -319,6 +325,7 @@ def test_a_solution_is_learned_with_its_scored_ideas_and_the_model_s_lessons(
     assert "## Lessons" not in next(page for page in junk.pages if page.page_type == "Heuristic").content
 
 
+@pytest.mark.needs(*DEFAULT_PLUGINS, "knowledge-sqlite")
 def test_the_seed_s_navigation_graph_json_is_indexed(workdir: Path) -> None:
     graph = workdir / "kg_data.json"
     graph.write_text(

@@ -7,7 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from .conftest import DEFAULT_PLUGINS
 from .test_examples import EXAMPLES, HOUSE_PRICES_SOLUTION, MODEL, whole_file_reply
+
+pytestmark = pytest.mark.needs(*DEFAULT_PLUGINS, "knowledge-sqlite")
 
 
 def test_knowledge_evolve_example_learns_indexes_and_evolves(tmp_path: Path) -> None:

@@ -25,6 +25,7 @@ def test_extract_json_never_evaluates_code() -> None:
         extract_json("__import__('os').system('echo pwned')")
 
 
+@pytest.mark.needs("litellm")
 def test_with_model_keeps_the_ledger_and_replaces_the_ensemble() -> None:
     pytest.importorskip("tinkerer_plugin_litellm", reason="the LLM gateway plugin is not installed")
     ledger = LLMLedger()

@@ -33,6 +33,8 @@ from tinkerer_core import (
 from tinkerer_core.cli import main
 from tinkerer_core.plugins import ALLOW_LIST_ENV, TRACE_ENV, PluginManager
 
+from .conftest import needs_defaults
+
 FIXTURES = Path(__file__).parent / "fixtures"
 BROKEN_ERROR = "ModuleNotFoundError: No module named 'tinkerer_missing_dependency'"
 
@@ -139,7 +141,11 @@ def test_evolve_resolves_installed_names_and_their_parameters(site: Path, tmp_pa
     assert help_table.returncode == 0
     row = next(line for line in help_table.stdout.splitlines() if line.strip().startswith("evaluator.max_chars "))
     assert row.split()[1:5] == ["int", "5", "(from", "command"]
-    assert row.endswith("characters beyond this many do not count")
+    assert row.endswith("characters beyond this many do not count [at least 1]")
+
+    refused = tinkerer(site, "evolve", "goal=x", "evaluator=hello_length", "evaluator.max_chars=0", cwd=tmp_path)
+    assert refused.returncode == 2
+    assert refused.stderr == "error: evaluator.max_chars must be at least 1, got 0\n"
 
 
 def test_evolve_run_scores_with_the_installed_evaluator(site: Path, tmp_path: Path) -> None:
@@ -272,6 +278,7 @@ def test_installed_plugins_implement_only_known_hooks() -> None:
 # --- name resolution and its errors ----------------------------------------------------------
 
 
+@needs_defaults
 def test_unknown_name_lists_the_installed_names_of_its_kind() -> None:
     manager = get_manager()
     with manager.registered(ShoutPlugin(), "shout-plugin"):
@@ -288,6 +295,7 @@ def test_unknown_name_lists_the_installed_names_of_its_kind() -> None:
             Tinkerer().evolve("x", evaluator="shuot")
 
 
+@needs_defaults
 def test_unknown_name_of_a_kind_with_an_irregular_plural_reads_well() -> None:
     with pytest.raises(UnknownComponentError, match=r"installed search strategies: .*did you mean 'linear_search'\?"):
         get_manager().lookup("search_strategy", "linear_serch")
@@ -301,6 +309,7 @@ def test_unknown_name_with_nothing_installed_says_to_install_a_plugin() -> None:
     )
 
 
+@needs_defaults
 def test_wrong_parameter_names_the_field_and_its_type() -> None:
     manager = get_manager()
     with manager.registered(ShoutPlugin(), "shout-plugin"):

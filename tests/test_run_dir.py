@@ -8,11 +8,13 @@ from pathlib import Path
 
 from tinkerer_core import RunStore
 
-from .conftest import write_step_config
+from .conftest import needs_defaults, write_step_config
+
+pytestmark = needs_defaults
 
 SCRIPTED = (
     "evaluator=regex_pattern",
-    "search=linear_search",
+    "search_strategy=linear_search",
     "llm.model=openai/gpt-4o-mini",
     'llm.mock_responses={"ideas": ["a scripted idea"]}',
     "--quiet",

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tinkerer_core.processes import is_running, record_process, start_supervised
+from tinkerer_core.processes import is_running, record_process, run_supervised, start_supervised
 from tinkerer_core.runner import Limits, kill_leftover, run_command
 
 from .conftest import all_pids, cmdline
@@ -142,3 +142,54 @@ def _cwd(pid: int) -> str:
         return os.readlink(f"/proc/{pid}/cwd")
     except OSError:
         return ""
+
+
+# --- run_supervised: the one runner every command goes through (solutions, evaluators, agents' CLIs) ----------
+
+
+def _supervised(tmp_path: Path, code: str, **options: object):
+    return run_supervised([sys.executable, "-c", code], cwd=tmp_path, env=dict(os.environ), **options)
+
+
+def test_lines_arrive_while_the_command_still_runs(tmp_path: Path) -> None:
+    arrived: list[tuple[str, float]] = []
+    started = time.monotonic()
+    script = "import sys, time\nprint('first', flush=True)\nprint('crlf', end='\\r\\n', flush=True)\ntime.sleep(30)\n"
+    finished = _supervised(
+        tmp_path, script, timeout_s=1.0, on_line=lambda line: arrived.append((line, time.monotonic()))
+    )
+    assert finished.timed_out and finished.exit_code is None
+    assert [line for line, _ in arrived] == ["first", "crlf"] and arrived[0][1] - started < 1.0
+
+
+def test_input_is_written_and_stderr_kept_apart_or_merged(tmp_path: Path) -> None:
+    script = "import sys\ndata = sys.stdin.read()\nprint(data.upper())\nprint('to stderr', file=sys.stderr)"
+    apart = _supervised(tmp_path, script, timeout_s=30, input_text="é" * 10 + "\n")
+    assert (apart.exit_code, apart.stdout, apart.stderr) == (0, "É" * 10 + "\n\n", "to stderr\n")
+    merged = _supervised(tmp_path, script, timeout_s=30, input_text="x", merge_stderr=True)
+    assert merged.stderr == "" and sorted(merged.stdout.split()) == ["X", "stderr", "to"]
+
+
+def test_output_past_the_cap_keeps_its_head_and_tail_and_characters_split_across_reads_stay_whole(
+    tmp_path: Path,
+) -> None:
+    script = "import sys\nsys.stdout.write('a' + 'é' * 100000 + 'z')"  # 200 KB: several reads cut an é in two
+    whole = _supervised(tmp_path, script, timeout_s=30)
+    assert whole.stdout == "a" + "é" * 100000 + "z" and not whole.truncated
+    capped = _supervised(tmp_path, script, timeout_s=30, keep_chars=10)
+    assert capped.truncated and capped.stdout.startswith("aéééé\n... [") and capped.stdout.endswith("\nééééz")
+
+
+def test_an_error_in_the_line_callback_is_raised_and_the_command_still_ends(tmp_path: Path) -> None:
+    def refuse(line: str) -> None:
+        raise ValueError(f"cannot use {line!r}")
+
+    with pytest.raises(ValueError, match="cannot use 'one'"):
+        _supervised(tmp_path, "for n in ('one', 'two') * 50000: print(n)", timeout_s=30, on_line=refuse)
+
+
+def test_a_command_that_cannot_start_is_reported(tmp_path: Path) -> None:
+    not_executable = tmp_path / "cli"
+    not_executable.write_text("#!/bin/sh\n")
+    finished = run_supervised([str(not_executable)], cwd=tmp_path, env=dict(os.environ), timeout_s=5)
+    assert finished.exit_code is None and "could not start" in finished.start_error

@@ -135,12 +135,16 @@ class Tinkerer:
         }
         values.update(component_values("evaluator", evaluator, _mapping("evaluator_params", evaluator_params)))
         values.update(
-            component_values("stop", stop_condition, _mapping("stop_condition_params", stop_condition_params))
+            component_values("stop_condition", stop_condition, _mapping("stop_condition_params", stop_condition_params))
         )
         values.update(
-            component_values("search", search_strategy, _mapping("search_strategy_params", search_strategy_params))
+            component_values(
+                "search_strategy", search_strategy, _mapping("search_strategy_params", search_strategy_params)
+            )
         )
-        values.update(component_values("agent", coding_agent, _mapping("coding_agent_params", coding_agent_params)))
+        values.update(
+            component_values("coding_agent", coding_agent, _mapping("coding_agent_params", coding_agent_params))
+        )
         values.update(component_values("executor", executor, _mapping("executor_params", executor_params)))
         for key, value in _mapping("llm_params", options.pop("llm_params", None)).items():
             values[f"llm.{key}"] = value
@@ -217,6 +221,7 @@ class Tinkerer:
     ) -> Software:
         """Deploy ``solution`` (a ``Solution`` or its directory) and return it started.
 
+        ``strategy`` is a ``DeployStrategy`` or the name of any installed deployer (``tinkerer list deployers``);
         ``deployer_params`` set fields of the chosen deployer (``{"port": 8000}`` for ``local``).
 
         AUTO takes the solution's own choice (``[deploy] strategy`` in its ``tinkerer.toml``) when it
@@ -232,7 +237,7 @@ class Tinkerer:
         self, solution: Solution | str | Path, strategy: DeployStrategy | str = DeployStrategy.AUTO
     ) -> DeployPlan:
         """Which deployer ``deploy`` would use for ``solution`` and why, with the reasons others were passed over."""
-        return plan_deploy(as_solution(solution), DeployStrategy(strategy))
+        return plan_deploy(as_solution(solution), strategy)
 
     def learn(
         self,

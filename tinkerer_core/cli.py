@@ -33,7 +33,7 @@ if TYPE_CHECKING:  # the engine is imported by the commands that run one: `tinke
 
 DEBUG_ENV = "TINKERER_DEBUG"  # set (not 0): tracebacks are printed, as with --debug
 DEFAULT_RUNS_ROOT = "runs"
-LIST_ALIASES = {"--list-agents": "coding_agents", "--list-evaluators": "evaluators", "--list-stops": "stop_conditions"}
+OLD_LIST_FLAGS = {"--list-agents": "coding_agents", "--list-stops": "stop_conditions"}  # the seed's, read with a hint
 
 
 # --- plugins and components ------------------------------------------------------------------
@@ -369,8 +369,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(  # read by main() wherever it is written; listed here for --help
         "--debug", action="store_true", help=f"print the traceback of an error (also {DEBUG_ENV}=1)"
     )
-    for alias in LIST_ALIASES:
-        parser.add_argument(alias, action="store_true", help=f"list installed {LIST_ALIASES[alias].replace('_', ' ')}")
+    for kind in KINDS.values():
+        parser.add_argument(
+            _list_flag(kind.plural), action="store_true", help=f"list installed {kind.plural.replace('_', ' ')}"
+        )
+    for flag in OLD_LIST_FLAGS:
+        parser.add_argument(flag, action="store_true", help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     plugins = sub.add_parser("plugins", help="list installed plugins, their components and load errors")
@@ -465,7 +469,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     deploy.add_argument("solution")
     deploy.add_argument("params", nargs="*", metavar="key=value")
-    deploy.add_argument("--strategy", default="auto", choices=[strategy.value for strategy in DeployStrategy])
+    deploy.add_argument(
+        "--strategy",
+        default="auto",
+        metavar="NAME",
+        help=f"{', '.join(strategy.value for strategy in DeployStrategy)} or any installed deployer (default: auto)",
+    )
     deploy.add_argument(
         "--input", action="append", default=[], metavar="JSON", help="call once with these inputs, print, stop"
     )
@@ -478,7 +487,14 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``tinkerer ARGV``; errors a user can fix exit 2 with their message, anything else exits 1 with one line
     (its traceback with ``--debug`` or ``TINKERER_DEBUG=1``)."""
-    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        return _main_reporting_errors(list(sys.argv[1:] if argv is None else argv))
+    except BrokenPipeError:  # the reader left (`tinkerer list evaluators | head -2`): end quietly, as cat does
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # the interpreter's final flush goes nowhere
+        return 128 + signal.SIGPIPE
+
+
+def _main_reporting_errors(argv: list[str]) -> int:
     debug = "--debug" in argv or os.environ.get(DEBUG_ENV, "") not in ("", "0")
     argv = [item for item in argv if item != "--debug"]  # a global switch, wherever it is written
     try:
@@ -498,6 +514,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted: resume with `tinkerer resume RUN_DIR`", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # not a failure: main ends quietly
+        raise
     except Exception as error:
         if debug:
             traceback.print_exc()
@@ -520,12 +538,24 @@ def _show_warning(message: Warning | str, category: type[Warning], *where: Any, 
         print(warnings.formatwarning(message, category, *where[:2]), end="", file=sys.stderr)
 
 
+def _list_flag(plural: str) -> str:
+    return "--list-" + plural.replace("_", "-")
+
+
+def _dest(flag: str) -> str:
+    return flag[2:].replace("-", "_")
+
+
 def _main(argv: list[str]) -> int:
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
-    for alias, kind in LIST_ALIASES.items():
-        if getattr(args, alias[2:].replace("-", "_")):
-            return cmd_list(argparse.Namespace(kind=kind, json=False))
+    for flag, plural in OLD_LIST_FLAGS.items():
+        if getattr(args, _dest(flag)):
+            warnings.warn(f"{flag} is now {_list_flag(plural)}", ConfigWarning, stacklevel=1)
+            return cmd_list(argparse.Namespace(kind=plural, json=False))
+    for kind in KINDS.values():
+        if getattr(args, _dest(_list_flag(kind.plural))):
+            return cmd_list(argparse.Namespace(kind=kind.plural, json=False))
     if args.command is None:
         if extra:
             parser.error(f"unrecognized arguments: {' '.join(extra)}")

@@ -21,6 +21,7 @@ from tinkerer_core.types import (
     RunResult,
     Software,
     Solution,
+    best_experiment,
 )
 
 if TYPE_CHECKING:  # only names for annotations: importing the interfaces stays light
@@ -122,11 +123,8 @@ class SearchState:
         return [e for e in self.experiments if e.parent_id == experiment_id]
 
     def best(self) -> Experiment | None:
-        best: Experiment | None = None
-        for experiment in self.experiments:
-            if self.direction.is_better(experiment.score, best.score if best else None):
-                best = experiment
-        return best
+        """The best scored experiment so far (``tinkerer_core.types.best_experiment``), None when none scored."""
+        return best_experiment(self.experiments, self.direction)
 
 
 class SearchStrategy(ABC):

@@ -13,6 +13,7 @@ import re
 import sys
 import types
 import typing
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -25,14 +26,13 @@ from chz.blueprint import (
     InvalidBlueprintArg,
     MissingBlueprintArg,
 )
-from chz.blueprint._entrypoint import EntrypointException
 from chz.factories import MetaFactory, MetaFromString
 from chz.tiepin import CastError
 
 from tinkerer_core.errors import ConfigError, MissingPluginError, TinkererError, UnknownComponentError
 from tinkerer_core.kinds import KINDS, Kind
 from tinkerer_core.plugins import Registration, get_manager
-from tinkerer_core.validation import FieldValueError, check_values, rules_of
+from tinkerer_core.validation import ConfigWarning, FieldValueError, check_values, rules_of
 
 T = TypeVar("T")
 
@@ -72,14 +72,23 @@ class DefaultComponent:
 
     kind: str
     name: str
+    provided_by: str = ""  # the distribution that registers it
+
+    @property
+    def installed(self) -> bool:
+        return self.name in get_manager().registry[self.kind]
+
+    def missing(self) -> str:
+        """What is missing, and what to install: ``evaluator 'no_score' (pip install tinkerer-plugin-evaluators)``."""
+        where = f"pip install {self.provided_by}" if self.provided_by else "the plugin that provides it"
+        return f"{KINDS[self.kind].label} {self.name!r} ({where})"
 
     def __call__(self) -> Any:
-        manager = get_manager()
-        if self.name not in manager.registry[self.kind]:
+        if not self.installed:
+            installed = ", ".join(get_manager().names(self.kind)) or "none"
             raise MissingPluginError(
-                f"the default {KINDS[self.kind].label} {self.name!r} is not installed; "
-                f"installed: {', '.join(manager.names(self.kind)) or 'none'}. Choose one, or install "
-                f"the plugin that provides {self.name!r} (`tinkerer install ...`)"
+                f"the default {self.missing()} is not installed; installed {KINDS[self.kind].plural.replace('_', ' ')}: "
+                f"{installed}. Install it, or choose an installed one"
             )
         return create_component(self.kind, self.name)
 
@@ -87,13 +96,34 @@ class DefaultComponent:
         return self.name
 
 
-def component_field(kind: str, default: str | None, doc: str = "") -> Any:
-    """A config field holding a component of ``kind``, ``default`` naming the plugin used when unset."""
+def component_field(kind: str, default: str | None, doc: str = "", provided_by: str = "") -> Any:
+    """A config field holding a component of ``kind``, ``default`` naming the plugin used when unset (registered
+    by the distribution ``provided_by``, which an error names when it is not installed)."""
     if default is None:
         return chz.field(meta_factory=PluginFactory(kind), default=None, doc=doc)
     return chz.field(
-        meta_factory=PluginFactory(kind, default), default_factory=DefaultComponent(kind, default), doc=doc
+        meta_factory=PluginFactory(kind, default),
+        default_factory=DefaultComponent(kind, default, provided_by),
+        doc=doc,
     )
+
+
+def check_defaults_installed(cls: type, set_keys: Sequence[str]) -> None:
+    """Refuse, naming every one and what to install, the defaults ``cls`` would use that are not installed
+    (a field named in ``set_keys`` uses no default)."""
+    missing = [
+        factory
+        for name, field in chz.chz_fields(cls).items()
+        if isinstance(factory := field._default_factory, DefaultComponent) and name not in set_keys
+        if not factory.installed
+    ]
+    if missing:
+        packages = " ".join(dict.fromkeys(factory.provided_by for factory in missing if factory.provided_by))
+        raise MissingPluginError(
+            f"defaults that are not installed: {'; '.join(factory.missing() for factory in missing)}. "
+            f"Install them{f' (pip install {packages})' if packages else ''}, or set each field to an installed "
+            "component (`tinkerer plugins` lists them)"
+        )
 
 
 def component_values(prefix: str, name: str | None, params: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -157,9 +187,12 @@ def make_config(cls: type[T], layers: Sequence[Mapping[str, Any]] = (), argv: Se
     Raises ``ConfigError`` naming the field at fault; ``--help`` in ``argv`` raises
     ``ConfigHelp`` whose message lists every field, its value and where it came from.
     """
+    layers, argv = _current_spelling(cls, layers, argv)
     set_keys = [key for layer in layers for key in layer] + _argv_keys(argv)
     if "--help" in argv:
         _show_rules_in_docs(cls)
+    else:
+        check_defaults_installed(cls, set_keys)
     try:
         return _build(cls, layers, argv)
     except EntrypointHelpException as help_request:
@@ -170,7 +203,7 @@ def make_config(cls: type[T], layers: Sequence[Mapping[str, Any]] = (), argv: Se
         raise _located(error, set_keys) from None
     except TinkererError:
         raise
-    except (ConstructionException, EntrypointException, MetaFromString, TypeError, ValueError) as error:
+    except (ConstructionException, MetaFromString, TypeError, ValueError) as error:
         ours = _unwrap(error)
         if isinstance(ours, FieldValueError):
             raise _located(ours, set_keys) from None
@@ -183,6 +216,33 @@ def make_config(cls: type[T], layers: Sequence[Mapping[str, Any]] = (), argv: Se
             f"{culprit}={given[culprit]!r} was refused: " if culprit else f"invalid configuration for {cls.__name__}: "
         )
         raise ConfigError(_field_message(error, given) or where + _message(error)) from None
+
+
+def renamed(cls: type, key: str) -> str:
+    """``key`` under its field's current name: an old spelling of a renamed field (``cls.renamed_fields``:
+    ``stop`` and ``stop.patience`` for ``stop_condition``) becomes the new one; any other key is returned as is."""
+    head, dot, rest = key.partition(".")
+    new = getattr(cls, "renamed_fields", {}).get(head)
+    return f"{new}{dot}{rest}" if new else key
+
+
+def _current_spelling(
+    cls: type, layers: Sequence[Mapping[str, Any]], argv: Sequence[str]
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """The layers and overrides with old field names respelt, warning once for each old name used."""
+    used: dict[str, str] = {}
+
+    def spell(key: str) -> str:
+        new = renamed(cls, key)
+        if new != key:
+            used[key.partition(".")[0]] = new.partition(".")[0]
+        return new
+
+    spelt_layers = [{spell(key): value for key, value in layer.items()} for layer in layers]
+    spelt_argv = [f"{spell(item.partition('=')[0])}={item.partition('=')[2]}" if "=" in item else item for item in argv]
+    for old, new in used.items():
+        warnings.warn(f"{old} is now {new}: write {new}=... and {new}.<field>=...", ConfigWarning, stacklevel=3)
+    return spelt_layers, spelt_argv
 
 
 def _build(cls: type[T], layers: Sequence[Mapping[str, Any]], argv: Sequence[str]) -> T:
@@ -251,7 +311,7 @@ def _show_rules_in_docs(root: type) -> None:
 
 
 def _located(error: FieldValueError, set_keys: Sequence[str]) -> FieldValueError:
-    """Name a field refused while its component was built by the path it was set at (``stop.patience``)."""
+    """Name a field refused while its component was built by the path it was set at (``stop_condition.patience``)."""
     if "." in error.field:
         return error
     paths = {key for key in set_keys if key == error.field or key.endswith(f".{error.field}")}
@@ -259,7 +319,7 @@ def _located(error: FieldValueError, set_keys: Sequence[str]) -> FieldValueError
 
 
 def _without_parameters_of(layer: Mapping[str, Any], replaced: set[str]) -> dict[str, Any]:
-    """``layer`` minus the sub-values (``search.x``) of every field that a later layer sets anew (``search``)."""
+    """``layer`` minus the sub-values (``search_strategy.x``) of every field that a later layer sets anew (``search_strategy``)."""
     return {key: value for key, value in layer.items() if not any(key.startswith(f"{name}.") for name in replaced)}
 
 

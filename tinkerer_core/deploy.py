@@ -53,16 +53,20 @@ def as_solution(solution: Solution | str | Path) -> Solution:
     )
 
 
-def plan_deploy(solution: Solution, strategy: DeployStrategy) -> DeployPlan:
-    """The deployer for ``strategy``; for AUTO the first candidate whose ``supports`` says yes."""
+def plan_deploy(solution: Solution, strategy: DeployStrategy | str) -> DeployPlan:
+    """The deployer ``strategy`` names (a ``DeployStrategy`` or the name of any installed deployer); for AUTO
+    the first candidate whose ``supports`` says yes."""
     manager = get_manager()
-    if strategy is not DeployStrategy.AUTO:
+    name = str(strategy)
+    if name != DeployStrategy.AUTO:
         try:
-            deployer = create_component("deployer", strategy.value)
+            deployer = create_component("deployer", name)
         except UnknownComponentError as error:
-            raise MissingPluginError(f"{error}. Install it: pip install {PACKAGES[strategy.value]}") from None
+            if name not in PACKAGES:
+                raise
+            raise MissingPluginError(f"{error}. Install it: pip install {PACKAGES[name]}") from None
         supported, why = deployer.supports(solution)
-        return DeployPlan(strategy.value, why if supported else f"asked for, although: {why}")
+        return DeployPlan(name, why if supported else f"asked for, although: {why}")
     installed = manager.names("deployer")
     if not installed:
         raise MissingPluginError(f"deploy needs a deployer plugin; none is installed: pip install {PACKAGES['local']}")

@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import chz
 
 from tinkerer_core.components import CodingAgent, Evaluator, Executor, SearchStrategy, StopCondition
 from tinkerer_core.config import component_field
 from tinkerer_core.llm import LLMConfig
 from tinkerer_core.types import Direction
-from tinkerer_core.validation import a_path, at_least, between, not_empty, one_of, positive
+from tinkerer_core.validation import a_path, at_least, between, env_names, not_empty, one_of, positive
 
 
 @chz.chz
 class EvolveConfig:
     """Everything an evolve run needs: the goal, the components, the budget and the limits."""
+
+    # the fields of components are named by their kind; the old spellings are still read, with a hint
+    renamed_fields: ClassVar[dict[str, str]] = {
+        "agent": "coding_agent",
+        "stop": "stop_condition",
+        "search": "search_strategy",
+    }
 
     goal: str = chz.field(validator=not_empty(), doc="what the solution must achieve")
     output_path: str | None = chz.field(default=None, validator=a_path(), doc="where the best solution is checked out")
@@ -40,7 +49,9 @@ class EvolveConfig:
         validator=at_least(0),
         doc="debug attempts after a failed run (None: the search strategy's, else 2)",
     )
-    pass_env: tuple[str, ...] = chz.field(default=(), doc="secret variables passed to solutions anyway")
+    pass_env: tuple[str, ...] = chz.field(
+        default=(), validator=env_names(), doc="secret variables passed to solutions anyway"
+    )
     starting_repo: str | None = chz.field(
         default=None, validator=a_path(), doc="a directory the first solutions start from"
     )
@@ -61,9 +72,19 @@ class EvolveConfig:
     )
     knowledge_top_k: int = chz.field(default=4, validator=at_least(1), doc="knowledge pages retrieved per experiment")
     seed: int = chz.field(default=0, validator=at_least(0), doc="seed of every random choice")
-    evaluator: Evaluator = component_field("evaluator", "no_score", "how solutions are scored")
-    stop: StopCondition = component_field("stop_condition", "never", "when the run ends early")
-    search: SearchStrategy = component_field("search_strategy", "linear_search", "what to try next")
-    agent: CodingAgent = component_field("coding_agent", "llm_edit", "who writes the code")
-    executor: Executor = component_field("executor", "local", "where experiments run (local processes, ray)")
+    evaluator: Evaluator = component_field(
+        "evaluator", "no_score", "how solutions are scored", provided_by="tinkerer-plugin-evaluators"
+    )
+    stop_condition: StopCondition = component_field(
+        "stop_condition", "never", "when the run ends early", provided_by="tinkerer-plugin-stop-conditions"
+    )
+    search_strategy: SearchStrategy = component_field(
+        "search_strategy", "linear_search", "what to try next", provided_by="tinkerer-plugin-search"
+    )
+    coding_agent: CodingAgent = component_field(
+        "coding_agent", "llm_edit", "who writes the code", provided_by="tinkerer-plugin-litellm"
+    )
+    executor: Executor = component_field(
+        "executor", "local", "where experiments run (local processes, ray)", provided_by="tinkerer-core"
+    )
     llm: LLMConfig = chz.field(default_factory=LLMConfig, doc="the model used by every LLM-driven component")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import difflib
+import warnings
 from dataclasses import dataclass
 
 from tinkerer_core import components
 from tinkerer_core.errors import ConfigError
+from tinkerer_core.validation import ConfigWarning
 
 
 @dataclass(frozen=True)
@@ -37,26 +40,37 @@ KINDS: dict[str, Kind] = {
         Kind("deployer", "deployers", "tinkerer_register_deployers", components.Deployer),
         Kind("executor", "executors", "tinkerer_register_executors", components.Executor),
         Kind(
-            "benchmark_suite",
-            "benchmark_suites",
-            "tinkerer_register_benchmark_suites",
-            components.BenchmarkSuite,
-        ),
-        Kind(
             "web_search_provider",
             "web_search_providers",
             "tinkerer_register_web_search_providers",
             components.WebSearchProvider,
         ),
+        Kind(
+            "benchmark_suite",
+            "benchmark_suites",
+            "tinkerer_register_benchmark_suites",
+            components.BenchmarkSuite,
+        ),
     )
 }
 
 
+OLD_NAMES = {"agent": "coding_agent", "stop": "stop_condition", "search": "search_strategy"}  # read with a hint
+
+
 def kind_named(name: str) -> Kind:
-    """Look a kind up by singular or plural name (``evaluator``, ``evaluators``, ``stop-conditions``)."""
+    """Look a kind up by singular or plural name (``evaluator``, ``evaluators``, ``stop-conditions``); an old
+    short name (``agents``, ``stops``) is read with a warning that names the current one."""
     key = name.replace("-", "_")
     for kind in KINDS.values():
         if key in (kind.name, kind.plural):
             return kind
+    old = OLD_NAMES.get(key.removesuffix("es") if key.endswith("ches") else key.removesuffix("s"))
+    if old is not None:
+        kind = KINDS[old]
+        warnings.warn(f"{name!r} is now {kind.plural!r}", ConfigWarning, stacklevel=2)
+        return kind
     choices = ", ".join(k.plural for k in KINDS.values())
-    raise ConfigError(f"unknown component kind {name!r}; choose one of: {choices}")
+    close = difflib.get_close_matches(key, [k.plural for k in KINDS.values()], n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    raise ConfigError(f"unknown component kind {name!r}; choose one of: {choices}{hint}")

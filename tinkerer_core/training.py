@@ -21,7 +21,9 @@ def default_train_dir() -> Path:
 class TrainConfig:
     """A training run: ``tinkerer train CONFIG trainer=tinker_grpo trainer.steps=50 run_dir=runs/rl``."""
 
-    trainer: Trainer = component_field("trainer", "tinker_sft", "the trainer and its parameters")
+    trainer: Trainer = component_field(
+        "trainer", "tinker_sft", "the trainer and its parameters", provided_by="tinkerer-plugin-tinker"
+    )
     run_dir: str | None = chz.field(
         default=None,
         validator=a_path(),

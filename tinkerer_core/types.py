@@ -118,6 +118,22 @@ class Experiment:
         return self.status is ExperimentStatus.FAILED
 
 
+def best_experiment(experiments: Iterable[Experiment], direction: Direction) -> Experiment | None:
+    """The succeeded experiment with the best score (of equal scores the first), None when none succeeded with one.
+
+    The one rule for "best": what a search builds on is what a run exports. A run that crashed or found no score
+    is a failure, never the best, even with a score; a run in which nothing succeeded names no best and exports
+    nothing.
+    """
+    best: Experiment | None = None
+    for experiment in experiments:
+        if experiment.status is not ExperimentStatus.SUCCEEDED or experiment.score is None:
+            continue
+        if best is None or direction.is_better(experiment.score, best.score):
+            best = experiment
+    return best
+
+
 @dataclass(frozen=True)
 class Solution:
     """The best result of a run, checked out at ``path``."""

@@ -40,7 +40,7 @@ class FieldValueError(ConfigError):
         super().__init__(f"{field} must be {requirement}, got {value!r}{hint}")
 
     def at(self, path: str) -> FieldValueError:
-        """The same error, naming the field by its path in the config (``stop.patience``)."""
+        """The same error, naming the field by its path in the config (``stop_condition.patience``)."""
         return FieldValueError(path, self.value, self.requirement, self.hint)
 
 
@@ -164,10 +164,19 @@ def _compiles(pattern: Any) -> bool:
 
 def env_name() -> Rule:
     """The name of an environment variable (one that holds a key, never the key itself)."""
+    return Rule("an environment variable name (letters, digits and _, not starting with a digit)", test=_is_env_name)
+
+
+def env_names() -> Rule:
+    """Names of environment variables (``pass_env=OPENAI_API_KEY,HF_TOKEN``)."""
     return Rule(
-        "an environment variable name (letters, digits and _, not starting with a digit)",
-        test=lambda name: isinstance(name, str) and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) is not None,
+        "environment variable names (letters, digits and _, not starting with a digit)",
+        test=lambda names: all(_is_env_name(name) for name in names),
     )
+
+
+def _is_env_name(name: Any) -> bool:
+    return isinstance(name, str) and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) is not None
 
 
 def http_url() -> Rule:

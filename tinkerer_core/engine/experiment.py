@@ -61,7 +61,7 @@ class EngineJob(ExperimentJob):
 
     @property
     def portable(self) -> bool:
-        return self.config.agent.can_run_remotely()
+        return self.config.coding_agent.can_run_remotely()
 
     def run(self, commands: CommandRunner | None = None) -> ExperimentOutcome:
         return execute(self.task, self.config, self.workspaces, commands or run_command)
@@ -150,7 +150,7 @@ def run_failure_cause(result: RunResult) -> str:
 def _run_agent(config: EvolveConfig, request: AgentRequest, outcome: ExperimentOutcome) -> AgentResult:
     started = time.monotonic()
     try:
-        result = config.agent.implement(request)
+        result = config.coding_agent.implement(request)
     except LLMUnavailableError as error:  # an outage fails this experiment; the run goes on
         result = AgentResult(changed_files=(), error=str(error))
         _failure(outcome, outcome.attempts, "agent", "llm_unavailable", str(error))

@@ -72,13 +72,13 @@ def save_config(config: Any) -> dict[str, Any]:
 
 def load_config(record: dict[str, Any], config_file: str | None = None) -> Any:
     """Rebuild a config saved by ``save_config``."""
-    from tinkerer_core.config import make_config
+    from tinkerer_core.config import make_config, renamed
 
     if config_file:
         import_config_file(config_file)
     module_name, qualname = MOVED.get(record["class"], record["class"]).split(":")
     cls = getattr(importlib.import_module(module_name), qualname)
-    values = {key: _decode(value) for key, value in record["values"].items()}
+    values = {renamed(cls, key): _decode(value) for key, value in record["values"].items()}  # runs made before
     return make_config(cls, [values])
 
 

@@ -51,7 +51,7 @@ from tinkerer_core.plugins import get_manager
 from tinkerer_core.processes import interrupted_by_signals
 from tinkerer_core.runner import kill_leftover
 from tinkerer_core.store import STORE_FILE, RunStore, StoreLedger, check_store
-from tinkerer_core.types import Direction, Experiment, ExperimentStatus, Solution
+from tinkerer_core.types import Experiment, ExperimentStatus, Solution, best_experiment
 
 SOLUTION_MARKER = ".tinkerer-solution.json"
 MAX_BRANCH_ERRORS = 3
@@ -62,17 +62,6 @@ MAX_WORKER_LOSSES = 3  # an experiment whose worker died this often fails instea
 def default_run_dir(goal: str) -> Path:
     slug = re.sub(r"[^a-z0-9]+", "-", goal.lower()).strip("-")[:40] or "run"
     return Path("runs") / f"{datetime.now():%Y%m%d-%H%M%S}-{slug}"
-
-
-def best_experiment(experiments: list[Experiment], direction: Direction) -> Experiment | None:
-    """The best scored experiment of those that succeeded (ties: the later one); else the last that succeeded
-    (a run stored before an unscored run counted as a failure); None when none did: nothing is named best."""
-    succeeded = [e for e in experiments if e.status is ExperimentStatus.SUCCEEDED]
-    best: Experiment | None = None
-    for experiment in succeeded:
-        if experiment.score is not None and (best is None or not direction.is_better(best.score, experiment.score)):
-            best = experiment
-    return best or (succeeded[-1] if succeeded else None)
 
 
 class EvolveRun:
@@ -96,7 +85,7 @@ class EvolveRun:
         self._started = time.monotonic()
         self.debug_attempts: int = next(
             value
-            for value in (config.debug_attempts, config.search.debug_attempts(), DEFAULT_DEBUG_ATTEMPTS)
+            for value in (config.debug_attempts, config.search_strategy.debug_attempts(), DEFAULT_DEBUG_ATTEMPTS)
             if value is not None
         )
         self.knowledge = open_index(Path(config.kg_index)) if config.kg_index else None
@@ -297,7 +286,7 @@ class EvolveRun:
             if started >= self.config.max_iterations:
                 return f"max_iterations ({self.config.max_iterations}) reached"
             free = min(session.capacity - len(running), self.config.max_iterations - started)
-            proposals = self.config.search.propose(self._search_state(), free)[:free]
+            proposals = self.config.search_strategy.propose(self._search_state(), free)[:free]
             if not proposals:
                 return "" if running else "search exhausted"
             for proposal in proposals:
@@ -411,7 +400,7 @@ class EvolveRun:
         state = self.run_state()
         if state.iteration == 0:
             return ""
-        decision = self.config.stop.check(state)
+        decision = self.config.stop_condition.check(state)
         return decision.reason or "stop condition met" if decision.stop else ""
 
     def _search_state(self) -> SearchState:

@@ -20,30 +20,30 @@ def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     ("argv", "message"),
     [
         (
-            ["agent.edit_format=udif"],
-            "agent.edit_format must be one of 'whole', 'diff', 'diff-fenced', 'udiff', 'udiff-simple', 'patch', "
+            ["coding_agent.edit_format=udif"],
+            "coding_agent.edit_format must be one of 'whole', 'diff', 'diff-fenced', 'udiff', 'udiff-simple', 'patch', "
             "'architect', 'editor-whole', 'editor-diff', 'editor-diff-fenced', got 'udif'; did you mean 'udiff'?",
         ),
-        (["agent.timeout_s=-5"], "agent.timeout_s must be greater than 0, got -5.0"),
-        (["agent.local_threads=0"], "agent.local_threads must be from 1 to 512, got 0"),
+        (["coding_agent.timeout_s=-5"], "coding_agent.timeout_s must be greater than 0, got -5.0"),
+        (["coding_agent.local_threads=0"], "coding_agent.local_threads must be from 1 to 512, got 0"),
         (
-            ["agent.local_ctx_size=1"],
-            "agent.local_ctx_size must be 0 (the model's own context) or at least 16 tokens, got 1",
+            ["coding_agent.local_ctx_size=1"],
+            "coding_agent.local_ctx_size must be 0 (the model's own context) or at least 16 tokens, got 1",
         ),
-        (["agent.venv= "], "agent.venv must be non-empty, got ' '"),
+        (["coding_agent.venv= "], "coding_agent.venv must be non-empty, got ' '"),
     ],
 )
 def test_the_command_line_refuses_bad_values(argv: list[str], message: str, capsys: pytest.CaptureFixture) -> None:
-    assert main(["evolve", "goal=x", "agent=aider", *argv]) == 2
+    assert main(["evolve", "goal=x", "coding_agent=aider", *argv]) == 2
     assert capsys.readouterr().err.strip() == f"error: {message}"
 
 
 def test_a_run_config_refuses_a_negative_file_count() -> None:
     with pytest.raises(ConfigError) as raised:
-        make_config(EvolveConfig, [{"goal": "x", "agent": "aider", "agent.max_files": -1}])
-    assert str(raised.value) == "agent.max_files must be at least 0, got -1"
+        make_config(EvolveConfig, [{"goal": "x", "coding_agent": "aider", "coding_agent.max_files": -1}])
+    assert str(raised.value) == "coding_agent.max_files must be at least 0, got -1"
 
 
 def test_the_embedded_models_own_context_is_allowed() -> None:
-    config = make_config(EvolveConfig, [{"goal": "x", "agent": "aider", "agent.local_ctx_size": 0}])
-    assert config.agent.local_ctx_size == 0
+    config = make_config(EvolveConfig, [{"goal": "x", "coding_agent": "aider", "coding_agent.local_ctx_size": 0}])
+    assert config.coding_agent.local_ctx_size == 0

@@ -20,21 +20,24 @@ def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     ("argv", "message"),
     [
         (
-            ["agent=claude_code", "agent.permission_mode=acceptedits"],
-            "agent.permission_mode must be one of 'acceptEdits', 'auto', 'bypassPermissions', 'default', 'dontAsk', "
+            ["coding_agent=claude_code", "coding_agent.permission_mode=acceptedits"],
+            "coding_agent.permission_mode must be one of 'acceptEdits', 'auto', 'bypassPermissions', 'default', 'dontAsk', "
             "got 'acceptedits'; did you mean 'acceptEdits'?",
         ),
         (
-            ["agent=codex", "agent.sandbox=read-only"],
-            "agent.sandbox must be one of 'workspace-write', 'danger-full-access', got 'read-only'",
+            ["coding_agent=codex", "coding_agent.sandbox=read-only"],
+            "coding_agent.sandbox must be one of 'workspace-write', 'danger-full-access', got 'read-only'",
         ),
         (
-            ["agent=gemini", "agent.approval_mode=auto-edit"],
-            "agent.approval_mode must be one of 'yolo', 'auto_edit', got 'auto-edit'; did you mean 'auto_edit'?",
+            ["coding_agent=gemini", "coding_agent.approval_mode=auto-edit"],
+            "coding_agent.approval_mode must be one of 'yolo', 'auto_edit', got 'auto-edit'; did you mean 'auto_edit'?",
         ),
-        (["agent=gemini", "agent.timeout_s=0"], "agent.timeout_s must be greater than 0, got 0.0"),
-        (["agent=codex", "agent.executable="], "agent.executable must be non-empty, got ''"),
-        (["agent=claude_code", "agent.max_code_chars=-1"], "agent.max_code_chars must be at least 0, got -1"),
+        (["coding_agent=gemini", "coding_agent.timeout_s=0"], "coding_agent.timeout_s must be greater than 0, got 0.0"),
+        (["coding_agent=codex", "coding_agent.executable="], "coding_agent.executable must be non-empty, got ''"),
+        (
+            ["coding_agent=claude_code", "coding_agent.max_code_chars=-1"],
+            "coding_agent.max_code_chars must be at least 0, got -1",
+        ),
     ],
 )
 def test_the_command_line_refuses_bad_values(argv: list[str], message: str, capsys: pytest.CaptureFixture) -> None:
@@ -45,10 +48,11 @@ def test_the_command_line_refuses_bad_values(argv: list[str], message: str, caps
 def test_a_misspelt_variable_to_pass_is_named() -> None:
     with pytest.raises(ConfigError) as raised:
         make_config(
-            EvolveConfig, [{"goal": "x", "agent": "claude_code", "agent.pass_env": ("AWS_PROFILE", "AWS REGION")}]
+            EvolveConfig,
+            [{"goal": "x", "coding_agent": "claude_code", "coding_agent.pass_env": ("AWS_PROFILE", "AWS REGION")}],
         )
     assert str(raised.value) == (
-        "agent.pass_env must be environment variable names (letters, digits and _, not starting with a digit), "
+        "coding_agent.pass_env must be environment variable names (letters, digits and _, not starting with a digit), "
         "got ('AWS_PROFILE', 'AWS REGION')"
     )
 

@@ -1,16 +1,12 @@
-"""The shared parts: stream readers, the transcript, the prompt, the streaming runner."""
+"""The shared parts: stream readers, the transcript, the prompt (the CLI runs through tinkerer_core.processes)."""
 
 from __future__ import annotations
 
-import os
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from tinkerer_core import AgentRequest
-from tinkerer_plugin_cli_agents.process import run_streaming
 from tinkerer_plugin_cli_agents.prompt import INSTRUCTIONS, build_prompt
 from tinkerer_plugin_cli_agents.streams import ClaudeStream, CodexStream, GeminiStream
 from tinkerer_plugin_cli_agents.transcript import Transcript, parse_event
@@ -106,24 +102,3 @@ def test_the_prompt_has_the_instructions_and_the_llm_edit_sections(tmp_path: Pat
     for section in ("# Goal\nsay hello", "# Idea\nprint hello", "solver.py\n```\nprint('hi')", "Score: 0.5", "boom"):
         assert section in prompt
     assert "outside.py" not in prompt and "gone.py" not in prompt  # unsafe or absent: not shown
-
-
-# --- streaming runner ------------------------------------------------------------------------
-
-
-def test_lines_arrive_while_the_process_still_runs(tmp_path: Path) -> None:
-    script = "import sys, time\nprint('first', flush=True)\ntime.sleep(30)\n"
-    arrived: list[tuple[str, float]] = []
-    started = time.monotonic()
-    outcome = run_streaming(
-        [sys.executable, "-c", script], tmp_path, os.environ, 1.0, lambda line: arrived.append((line, time.monotonic()))
-    )
-    assert outcome.timed_out and outcome.exit_code is None
-    assert arrived and arrived[0][0] == "first" and arrived[0][1] - started < 1.0
-
-
-def test_a_program_that_cannot_start_is_reported(tmp_path: Path) -> None:
-    not_executable = tmp_path / "cli"
-    not_executable.write_text("#!/bin/sh\n")
-    outcome = run_streaming([str(not_executable)], tmp_path, os.environ, 5.0, lambda line: None)
-    assert outcome.exit_code is None and "could not start" in outcome.start_error

@@ -21,28 +21,28 @@ def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     ("argv", "message"),
     [
         (
-            ["agent.prompt_style=compact_noidea"],
-            "agent.prompt_style must be one of 'auto', 'full', 'compact', 'compact_no_idea', got 'compact_noidea'; "
+            ["coding_agent.prompt_style=compact_noidea"],
+            "coding_agent.prompt_style must be one of 'auto', 'full', 'compact', 'compact_no_idea', got 'compact_noidea'; "
             "did you mean 'compact_no_idea'?",
         ),
-        (["agent.temperature_spread=3"], "agent.temperature_spread must be from 0 to 2, got 3.0"),
-        (["agent.temperature=-0.5"], "agent.temperature must be at least 0, got -0.5"),
-        (["agent.max_code_chars=0"], "agent.max_code_chars must be at least 1, got 0"),
-        (["agent.main_file="], "agent.main_file must be non-empty, got ''"),
+        (["coding_agent.temperature_spread=3"], "coding_agent.temperature_spread must be from 0 to 2, got 3.0"),
+        (["coding_agent.temperature=-0.5"], "coding_agent.temperature must be at least 0, got -0.5"),
+        (["coding_agent.max_code_chars=0"], "coding_agent.max_code_chars must be at least 1, got 0"),
+        (["coding_agent.main_file="], "coding_agent.main_file must be non-empty, got ''"),
     ],
 )
 def test_the_command_line_refuses_bad_values(argv: list[str], message: str, capsys: pytest.CaptureFixture) -> None:
-    assert main(["evolve", "goal=x", "agent=llm_edit", *argv]) == 2
+    assert main(["evolve", "goal=x", "coding_agent=llm_edit", *argv]) == 2
     assert capsys.readouterr().err.strip() == f"error: {message}"
 
 
 def test_a_run_config_refuses_a_prompt_budget_of_zero() -> None:
     with pytest.raises(ConfigError) as raised:
-        make_config(EvolveConfig, [{"goal": "x", "agent": "llm_edit", "agent.max_prompt_tokens": 0}])
-    assert str(raised.value) == "agent.max_prompt_tokens must be at least 1, got 0"
+        make_config(EvolveConfig, [{"goal": "x", "coding_agent": "llm_edit", "coding_agent.max_prompt_tokens": 0}])
+    assert str(raised.value) == "coding_agent.max_prompt_tokens must be at least 1, got 0"
 
 
 def test_a_temperature_above_two_warns_that_calls_sample_at_two() -> None:
     with pytest.warns(ConfigWarning, match=r"^temperature=3\.5: above 2: each call samples at 2 at most$"):
-        config = make_config(EvolveConfig, [{"goal": "x", "agent": "llm_edit", "agent.temperature": 3.5}])
-    assert config.agent.temperature == 3.5
+        config = make_config(EvolveConfig, [{"goal": "x", "coding_agent": "llm_edit", "coding_agent.temperature": 3.5}])
+    assert config.coding_agent.temperature == 3.5

@@ -63,10 +63,10 @@ def config(tmp_path: Path, name: str, **values: Any) -> EvolveConfig:
         "run_dir": str(tmp_path / name),
         "max_iterations": len(STEPS),
         "evaluator": "regex_pattern",
-        "search": "linear_search",
-        "agent": "steps",
-        "agent.steps": STEPS,
-        "agent.fix": FIX,
+        "search_strategy": "linear_search",
+        "coding_agent": "steps",
+        "coding_agent.steps": STEPS,
+        "coding_agent.fix": FIX,
         "debug_attempts": 1,
         "data_dir": str(data),
         "memory_mb": 1024,
@@ -114,7 +114,9 @@ def test_the_same_plan_on_local_and_on_ray(tmp_path: Path, cluster: RayCluster) 
     # the run only on Ray, then the whole experiment (agent too); through Ray Client, then as a driver
     for portable, address in ((False, cluster.client), (True, cluster.client), (False, cluster.gcs)):
         name = f"ray-agent-{'worker' if portable else 'engine'}-{address.split(':')[0]}"
-        solution, experiments = run(config(tmp_path, name, **ray_values(address), **{"agent.portable": portable}))
+        solution, experiments = run(
+            config(tmp_path, name, **ray_values(address), **{"coding_agent.portable": portable})
+        )
         assert plan(experiments, solution.run_dir) == expected, name
         assert solution.score == local.score == 5.0
         # results, files and logs came back: the output file sits in the worktree, as with local workers
@@ -134,7 +136,13 @@ def test_limits_and_environment_are_enforced_on_the_worker(tmp_path: Path, addre
     values = {
         **ray_values(address, **{"executor.send_env": ("SENT_FROM_ENGINE",)}),
         "executor.runtime_env": '{"env_vars": {"FROM_RUNTIME_ENV": "set-by-ray"}}',
-        **{"agent.steps": steps, "agent.fix": None, "debug_attempts": 0, "timeout_s": 2.0, "memory_mb": 300},
+        **{
+            "coding_agent.steps": steps,
+            "coding_agent.fix": None,
+            "debug_attempts": 0,
+            "timeout_s": 2.0,
+            "memory_mb": 300,
+        },
     }
     _, experiments = run(config(tmp_path, "limits", **values))
     timed_out, too_big, env = experiments
@@ -193,7 +201,7 @@ def test_killing_a_ray_worker_mid_run_loses_nothing(
 ) -> None:
     marker = tmp_path / "worker.pid"
     steps = ("print('SCORE: 1')", HANG_ONCE.format(marker=str(marker)), "print('SCORE: 3')")
-    values = {**ray_values(getattr(cluster, via)), "agent.steps": steps, "agent.portable": portable}
+    values = {**ray_values(getattr(cluster, via)), "coding_agent.steps": steps, "coding_agent.portable": portable}
     killed: list[int] = []
 
     def kill_the_worker() -> None:
@@ -222,7 +230,7 @@ def test_cancelling_a_run_cancels_its_ray_tasks_and_resume_finishes_it(
 ) -> None:
     marker = tmp_path / "worker.pid"
     steps = ("print('SCORE: 1')", HANG_ONCE.format(marker=str(marker)), "print('SCORE: 3')")
-    cfg = config(tmp_path, "cancelled", **ray_values(getattr(cluster, via)), **{"agent.steps": steps})
+    cfg = config(tmp_path, "cancelled", **ray_values(getattr(cluster, via)), **{"coding_agent.steps": steps})
     seen: list[int] = []
 
     def interrupt() -> None:

@@ -20,24 +20,30 @@ def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     ("argv", "message"),
     [
         (
-            ["search=evolutionary", "search.exploration_ratio=2"],
-            "search.exploration_ratio must be from 0 to 1, got 2.0",
+            ["search_strategy=evolutionary", "search_strategy.exploration_ratio=2"],
+            "search_strategy.exploration_ratio must be from 0 to 1, got 2.0",
         ),
-        (["search=evolutionary", "search.num_inspirations=-1"], "search.num_inspirations must be at least 0, got -1"),
         (
-            ["search=llm_tree_search", "search.preset=HEAVY_THINKIN"],
-            "search.preset must be one of 'PRODUCTION', 'HEAVY_EXPERIMENTATION', 'HEAVY_THINKING', 'MINIMAL', "
+            ["search_strategy=evolutionary", "search_strategy.num_inspirations=-1"],
+            "search_strategy.num_inspirations must be at least 0, got -1",
+        ),
+        (
+            ["search_strategy=llm_tree_search", "search_strategy.preset=HEAVY_THINKIN"],
+            "search_strategy.preset must be one of 'PRODUCTION', 'HEAVY_EXPERIMENTATION', 'HEAVY_THINKING', 'MINIMAL', "
             "got 'HEAVY_THINKIN'; did you mean 'HEAVY_THINKING'?",
         ),
         (
-            ["search=llm_tree_search", "search.exploration_budget_percent=150"],
-            "search.exploration_budget_percent must be from 0 to 100, got 150.0",
+            ["search_strategy=llm_tree_search", "search_strategy.exploration_budget_percent=150"],
+            "search_strategy.exploration_budget_percent must be from 0 to 100, got 150.0",
         ),
         (
-            ["search=linear_search", "search.ideas=heuristc"],
-            "search.ideas must be one of 'auto', 'llm', 'heuristic', got 'heuristc'; did you mean 'heuristic'?",
+            ["search_strategy=linear_search", "search_strategy.ideas=heuristc"],
+            "search_strategy.ideas must be one of 'auto', 'llm', 'heuristic', got 'heuristc'; did you mean 'heuristic'?",
         ),
-        (["search=linear_search", "search.history_window=0"], "search.history_window must be at least 1, got 0"),
+        (
+            ["search_strategy=linear_search", "search_strategy.history_window=0"],
+            "search_strategy.history_window must be at least 1, got 0",
+        ),
     ],
 )
 def test_the_command_line_refuses_bad_values(argv: list[str], message: str, capsys: pytest.CaptureFixture) -> None:
@@ -46,10 +52,10 @@ def test_the_command_line_refuses_bad_values(argv: list[str], message: str, caps
 
 
 def test_a_run_config_refuses_an_empty_model_name() -> None:
-    values = {"goal": "x", "search": "llm_tree_search", "search.idea_generation_model": " "}
+    values = {"goal": "x", "search_strategy": "llm_tree_search", "search_strategy.idea_generation_model": " "}
     with pytest.raises(ConfigError) as raised:
         make_config(EvolveConfig, [values])
-    assert str(raised.value) == "search.idea_generation_model must be non-empty, got ' '"
+    assert str(raised.value) == "search_strategy.idea_generation_model must be non-empty, got ' '"
 
 
 @pytest.mark.parametrize(

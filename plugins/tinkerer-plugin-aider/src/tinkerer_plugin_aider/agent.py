@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,7 +12,7 @@ from typing import Any
 import chz
 
 from tinkerer_core import AgentRequest, AgentResult, CodingAgent, Completion, ConfigError, MissingPluginError
-from tinkerer_core.processes import start_supervised, stop_tree
+from tinkerer_core.processes import run_supervised
 from tinkerer_core.secrets import redact
 from tinkerer_core.validation import Rule, at_least, between, not_empty, one_of, positive
 from tinkerer_core.workspace_files import changed_files, snapshot
@@ -190,7 +188,9 @@ class AiderAgent(CodingAgent):
         config = request.llm.config if request.llm is not None else None
         name = self.model or (config.model if config else None)
         if not name:
-            raise ConfigError("coding agent 'aider' needs a model: set agent.model=<litellm model> or the run's llm")
+            raise ConfigError(
+                "coding agent 'aider' needs a model: set coding_agent.model=<litellm model> or the run's llm"
+            )
         if local.is_local(name):
             short = name.removeprefix(local.LOCAL_PREFIX)
             max_tokens = self.max_tokens or (config.max_tokens if config else LOCAL_MAX_TOKENS)
@@ -218,37 +218,20 @@ class AiderAgent(CodingAgent):
         venv = python.parent.parent
         env["VIRTUAL_ENV"] = str(venv)
         env["PATH"] = os.pathsep.join([str(python.parent), env.get("PATH", "")])
-        started = time.monotonic()
-        process = start_supervised(
+        finished = run_supervised(
             [str(python), str(DRIVER)],
             cwd=workspace,
             env=env,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            encoding="utf-8",
-            errors="replace",
+            timeout_s=self.timeout_s,
+            input_text=json.dumps(driver_input),
         )
-        timed_out = False
-        try:
-            try:
-                stdout, stderr = process.communicate(json.dumps(driver_input), timeout=self.timeout_s)
-            except subprocess.TimeoutExpired:
-                timed_out = True
-                stop_tree(process.pid)
-                stdout, stderr = process.communicate()
-        finally:
-            if process.poll() is None:  # interrupted: leave nothing running
-                stop_tree(process.pid)
-                process.wait()
         history = Path(driver_input["chat_history_file"])
         return DriverRun(
-            data=None if timed_out else parse_driver_output(stdout),
-            exit_code=process.returncode,
-            stderr=stderr,
-            timed_out=timed_out,
-            duration_s=time.monotonic() - started,
+            data=None if finished.timed_out else parse_driver_output(finished.stdout),
+            exit_code=finished.exit_code,
+            stderr=finished.stderr or finished.start_error,
+            timed_out=finished.timed_out,
+            duration_s=finished.duration_s,
             chat_history=history.read_text(errors="replace") if history.exists() else "",
         )
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import shutil
 from abc import abstractmethod
 from collections.abc import Mapping, Sequence
@@ -14,10 +13,10 @@ import chz
 
 from tinkerer_core import AgentRequest, AgentResult, CodingAgent, ConfigError, MissingPluginError
 from tinkerer_core.formatting import format_cost
+from tinkerer_core.processes import Finished, run_supervised
 from tinkerer_core.secrets import redact, scrubbed_environment
-from tinkerer_core.validation import Rule, at_least, not_empty, positive
+from tinkerer_core.validation import at_least, env_names, not_empty, positive
 from tinkerer_core.workspace_files import changed_files, snapshot
-from tinkerer_plugin_cli_agents.process import ProcessOutcome, run_streaming
 from tinkerer_plugin_cli_agents.prompt import build_prompt
 from tinkerer_plugin_cli_agents.streams import StreamState
 from tinkerer_plugin_cli_agents.transcript import Transcript, parse_event, shown_command
@@ -25,10 +24,7 @@ from tinkerer_plugin_cli_agents.transcript import Transcript, parse_event, shown
 logger = logging.getLogger(__name__)
 
 ERROR_TAIL_CHARS = 1500
-ENV_NAMES = Rule(
-    "environment variable names (letters, digits and _, not starting with a digit)",
-    test=lambda names: all(isinstance(name, str) and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) for name in names),
-)
+STDERR_CHARS = 4000  # of the CLI's stderr kept for the transcript: its head and tail (stdout is the transcript)
 
 
 class MissingCredentialsError(ConfigError):
@@ -58,7 +54,7 @@ class CLIAgent(CodingAgent):
     )
     pass_env: tuple[str, ...] = chz.field(
         default=(),
-        validator=ENV_NAMES,
+        validator=env_names(),
         doc="secret-looking environment variables to pass to the CLI anyway (e.g. AWS_PROFILE for Bedrock)",
     )
     max_code_chars: int = chz.field(
@@ -101,10 +97,12 @@ class CLIAgent(CodingAgent):
 
         logger.info("%s: starting in %s", self.NAME, request.workspace)
         before = snapshot(request.workspace)
-        outcome = run_streaming(argv, request.workspace, env, self.timeout_s, on_line)
+        outcome = run_supervised(
+            argv, cwd=request.workspace, env=env, timeout_s=self.timeout_s, keep_chars=STDERR_CHARS, on_line=on_line
+        )
         changed = tuple(changed_files(request.workspace, before))
-        if outcome.stderr_tail.strip():
-            transcript.section("stderr (tail)", outcome.stderr_tail.rstrip())
+        if outcome.stderr.strip():
+            transcript.section("stderr (tail)", outcome.stderr.rstrip())
         transcript.section("end", self._ending(outcome, stream))
         secret_values = list(secrets.values())
         error = redact(self._error(outcome, stream, changed), secret_values)
@@ -137,9 +135,9 @@ class CLIAgent(CodingAgent):
                 "(OAuth, a cloud provider), set check_key=false"
             )
 
-    def _error(self, outcome: ProcessOutcome, stream: StreamState, changed: Sequence[str]) -> str:
+    def _error(self, outcome: Finished, stream: StreamState, changed: Sequence[str]) -> str:
         """Why the run failed, or "" when it finished and changed files."""
-        stderr = outcome.stderr_tail.strip()[-ERROR_TAIL_CHARS:]
+        stderr = outcome.stderr.strip()[-ERROR_TAIL_CHARS:]
         if outcome.start_error:
             return outcome.start_error
         if outcome.timed_out:
@@ -154,7 +152,7 @@ class CLIAgent(CodingAgent):
         return ""
 
     @staticmethod
-    def _ending(outcome: ProcessOutcome, stream: StreamState) -> str:
+    def _ending(outcome: Finished, stream: StreamState) -> str:
         how = "timed out" if outcome.timed_out else f"exit code {outcome.exit_code}"
         return (
             f"{how} after {outcome.duration_s:.1f} s; {stream.events} events, {stream.tool_calls} tool calls, "

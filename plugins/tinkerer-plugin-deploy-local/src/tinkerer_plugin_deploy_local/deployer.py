@@ -3,24 +3,35 @@
 from __future__ import annotations
 
 import os
-import re
 import sys
+from collections.abc import Callable
 
 import chz
 
 from tinkerer_core import Deployer, Software, Solution
 from tinkerer_core.secrets import scrubbed_environment
-from tinkerer_core.validation import Rule, at_least, not_empty, one_of, positive, warn_if_public
-from tinkerer_plugin_deploy_local.entry import EntryError, find_entry
+from tinkerer_core.validation import Rule, at_least, env_names, not_empty, one_of, positive, warn_if_public
+from tinkerer_plugin_deploy_local.entry import Entry, EntryError, find_entry
+from tinkerer_plugin_deploy_local.http_service import DeployError
 from tinkerer_plugin_deploy_local.service import Limits
 from tinkerer_plugin_deploy_local.software import InProcessSoftware, LocalService
 
 MODES = ("service", "in_process")
 PORT_OR_FREE = Rule("a port number from 1 to 65535, or 0 to pick a free one", low=0, high=65535)
-ENV_NAMES = Rule(
-    "environment variable names (letters, digits and _, not starting with a digit)",
-    test=lambda names: all(re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", str(name)) for name in names),
-)
+
+
+def supports_entry(
+    solution: Solution, describe: Callable[[Entry], str], check_engine: Callable[[], object] = lambda: None
+) -> tuple[bool, str]:
+    """``Deployer.supports`` for a deployer that serves the solution's entry function: False with the reason
+    when the solution has none or ``check_engine`` raises ``DeployError`` (no Docker daemon, no Modal token),
+    else True with ``describe(entry)``."""
+    try:
+        entry = find_entry(solution.path)
+        check_engine()
+    except (EntryError, DeployError) as error:
+        return False, str(error)
+    return True, describe(entry)
 
 
 @chz.chz
@@ -45,7 +56,7 @@ class LocalDeployer(Deployer):
         default=60.0, validator=positive(), doc="longest the service may take to become healthy"
     )
     pass_env: tuple[str, ...] = chz.field(
-        default=(), validator=ENV_NAMES, doc="secret variables the solution may see (e.g. OPENAI_API_KEY)"
+        default=(), validator=env_names(), doc="secret variables the solution may see (e.g. OPENAI_API_KEY)"
     )
     python: str | None = chz.field(
         default=None,
@@ -70,11 +81,10 @@ class LocalDeployer(Deployer):
     )
 
     def supports(self, solution: Solution) -> tuple[bool, str]:
-        try:
-            entry = find_entry(solution.path)
-        except EntryError as error:
-            return False, str(error)
-        return True, f"serves {entry.spec} from {solution.path} as a local {self.mode.replace('_', '-')} deployment"
+        mode = self.mode.replace("_", "-")
+        return supports_entry(
+            solution, lambda entry: f"serves {entry.spec} from {solution.path} as a local {mode} deployment"
+        )
 
     def deploy(self, solution: Solution) -> Software:
         entry = find_entry(solution.path)

@@ -12,9 +12,9 @@ import chz
 
 from tinkerer_core import Deployer, Software, Solution
 from tinkerer_core.secrets import redact
-from tinkerer_core.validation import Rule, positive
-from tinkerer_plugin_deploy_local.deployer import ENV_NAMES
-from tinkerer_plugin_deploy_local.entry import EntryError, find_entry
+from tinkerer_core.validation import Rule, env_names, positive
+from tinkerer_plugin_deploy_local.deployer import supports_entry
+from tinkerer_plugin_deploy_local.entry import find_entry
 from tinkerer_plugin_deploy_local.http_service import DeployError
 from tinkerer_plugin_docker.build_context import context_digest, write_build_context
 from tinkerer_plugin_docker.software import LABEL, DockerService
@@ -89,18 +89,14 @@ class DockerDeployer(Deployer):
     startup_timeout_s: float = chz.field(
         default=120.0, validator=positive(), doc="longest the container may take to become healthy"
     )
-    pass_env: tuple[str, ...] = chz.field(default=(), validator=ENV_NAMES, doc="secret variables the container may see")
+    pass_env: tuple[str, ...] = chz.field(
+        default=(), validator=env_names(), doc="secret variables the container may see"
+    )
 
     def supports(self, solution: Solution) -> tuple[bool, str]:
-        try:
-            entry = find_entry(solution.path)
-        except EntryError as error:
-            return False, str(error)
-        try:
-            docker_client()
-        except DeployError as error:
-            return False, str(error)
-        return True, f"builds an image serving {entry.spec} and runs it in a container"
+        return supports_entry(
+            solution, lambda entry: f"builds an image serving {entry.spec} and runs it in a container", docker_client
+        )
 
     def deploy(self, solution: Solution) -> Software:
         entry = find_entry(solution.path)

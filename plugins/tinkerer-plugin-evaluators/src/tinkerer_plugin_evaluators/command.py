@@ -48,8 +48,8 @@ class Command(Evaluator):
 
     def evaluate(self, ctx: EvaluationContext) -> Evaluation:
         run = run_process(self.argv, ctx.workspace, self.timeout_s)
-        if run.error:
-            return Evaluation(score=None, feedback=run.error)
+        if run.start_error:
+            return Evaluation(score=None, feedback=run.start_error)
         if run.timed_out:
             return Evaluation(score=None, feedback=f"{self.command!r} timed out after {self.timeout_s:g} s")
         if run.exit_code != 0:

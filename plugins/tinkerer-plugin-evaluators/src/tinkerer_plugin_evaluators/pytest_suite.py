@@ -31,18 +31,18 @@ class Pytest(Evaluator):
         with tempfile.TemporaryDirectory(prefix="tinkerer-pytest-") as tmp:
             report = Path(tmp) / "junit.xml"
             argv = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={report}", *self.args]
-            run = run_process(argv, ctx.workspace, self.timeout_s)
+            run = run_process(argv, ctx.workspace, self.timeout_s, merge_stderr=True)
             outcomes = read_junit(report) if run.exit_code in (0, 1) else {}
-        if run.error:
-            return Evaluation(score=None, feedback=run.error)
+        if run.start_error:
+            return Evaluation(score=None, feedback=run.start_error)
         if run.timed_out:
-            return Evaluation(score=None, feedback=f"pytest timed out after {self.timeout_s:g} s:\n{tail(run.output)}")
+            return Evaluation(score=None, feedback=f"pytest timed out after {self.timeout_s:g} s:\n{tail(run.stdout)}")
         if run.exit_code == NO_TESTS_COLLECTED:
-            return Evaluation(score=None, feedback=f"pytest collected no tests:\n{tail(run.output)}")
+            return Evaluation(score=None, feedback=f"pytest collected no tests:\n{tail(run.stdout)}")
         if not outcomes:
             why = f"pytest could not run the tests (exit code {run.exit_code}); its output ends with:"
-            return Evaluation(score=None, feedback=f"{why}\n{tail(run.output, 1500)}")
-        return _score(outcomes, run.output)
+            return Evaluation(score=None, feedback=f"{why}\n{tail(run.stdout, 1500)}")
+        return _score(outcomes, run.stdout)
 
 
 def read_junit(report: Path) -> dict[str, str]:

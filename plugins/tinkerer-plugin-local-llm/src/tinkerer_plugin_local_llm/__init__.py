@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from tinkerer_plugin_local_llm.launcher import LocalModelServer
 from tinkerer_plugin_local_llm.models import DEFAULT_MODEL, MODELS, LocalModelError, model_path
+from tinkerer_plugin_local_llm.shared import shared_server, stop_shared_servers
 
 if TYPE_CHECKING:
     from tinkerer_plugin_local_llm.provider import register_local_provider
@@ -25,4 +26,13 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["DEFAULT_MODEL", "MODELS", "LocalModelError", "LocalModelServer", "model_path", "register_local_provider"]
+__all__ = [
+    "DEFAULT_MODEL",
+    "MODELS",
+    "LocalModelError",
+    "LocalModelServer",
+    "model_path",
+    "register_local_provider",
+    "shared_server",
+    "stop_shared_servers",
+]

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from tinkerer_plugin_local_llm.models import COMPLETION_TEMPLATE, DEFAULT_MODEL, LocalModelError, get_model, model_path
+from tinkerer_plugin_local_llm.models import DEFAULT_MODEL, LocalModelError, get_model, model_path
 
 THREADS_ENV = "TINKERER_LOCAL_LLM_THREADS"
 CTX_ENV = "TINKERER_LOCAL_LLM_CTX"
@@ -90,8 +90,9 @@ class Engine:
         params.n_threads_http = 64
         params.timeout_read = 60
         params.verbosity = 0
-        if not local_model.chat:
-            params.chat_template = COMPLETION_TEMPLATE
+        params.use_jinja = True  # the chat template's jinja: llama.cpp answers OpenAI tools with it
+        if local_model.chat_template is not None:  # llama.cpp's jinja reads tool calls from the template's format
+            params.chat_template = local_model.chat_template
         self.settings = settings
         try:
             self._server = xllamacpp.Server(params)

@@ -17,6 +17,7 @@ from tinkerer_core import TinkererError
 COMPLETION_TEMPLATE = (
     "{% for message in messages %}{{ message['content'] }}{% if not loop.last %}\n\n{% endif %}{% endfor %}"
 )
+TEMPLATES = Path(__file__).with_name("templates")
 
 
 class LocalModelError(TinkererError):
@@ -33,6 +34,14 @@ class LocalModel:
     chat: bool  # False for base models: their messages are joined into a completion prompt
     locate: Callable[[importlib.metadata.Distribution], Path]
     context_length: int  # tokens of context it was trained with (its GGUF's <arch>.context_length)
+    template_file: str | None = None  # a chat template under templates/ that replaces the GGUF's own
+
+    @property
+    def chat_template(self) -> str | None:
+        """The chat template llama.cpp gets instead of the GGUF's: the file's, the completion one for base models."""
+        if self.template_file is not None:
+            return (TEMPLATES / self.template_file).read_text()
+        return None if self.chat else COMPLETION_TEMPLATE
 
 
 def _gguf_in(distribution: importlib.metadata.Distribution) -> Path:
@@ -60,6 +69,7 @@ MODELS: dict[str, LocalModel] = {
             chat=True,
             locate=_gguf_in,
             context_length=8192,
+            template_file="smollm2_tools.jinja",  # its own template knows no tools
         ),
         LocalModel(
             "gemma3-270m",

@@ -9,9 +9,9 @@ from typing import Any
 import chz
 
 from tinkerer_core import Deployer, Software, Solution
-from tinkerer_core.validation import Rule, at_least, between
-from tinkerer_plugin_deploy_local.deployer import ENV_NAMES
-from tinkerer_plugin_deploy_local.entry import EntryError, find_entry
+from tinkerer_core.validation import Rule, at_least, between, env_names
+from tinkerer_plugin_deploy_local.deployer import supports_entry
+from tinkerer_plugin_deploy_local.entry import find_entry
 from tinkerer_plugin_deploy_local.http_service import DeployError
 from tinkerer_plugin_modal.software import ModalDeployment, has_token
 
@@ -81,19 +81,12 @@ class ModalDeployer(Deployer):
         default=600, validator=between(1, MAX_TIMEOUT_S), doc="longest a call may run (Modal allows up to 24 h)"
     )
     pass_env: tuple[str, ...] = chz.field(
-        default=(), validator=ENV_NAMES, doc="variables sent to the app as a Modal secret"
+        default=(), validator=env_names(), doc="variables sent to the app as a Modal secret"
     )
 
     def supports(self, solution: Solution) -> tuple[bool, str]:
-        try:
-            entry = find_entry(solution.path)
-        except EntryError as error:
-            return False, str(error)
-        try:
-            check_modal()
-        except DeployError as error:
-            return False, str(error)
-        return True, f"deploys {entry.spec} as the Modal app {self._app_name(solution)!r}"
+        app = self._app_name(solution)
+        return supports_entry(solution, lambda entry: f"deploys {entry.spec} as the Modal app {app!r}", check_modal)
 
     def deploy(self, solution: Solution) -> Software:
         check_modal()

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import os
-import re
 from urllib.parse import urlsplit
 
 import chz
 
-from tinkerer_core.validation import Rule, not_empty, one_of, positive
+from tinkerer_core.validation import Rule, env_name, not_empty, one_of, positive
 from tinkerer_plugin_neo4j.dialect import DIALECTS, dialect_named
 from tinkerer_plugin_neo4j.graph_store import DEFAULT_CONNECT_TIMEOUT_S, GraphStore
 
@@ -25,10 +24,6 @@ def is_bolt_uri(uri: object) -> bool:
 
 
 BOLT_URI = Rule("a Bolt URI like bolt://127.0.0.1:7687 (schemes: " + ", ".join(BOLT_SCHEMES) + ")", test=is_bolt_uri)
-ENV_NAME = Rule(
-    "an environment variable name (letters, digits and _, not starting with a digit)",
-    test=lambda name: isinstance(name, str) and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) is not None,
-)
 
 
 @chz.chz
@@ -44,7 +39,7 @@ class Neo4jSettings:
         default_factory=lambda: os.environ.get("NEO4J_USER", ""), doc="user name; empty connects without auth"
     )
     password_env: str = chz.field(
-        default="NEO4J_PASSWORD", validator=ENV_NAME, doc="the environment variable holding the password"
+        default="NEO4J_PASSWORD", validator=env_name(), doc="the environment variable holding the password"
     )
     database: str = chz.field(default="", doc="database name; empty uses the server default")
     namespace: str = chz.field(

@@ -32,7 +32,7 @@ from tinkerer_core import (
     TinkererError,
     WorkerLost,
 )
-from tinkerer_core.validation import Rule, at_least, not_empty, positive
+from tinkerer_core.validation import Rule, at_least, env_names, not_empty, positive
 
 if TYPE_CHECKING:
     from tinkerer_core import RunResult
@@ -92,7 +92,9 @@ class RayExecutor(Executor):
         default=True, doc="send data_dir's files to the workers (False: they see data_dir at the same path)"
     )
     send_env: tuple[str, ...] = chz.field(
-        default=(), doc="variables of this machine given to solutions on the workers (they travel in the task)"
+        default=(),
+        validator=env_names(),
+        doc="variables of this machine given to solutions on the workers (they travel in the task)",
     )
     return_mb: float = chz.field(
         default=256.0, validator=positive(), doc="changed files brought back per run, at most (MB)"

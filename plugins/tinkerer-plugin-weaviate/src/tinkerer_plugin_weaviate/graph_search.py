@@ -12,8 +12,8 @@ import chz
 
 from tinkerer_core import LLM, KnowledgeBackend, KnowledgeHit, KnowledgePage, LLMConfig, LLMError, LLMLedger, lazy_llm
 from tinkerer_core.prompts import bounded
-from tinkerer_core.validation import Rule, at_least, one_of, port_number, positive
-from tinkerer_plugin_neo4j.settings import ENV_NAME, Neo4jSettings
+from tinkerer_core.validation import Rule, at_least, env_name, one_of, port_number, positive
+from tinkerer_plugin_neo4j.settings import Neo4jSettings
 from tinkerer_plugin_weaviate.collection import WeaviateCollection
 from tinkerer_plugin_weaviate.connection import connect, is_http_url
 from tinkerer_plugin_weaviate.embedder import StaticVectors, hashed_vectors
@@ -52,7 +52,7 @@ class GraphSearch(Neo4jSettings, KnowledgeBackend):
     )
     grpc_port: int = chz.field(default=50051, validator=port_number(), doc="Weaviate gRPC port")
     api_key_env: str = chz.field(
-        default="WEAVIATE_API_KEY", validator=ENV_NAME, doc="the environment variable holding the API key"
+        default="WEAVIATE_API_KEY", validator=env_name(), doc="the environment variable holding the API key"
     )
     vectorizer: str = chz.field(
         default="", validator=VECTORIZER, doc="a Weaviate vectorizer (text2vec-openai ...); '' embeds here"
