@@ -394,12 +394,12 @@ def test_no_score_scores_every_clean_run_zero(workdir: Path, scripted_agent: str
     assert solution.score == 0.0
 
 
-def test_no_score_exports_the_last_clean_run(workdir: Path, scripted_agent: str) -> None:
-    steps = ("print('first')", "print('second')", "raise SystemExit(2)")
+def test_no_score_exports_the_first_clean_run(workdir: Path, scripted_agent: str) -> None:
+    steps = ("raise SystemExit(2)", "print('first')", "print('second')")
     solution = evolve(steps=steps, max_iterations=3, debug_attempts=0, evaluator="no_score")
-    assert [e.status for e in experiments_of(solution)] == [ExperimentStatus.SUCCEEDED] * 2 + [ExperimentStatus.FAILED]
-    assert solution.experiment_id == 2
-    assert (solution.path / "main.py").read_text() == "print('second')\n"
+    assert [e.status for e in experiments_of(solution)] == [ExperimentStatus.FAILED] + [ExperimentStatus.SUCCEEDED] * 2
+    assert solution.experiment_id == 2  # every clean run scores 0: of equal scores, the first
+    assert (solution.path / "main.py").read_text() == "print('first')\n"
 
 
 def test_a_clean_run_without_a_score_fails_and_its_debug_attempt_is_told_why(

@@ -85,11 +85,11 @@ def test_the_view_holds_the_statement_tools_and_public_cases_only(suite: AleLite
     assert listed == [
         *(f"in/{seed:04d}.txt" for seed in range(5)),
         "statement.md",
-        "tools/local_test.py",
+        "tools/local_tester.py",
         "tools/problem.py",
     ]
     assert setup.direction is Direction.MINIMIZE
-    assert setup.config["command"] == "python data/tools/local_test.py main.py"
+    assert setup.config["command"] == "python data/tools/local_tester.py main.py"
     assert "## Scoring" in setup.goal and "SCORE: <total>" in setup.goal
     assert (suite.root / "route" / "private" / "relative_results.json").is_file()
 
@@ -99,7 +99,7 @@ def test_the_local_tester_runs_a_solution_on_the_public_cases(suite: AleLite, tm
     (tmp_path / "data").symlink_to(setup.data_dir)
     (tmp_path / "main.py").write_text(KNAPSACK_BY_RATIO)
     done = subprocess.run(
-        [sys.executable, "data/tools/local_test.py", "main.py"], cwd=tmp_path, capture_output=True, text=True
+        [sys.executable, "data/tools/local_tester.py", "main.py"], cwd=tmp_path, capture_output=True, text=True
     )
     expected = sum(
         knapsack.score(knapsack.generate(seed), REFERENCES["knapsack"][2][1](knapsack.generate(seed)))
@@ -108,7 +108,9 @@ def test_the_local_tester_runs_a_solution_on_the_public_cases(suite: AleLite, tm
     assert done.returncode == 0, done.stdout
     assert done.stdout.splitlines()[-1] == f"SCORE: {expected}"
     (tmp_path / "main.py").write_text("print('0 0')")
-    failed = subprocess.run([sys.executable, "data/tools/local_test.py"], cwd=tmp_path, capture_output=True, text=True)
+    failed = subprocess.run(
+        [sys.executable, "data/tools/local_tester.py"], cwd=tmp_path, capture_output=True, text=True
+    )
     assert failed.returncode == 1 and "wrong answer: an item is chosen more than once" in failed.stdout
     assert "SCORE" not in failed.stdout  # a rejected submission has no total
 

@@ -51,10 +51,10 @@ def test_hidden_folders_are_empty_and_read_only_ones_unwritable(sealing: None, t
 
 
 def test_a_command_line_keeps_its_words(tmp_path: Path) -> None:
-    line = sealed.command_line([Path("/data/with space")], "python data/tools/local_test.py main.py", [tmp_path])
+    line = sealed.command_line([Path("/data/with space")], "python data/tools/local_tester.py main.py", [tmp_path])
     assert line == (
         f"python -m tinkerer_plugin_bench.sealed --hide '/data/with space' --read-only {tmp_path} -- "
-        "python data/tools/local_test.py main.py"
+        "python data/tools/local_tester.py main.py"
     )
 
 

@@ -3,8 +3,8 @@
 Each problem has a statement, an input generator and a scorer (``tools/problem.py``, as AtCoder ships them),
 public cases a contestant runs locally and private cases for the final grade. Prepared once::
 
-    <data_dir>/v2/<id>/public/    statement.md, tools/problem.py, tools/local_test.py, in/0000.txt ... 0004.txt
-    <data_dir>/v2/<id>/private/   relative_results.json: every reference solution's score on every private case
+    <data_dir>/v3/<id>/public/    statement.md, tools/problem.py, tools/local_tester.py, in/0000.txt ... 0004.txt
+    <data_dir>/v3/<id>/private/   relative_results.json: every reference solution's score on every private case
 
 The grade runs the exported ``main.py`` on the private cases (seeds 1000 to 1029) and scores it relative to
 the reference solutions, as ALE-bench does for its relative-score contests.
@@ -28,8 +28,8 @@ from tinkerer_plugin_bench.ale.references import REFERENCES
 from tinkerer_plugin_bench.ale.relative import standing
 from tinkerer_plugin_bench.views import data_root, prepare_once, shared_root, stage_view
 
-FORMAT = "v2"  # the prepared layout's version (v2: the local tester prints no total for a rejected run)
-TESTER = "python data/tools/local_test.py main.py"
+FORMAT = "v3"  # the prepared layout's version (v3: the tester is tools/local_tester.py; v2: it prints no total for a rejected run)
+TESTER = "python data/tools/local_tester.py main.py"
 SUBMISSION_NAME = "this submission"
 
 
@@ -121,7 +121,7 @@ def _prepare(contest: Contest, folder: Path) -> None:
     private.mkdir()
     (public / "statement.md").write_text(contest.statement)
     shutil.copy(contest.tool_file, public / "tools" / "problem.py")
-    shutil.copy(TOOLS / "local_test.py", public / "tools" / "local_test.py")
+    shutil.copy(TOOLS / "local_tester.py", public / "tools" / "local_tester.py")
     for seed in PUBLIC_SEEDS:
         (public / "in" / f"{seed:04d}.txt").write_text(contest.tools.generate(seed))
     inputs = [contest.tools.generate(seed) for seed in PRIVATE_SEEDS]

@@ -1,6 +1,6 @@
 """The local tester of an ale-lite problem: runs a solution on the public cases and scores each.
 
-    python data/tools/local_test.py [main.py]
+    python data/tools/local_tester.py [main.py]
 
 Runs ``python main.py`` once per input in ``data/in/`` (the case on standard input, the answer on standard
 output, problem.TIME_LIMIT_S seconds each), scores every answer with ``problem.py`` next to this file, prints
