@@ -108,10 +108,13 @@ def execute(
         )
         outcome.result = commands(config.command, task.workspace, limits, env, workspaces.pid_file(task.experiment_id))
         outcome.evaluation = _evaluate(config, task.workspace, outcome.result, llm)
-        if outcome.result.ok:
-            if outcome.evaluation.score is None:
-                _failure(outcome, attempt + 1, "evaluate", "no_score", outcome.evaluation.feedback)
+        if outcome.result.ok and outcome.evaluation.score is not None:
             break
+        if outcome.result.ok:  # it ran, yet the evaluator found no score: a failure, which a debug attempt may fix
+            outcome.error = f"no score: {outcome.evaluation.feedback or 'the evaluator gave none'}"
+            errors.append(outcome.error)
+            _failure(outcome, attempt + 1, "evaluate", "no_score", outcome.evaluation.feedback)
+            continue
         errors.append(_failure_text(outcome.result))
         outcome.events.append(("run_failed", {"attempt": attempt + 1, "exit_code": outcome.result.exit_code}))
         _failure(outcome, attempt + 1, "run", run_failure_cause(outcome.result), outcome.result.output_tail(300))

@@ -51,7 +51,7 @@ from tinkerer_core.plugins import get_manager
 from tinkerer_core.processes import interrupted_by_signals
 from tinkerer_core.runner import kill_leftover
 from tinkerer_core.store import STORE_FILE, RunStore, StoreLedger, check_store
-from tinkerer_core.types import Direction, Experiment, ExperimentStatus, Solution, best_experiment
+from tinkerer_core.types import Experiment, ExperimentStatus, Solution, best_experiment
 
 SOLUTION_MARKER = ".tinkerer-solution.json"
 MAX_BRANCH_ERRORS = 3
@@ -62,12 +62,6 @@ MAX_WORKER_LOSSES = 3  # an experiment whose worker died this often fails instea
 def default_run_dir(goal: str) -> Path:
     slug = re.sub(r"[^a-z0-9]+", "-", goal.lower()).strip("-")[:40] or "run"
     return Path("runs") / f"{datetime.now():%Y%m%d-%H%M%S}-{slug}"
-
-
-def solution_experiment(experiments: list[Experiment], direction: Direction) -> Experiment | None:
-    """What a run exports: its best experiment; when none scored, its last clean run."""
-    succeeded = [experiment for experiment in experiments if experiment.status is ExperimentStatus.SUCCEEDED]
-    return best_experiment(experiments, direction) or (succeeded[-1] if succeeded else None)
 
 
 class EvolveRun:
@@ -425,7 +419,7 @@ class EvolveRun:
 
     def _conclude(self, reason: str) -> Solution:
         experiments = list(self.experiments.values())
-        best = solution_experiment(experiments, self.config.direction)
+        best = best_experiment(experiments, self.config.direction)
         output_path = Path(self.config.output_path) if self.config.output_path else self.run_dir / "solution"
         lineage: list[int] = []
         if best is not None:
