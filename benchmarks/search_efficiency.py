@@ -22,7 +22,6 @@ import argparse
 import json
 import os
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -37,6 +36,8 @@ sys.path.insert(0, str(Path(__file__).parent / "efficiency"))
 from proxy import Call, CountingProxy
 from suite import FAMILIES, SPLIT, TASKS
 from tasks import Scale, Task, evaluation_failures, read_evaluations, write_harness
+
+from tinkerer_core.processes import start_supervised, stop_tree
 
 os.environ["TINKERER_QUIET"] = "1"
 os.environ.setdefault("OPENAI_API_KEY", "sk-local-none")  # the local server takes any key
@@ -146,9 +147,7 @@ def run_tinkerer(
     scale: Scale, seed: int, args: argparse.Namespace, proxy: CountingProxy, root: Path, harness: Path
 ) -> Outcome:
     """One Tinkerer evolve run: llm_edit on the served model, stopped at ``budget`` LLM calls or when solved."""
-    from tinkerer_core import EvolveConfig, RunStore
-    from tinkerer_core.config import make_config
-    from tinkerer_core.engine.run import EvolveRun
+    from tinkerer_core import EvolveConfig, RunStore, Tinkerer, make_config
 
     task = scale.task
     work = root / f"tinkerer-{task.name}-{seed}"
@@ -187,7 +186,7 @@ def run_tinkerer(
     proxy.reset()
     proxy.limit = args.budget
     started = time.monotonic()
-    EvolveRun.start(config).run()
+    Tinkerer().run(config)
     wall = time.monotonic() - started
     store = RunStore(work / "run")
     failures = Counter(store.failure_counts())
@@ -283,6 +282,8 @@ def run_peer(
     note = stopped
     if not stopped and (code != 0 or not summary):
         note = f"{peer.package} exited with {code}: {(stderr or stdout)[-400:]}"
+    elif not stopped and not proxy.calls and summary.get("ended"):
+        note = f"{peer.package} made no LLM call: {summary['ended']}"
     (work / "driver.log").write_text(json.dumps(summary))
     failures: Counter[str] = Counter()
     for error, n in summary.get("failures", {}).items():
@@ -299,13 +300,12 @@ def run_driver(python: Path, driver: Path, work: Path, proxy: CountingProxy) -> 
     exit code, why it was stopped or "")."""
     out, err = work / "driver.out", work / "driver.err"
     with out.open("w") as stdout, err.open("w") as stderr:
-        process = subprocess.Popen(
+        process = start_supervised(  # its whole tree ends with it, when stopped and if this benchmark dies
             [str(python), str(driver), str(work / "spec.json")],
             cwd=work,
             stdout=stdout,
             stderr=stderr,
             stdin=subprocess.DEVNULL,
-            start_new_session=True,
         )
         started, refused_at, stopped = time.monotonic(), None, ""
         while process.poll() is None:
@@ -317,7 +317,7 @@ def run_driver(python: Path, driver: Path, work: Path, proxy: CountingProxy) -> 
             elif time.monotonic() - started > PEER_TIMEOUT_S:
                 stopped = f"stopped at {PEER_TIMEOUT_S} s"
             if stopped:
-                os.killpg(process.pid, signal.SIGKILL)
+                stop_tree(process.pid)
                 process.wait()
     return out.read_text(), err.read_text(), process.returncode, stopped
 

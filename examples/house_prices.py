@@ -6,6 +6,12 @@ by `make_house_prices_data.py`) and is available to every solution as `./data`. 
 
     tinkerer evolve examples/house_prices.py llm.model=openai/gpt-4o-mini     # any litellm model
     tinkerer evolve examples/house_prices.py max_iterations=5 stop_condition.threshold=0.1 --help
+
+The same task is a graded problem of the benchmark suite mle-lite (its data from the same generator, in
+Kaggle's shape, the test answers hidden from the run, a leaderboard from reference models); this file can
+be its config (its search, agent, stop condition and budget; the problem sets the goal and the data):
+
+    tinkerer bench run mle-lite house-prices examples/house_prices.py llm.model=openai/gpt-4o-mini
 """
 
 from pathlib import Path

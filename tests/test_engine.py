@@ -27,7 +27,7 @@ from tinkerer_core import (
     get_manager,
     hookimpl,
 )
-from tinkerer_core.engine.run import solution_experiment
+from tinkerer_core.types import best_experiment
 
 from .conftest import needs_defaults, read_log
 
@@ -310,15 +310,14 @@ def test_one_rule_for_the_best_what_the_search_builds_on_is_what_the_run_exports
     ok, failed = ExperimentStatus.SUCCEEDED, ExperimentStatus.FAILED
     runs = [
         _scored(1, None, ok),
-        _scored(2, 2.0, failed),
+        _scored(2, 3.0, failed),  # a crashed run that printed a score is a failure, never the best
         _scored(3, 2.0, ok),
         _scored(4, 2.0, ok),
         _scored(5, 1.0, ok),
     ]
     state = SearchState(goal="g", direction=Direction.MAXIMIZE, experiments=runs, iteration=5, max_iterations=9, seed=0)
-    assert state.best() is runs[2]  # of equal scores, the first clean run
-    assert solution_experiment(runs, Direction.MAXIMIZE) is runs[2]
-    assert solution_experiment(runs, Direction.MINIMIZE) is runs[4]
-    unscored = [_scored(1, None, ok), _scored(2, None, ok), _scored(3, None, failed)]
-    assert replace(state, experiments=unscored).best() is None
-    assert solution_experiment(unscored, Direction.MAXIMIZE) is unscored[1]  # nothing scored: the last clean run
+    assert state.best() is runs[2]  # of equal scores, the first
+    assert best_experiment(runs, Direction.MAXIMIZE) is runs[2]
+    assert best_experiment(runs, Direction.MINIMIZE) is runs[4]
+    unscored = [_scored(1, None, ok), _scored(2, None, ok), _scored(3, 4.0, failed)]
+    assert replace(state, experiments=unscored).best() is None  # nothing succeeded with a score: no best

@@ -65,6 +65,17 @@ def test_minimized_metric_end_to_end_with_overrides(tmp_path: Path) -> None:
     assert rows[0]["experiments"] == 2
 
 
+def test_a_run_in_which_nothing_scored_says_so(tmp_path: Path) -> None:
+    config = write_step_config(tmp_path / "config.py", ("print('no number here')",), max_iterations=2)
+    completed = tinkerer(
+        "evolve", str(config), "evaluator=regex_pattern", "debug_attempts=0", "run_dir=run", *SCRIPTED_LLM, cwd=tmp_path
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert "nothing scored: no experiment ran cleanly to a score (failures: no_score 2)" in completed.stdout
+    assert "best score" not in completed.stdout
+    assert "solution: none was exported" in completed.stdout
+
+
 HANG_ONCE = (
     "import os, subprocess, time\n"
     "if not os.path.exists({marker!r}):\n"

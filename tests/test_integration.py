@@ -355,9 +355,11 @@ def test_an_unparsable_judge_reply_gives_no_score(workdir: Path, scripted_agent:
         steps=("print('hello')",), max_iterations=1, evaluator="llm_judge", llm_params=scripted_llm("Looks great!")
     )
     (experiment,) = experiments_of(solution)
-    assert experiment.status is ExperimentStatus.SUCCEEDED
+    assert experiment.status is ExperimentStatus.FAILED  # it ran, but nothing scored it: not a success
     assert experiment.score is None
     assert "could not be parsed" in experiment.evaluation.feedback  # type: ignore[union-attr]
+    assert experiment.error.startswith("no score: ")
+    assert solution.experiment_id is None  # nothing scored: no best is named
 
 
 def test_llm_comparison_rates_similarity_with_the_scripted_model(workdir: Path, scripted_agent: str) -> None:
@@ -391,6 +393,44 @@ def test_no_score_scores_every_clean_run_zero(workdir: Path, scripted_agent: str
     assert second.status is ExperimentStatus.FAILED
     assert solution.experiment_id == 1
     assert solution.score == 0.0
+
+
+def test_no_score_exports_the_first_clean_run(workdir: Path, scripted_agent: str) -> None:
+    steps = ("raise SystemExit(2)", "print('first')", "print('second')")
+    solution = evolve(steps=steps, max_iterations=3, debug_attempts=0, evaluator="no_score")
+    assert [e.status for e in experiments_of(solution)] == [ExperimentStatus.FAILED] + [ExperimentStatus.SUCCEEDED] * 2
+    assert solution.experiment_id == 2  # every clean run scores 0: of equal scores, the first
+    assert (solution.path / "main.py").read_text() == "print('first')\n"
+
+
+def test_a_clean_run_without_a_score_fails_and_its_debug_attempt_is_told_why(
+    workdir: Path, scripted_agent: str
+) -> None:
+    log = workdir / "requests.jsonl"
+    solution = evolve(
+        steps=("print('done')",),
+        agent_params={"fix": "print('SCORE: 0.6')", "log": str(log)},
+        max_iterations=1,
+        debug_attempts=1,
+    )
+    (experiment,) = experiments_of(solution)
+    assert experiment.status is ExperimentStatus.SUCCEEDED and experiment.score == 0.6
+    draft, debug = read_log(log)
+    assert (draft["kind"], debug["kind"]) == ("draft", "debug")
+    assert str(debug["errors"][-1]).startswith("no score: pattern 'SCORE:")
+    assert "did not match the output" in str(debug["errors"][-1])
+    assert "done" in str(debug["parent_output_tail"])
+    assert RunStore(solution.run_dir).failure_counts() == {"no_score": 1}
+
+
+def test_a_run_in_which_nothing_scored_names_no_best(workdir: Path, scripted_agent: str) -> None:
+    solution = evolve(steps=("print('done')", "print('still no score')"), max_iterations=2, debug_attempts=0)
+    experiments = experiments_of(solution)
+    assert [e.status for e in experiments] == [ExperimentStatus.FAILED] * 2
+    assert all(e.error.startswith("no score: pattern 'SCORE:") for e in experiments)
+    assert solution.experiment_id is None and solution.score is None and solution.lineage == ()
+    assert not solution.path.exists()  # nothing is exported
+    assert RunStore(solution.run_dir).meta()["best_experiment"] is None
 
 
 # --- stop conditions --------------------------------------------------------------------------

@@ -641,3 +641,23 @@ def test_the_trainer_refuses_bad_values_and_imports_numpy_only_to_train(
     )
     listed = subprocess.run([sys.executable, "-c", listing], cwd=plugin_dir, capture_output=True, text=True, timeout=60)
     assert listed.stdout == "['line_fit'] False\n", listed.stderr
+
+
+def test_the_benchmark_suite_prepares_its_view_and_grades_with_the_hidden_answer(
+    doc: dict[str, ModuleType], workdir: Path
+) -> None:
+    suite = create_component("benchmark_suite", "capitals", {})
+    (problem,) = suite.problems()
+    setup = suite.prepare(problem.id, workdir / "view")
+    assert [path.name for path in setup.data_dir.iterdir()] == ["country.txt"]  # the answer is not in the view
+    assert suite.private_paths(problem.id) == ((workdir / "capitals-private").resolve(),)
+    solution = workdir / "solution"
+    solution.mkdir()
+    assert (suite.grade(problem.id, solution).valid_submission, suite.grade(problem.id, solution).verdict) == (
+        False,
+        "no answer.txt",
+    )
+    for written, score in (("Lyon\n", 0.0), ("Paris\n", 1.0)):
+        (solution / "answer.txt").write_text(written)
+        grade = suite.grade(problem.id, solution)
+        assert (grade.valid_submission, grade.score) == (True, score)

@@ -45,6 +45,8 @@ _EXPORTS = {
     # run configs
     "EvolveConfig": "tinkerer_core.evolve_config",
     "TrainConfig": "tinkerer_core.training",
+    "make_config": "tinkerer_core.config",
+    "config_file_values": "tinkerer_core.api",
     # evaluators
     "Evaluator": "tinkerer_core.components",
     "EvaluationContext": "tinkerer_core.components",
@@ -78,6 +80,11 @@ _EXPORTS = {
     "Deployer": "tinkerer_core.components",
     "Solution": "tinkerer_core.types",
     "Software": "tinkerer_core.types",
+    # benchmark suites
+    "BenchmarkSuite": "tinkerer_core.components",
+    "BenchmarkProblem": "tinkerer_core.components",
+    "BenchmarkGrade": "tinkerer_core.components",
+    "ProblemSetup": "tinkerer_core.components",
     # web search providers
     "WebSearchProvider": "tinkerer_core.components",
     "WebResult": "tinkerer_core.components",
@@ -119,6 +126,9 @@ __all__ = [  # _EXPORTS' names (a test keeps them so)
     "PAGE_TYPES",
     "AgentRequest",
     "AgentResult",
+    "BenchmarkGrade",
+    "BenchmarkProblem",
+    "BenchmarkSuite",
     "Checkpoint",
     "CodingAgent",
     "Completion",
@@ -147,6 +157,7 @@ __all__ = [  # _EXPORTS' names (a test keeps them so)
     "LLMUnavailableError",
     "Messages",
     "MissingPluginError",
+    "ProblemSetup",
     "Proposal",
     "RecordedCommits",
     "RunResult",
@@ -170,23 +181,28 @@ __all__ = [  # _EXPORTS' names (a test keeps them so)
     "WebSearchProvider",
     "WorkerLost",
     "component_field",
+    "config_file_values",
     "create_component",
     "extract_json",
     "get_manager",
     "hookimpl",
     "is_small_model",
     "lazy_llm",
+    "make_config",
     "models_of",
     "open_llm",
     "uses_small_model",
 ]
 
 if TYPE_CHECKING:
-    from tinkerer_core.api import Tinkerer
+    from tinkerer_core.api import Tinkerer, config_file_values
     from tinkerer_core.components import (
         PAGE_TYPES,
         AgentRequest,
         AgentResult,
+        BenchmarkGrade,
+        BenchmarkProblem,
+        BenchmarkSuite,
         CodingAgent,
         Deployer,
         EvaluationContext,
@@ -199,6 +215,7 @@ if TYPE_CHECKING:
         KnowledgeBackend,
         KnowledgeHit,
         KnowledgePage,
+        ProblemSetup,
         Proposal,
         RecordedCommits,
         RunState,
@@ -213,7 +230,7 @@ if TYPE_CHECKING:
         WebSearchProvider,
         WorkerLost,
     )
-    from tinkerer_core.config import component_field, create_component
+    from tinkerer_core.config import component_field, create_component, make_config
     from tinkerer_core.errors import ConfigError, MissingPluginError, TinkererError, UnknownComponentError
     from tinkerer_core.evolve_config import EvolveConfig
     from tinkerer_core.gateway import lazy_llm, open_llm

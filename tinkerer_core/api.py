@@ -65,6 +65,20 @@ def _location(source: Any) -> str | None:
     return None
 
 
+def config_file_values(config_file: str, cls: type) -> dict[str, Any]:
+    """The values a config file's ``config`` sets (a ``cls`` instance or a dict of fields), as a layer for
+    ``make_config``; the file is imported, so the plugins it registers are in. ``tinkerer evolve CONFIG a.b=c``
+    builds ``make_config(EvolveConfig, [config_file_values(CONFIG, EvolveConfig)], ["a.b=c"])``."""
+    import chz
+
+    from tinkerer_core.engine.persist import import_config_file
+
+    config = getattr(import_config_file(config_file), "config", None)
+    if config is None:
+        raise ConfigError(f"{config_file} defines no `config`: set `config = {cls.__name__}(...)` or a dict of fields")
+    return dict(config) if isinstance(config, dict) else chz.beta_to_blueprint_values(config, skip_defaults=True)
+
+
 class Tinkerer:
     """Learn, experiment, build, ship and train, composed from the installed plugins."""
 
@@ -186,11 +200,12 @@ class Tinkerer:
         )
         return self.run(config)
 
-    def run(self, config: EvolveConfig) -> Solution:
-        """Run an ``EvolveConfig`` built beforehand (by ``evolve_config``, in a config file, in code) to its end."""
+    def run(self, config: EvolveConfig, config_file: str | None = None) -> Solution:
+        """Run an ``EvolveConfig`` built beforehand (by ``evolve_config``, ``make_config``, in code) to its end;
+        ``config_file``, the file it came from, is imported again when the run is resumed."""
         from tinkerer_core.engine.run import EvolveRun
 
-        return EvolveRun.start(config).run()
+        return EvolveRun.start(config, config_file).run()
 
     def resume(self, run_dir: str) -> Solution:
         """Continue a run that was killed or interrupted; finished experiments are kept."""

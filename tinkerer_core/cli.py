@@ -91,20 +91,11 @@ def cmd_pip(args: argparse.Namespace) -> int:
 
 
 def _load_config(cls: type, target: str | None, overrides: Sequence[str]) -> Any:
-    """``cls`` built from a config file's ``config`` (a ``cls`` instance or a dict of fields) and overrides."""
-    import chz
-
+    """``cls`` built from a config file's values and ``a.b=c`` overrides."""
+    from tinkerer_core.api import config_file_values
     from tinkerer_core.config import make_config
-    from tinkerer_core.engine.persist import import_config_file
 
-    layers: list[dict[str, Any]] = []
-    if target is not None:
-        module = import_config_file(target)
-        config = getattr(module, "config", None)
-        if config is None:
-            raise ConfigError(f"{target} defines no `config`: set `config = {cls.__name__}(...)` or a dict of fields")
-        layers.append(config if isinstance(config, dict) else chz.beta_to_blueprint_values(config, skip_defaults=True))
-    return make_config(cls, layers, overrides)
+    return make_config(cls, [config_file_values(target, cls)] if target is not None else [], overrides)
 
 
 def _config_and_overrides(args: argparse.Namespace) -> tuple[str | None, list[str]]:
@@ -178,12 +169,31 @@ def _quiet_progress(quiet: bool) -> None:
 
 
 def _report(solution: Any) -> int:
-    score = "none" if solution.score is None else f"{solution.score:.6g}"
-    print(f"best score: {score} ({solution.direction.value}) from experiment {solution.experiment_id}")
+    if solution.experiment_id is None:
+        print(f"nothing scored: no experiment ran cleanly to a score ({_failure_causes(solution.run_dir)})")
+    else:
+        score = "none" if solution.score is None else f"{solution.score:.6g}"
+        print(f"best score: {score} ({solution.direction.value}) from experiment {solution.experiment_id}")
     print(f"experiments: {solution.iterations}; stopped: {solution.stop_reason}")
-    print(f"solution: {solution.path}")
+    print(f"solution: {solution.path}" if solution.experiment_id is not None else "solution: none was exported")
     print(f"run directory: {solution.run_dir}")
     return 0
+
+
+def _failure_causes(run_dir: Path) -> str:
+    """``failures: no_score 3, crash 2`` from a run's store."""
+    from tinkerer_core.store import RunStore
+
+    store = RunStore(run_dir)
+    try:
+        counts = store.failure_counts()
+    finally:
+        store.close()
+    return (
+        "failures: " + ", ".join(f"{cause} {count}" for cause, count in counts.items())
+        if counts
+        else "no failure recorded"
+    )
 
 
 def cmd_runs(args: argparse.Namespace) -> int:

@@ -457,3 +457,69 @@ class Executor(ABC):
     @abstractmethod
     def start(self, ctx: ExecutorContext) -> ExecutorSession:
         """Open a session for one run (connect, start workers); the engine closes it when the run ends."""
+
+
+# --- benchmark suites ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BenchmarkProblem:
+    """One problem of a benchmark suite, as ``tinkerer bench list`` shows it."""
+
+    id: str
+    title: str
+    kind: str = ""  # what sort of task: "tabular regression", "heuristic (minimize)" ...
+    ready: bool = True  # whether it can run now (its data is prepared); a run of the whole suite takes the ready ones
+
+
+@dataclass(frozen=True)
+class ProblemSetup:
+    """A prepared problem as an evolve run takes it: what the contestant is told and sees, how runs are scored."""
+
+    goal: str
+    data_dir: Path  # the contestant's view (solutions see it as ./data): everything a contestant may read
+    direction: Direction
+    config: Mapping[str, Any] = field(default_factory=dict)  # EvolveConfig values: evaluator, command, timeout_s ...
+
+
+@dataclass(frozen=True)
+class BenchmarkGrade:
+    """A solution graded as its benchmark grades it, with the private answers."""
+
+    valid_submission: bool
+    score: float | None  # the benchmark's score of the submission (None: nothing gradable)
+    verdict: str  # one short line for the table: "gold", "above median", "relative 71.3 (rank 2 of 5)", why invalid
+    details: Mapping[str, Any] = field(default_factory=dict)  # what the benchmark reports (JSON-able)
+
+
+class BenchmarkSuite(ABC):
+    """A set of problems, each with its data, its goal and its grader (``tinkerer bench run SUITE``).
+
+    The grader and the private answers stay outside what a contestant sees: ``prepare`` writes the public
+    view, ``grade`` reads the answers, and ``private_paths`` names where they live so that solutions can be
+    kept from them while they run.
+    """
+
+    def available(self) -> tuple[bool, str]:
+        """Whether this suite can run here (its package and data are installed), and why not."""
+        return True, "available"
+
+    @abstractmethod
+    def problems(self) -> list[BenchmarkProblem]:
+        """Every problem of the suite, in the order a full run takes them."""
+
+    @abstractmethod
+    def prepare(self, problem_id: str, view: Path) -> ProblemSetup:
+        """Make the problem ready (data, answers, leaderboard) and write what a contestant sees into ``view``."""
+
+    @abstractmethod
+    def grade(self, problem_id: str, solution: Path) -> BenchmarkGrade:
+        """Grade ``solution`` (the directory an evolve run exported) against the private answers."""
+
+    def private_paths(self, problem_id: str) -> tuple[Path, ...]:
+        """Where the problem's answers and graders live, to hide from solutions while they run."""
+        return ()
+
+    def quick(self) -> tuple[str, Mapping[str, Any]]:
+        """The problem and the EvolveConfig values of ``--quick``: one tiny problem, end to end, in seconds."""
+        return self.problems()[0].id, {"max_iterations": 1}

@@ -69,6 +69,11 @@ def tinkerer_register_web_search_providers(register: Any) -> None:
     """Register web search providers for ``research``: ``register(name, cls)`` with a ``WebSearchProvider`` subclass."""
 
 
+@hookspec
+def tinkerer_register_benchmark_suites(register: Any) -> None:
+    """Register benchmark suites for ``tinkerer bench``: ``register(name, cls)`` with a ``BenchmarkSuite`` subclass."""
+
+
 # --- services --------------------------------------------------------------------------------
 
 

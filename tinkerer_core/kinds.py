@@ -45,6 +45,12 @@ KINDS: dict[str, Kind] = {
             "tinkerer_register_web_search_providers",
             components.WebSearchProvider,
         ),
+        Kind(
+            "benchmark_suite",
+            "benchmark_suites",
+            "tinkerer_register_benchmark_suites",
+            components.BenchmarkSuite,
+        ),
     )
 }
 

@@ -58,6 +58,11 @@ class LLMConfig:
     )
     mock_responses: tuple[str, ...] = chz.field(default=(), doc="scripted replies, in order (tests, dry runs)")
 
+    @property
+    def models(self) -> list[str]:
+        """The models a gateway may call: the ensemble's, else the one model."""
+        return [model for model, _ in self.ensemble] or [self.model]
+
 
 @dataclass(frozen=True)
 class Completion:
@@ -179,8 +184,8 @@ def is_small_model(model: str) -> bool:
 
 
 def models_of(llm: LLM) -> list[str]:
-    """The models a gateway may call: its ensemble's, else its one model."""
-    return [model for model, _ in llm.config.ensemble] or [llm.config.model]
+    """The models ``llm``'s gateway may call (:attr:`LLMConfig.models`)."""
+    return llm.config.models
 
 
 def uses_small_model(llm: LLM) -> bool:

@@ -124,21 +124,17 @@ class Experiment:
 
 
 def best_experiment(experiments: Iterable[Experiment], direction: Direction) -> Experiment | None:
-    """The experiment with the best score, None when none scored; of equal scores, the first that ran cleanly,
-    else the first. The one rule for "best": what a search builds on is what a run exports."""
+    """The succeeded experiment with the best score (of equal scores the first), None when none succeeded with one.
+
+    The one rule for "best": what a search builds on is what a run exports. A run that crashed or found no score
+    is a failure, never the best, even with a score; a run in which nothing succeeded names no best and exports
+    nothing.
+    """
     best: Experiment | None = None
     for experiment in experiments:
-        if experiment.score is None:
+        if experiment.status is not ExperimentStatus.SUCCEEDED or experiment.score is None:
             continue
-        if (
-            best is None
-            or direction.is_better(experiment.score, best.score)
-            or (
-                experiment.score == best.score
-                and experiment.status is ExperimentStatus.SUCCEEDED
-                and best.status is not ExperimentStatus.SUCCEEDED
-            )
-        ):
+        if best is None or direction.is_better(experiment.score, best.score):
             best = experiment
     return best
 

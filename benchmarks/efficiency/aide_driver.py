@@ -70,6 +70,7 @@ def main(spec_path: str) -> int:
         },
     }
     cfg = aide_config.prep_cfg(OmegaConf.merge(cfg, OmegaConf.create(overrides)))
+    aide_config.prep_agent_workspace(cfg)  # as aide's own run does: its workspace, input/ and working/
     task_desc = aide_config.load_task_desc(cfg)
     journal = Journal()
     agent = Agent(task_desc=task_desc, cfg=cfg, journal=journal)

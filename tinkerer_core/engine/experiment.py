@@ -114,13 +114,10 @@ def execute(
         )
         outcome.result = commands(config.command, task.workspace, limits, env, workspaces.pid_file(task.experiment_id))
         outcome.evaluation = _evaluate(config, task.workspace, outcome.result, llm)
-        if outcome.result.ok:
-            if outcome.evaluation.score is None:
-                _failure(outcome, attempt + 1, "evaluate", "no_score", outcome.evaluation.feedback)
+        failure = _judge(outcome, attempt + 1)
+        if failure is None:
             break
-        errors.append(_failure_text(outcome.result))
-        outcome.events.append(("run_failed", {"attempt": attempt + 1, "exit_code": outcome.result.exit_code}))
-        _failure(outcome, attempt + 1, "run", run_failure_cause(outcome.result), outcome.result.output_tail(300))
+        errors.append(failure)  # what the next debug attempt is told
     outcome.llm_calls = list(ledger.calls)
     return outcome
 
@@ -150,12 +147,24 @@ def _execute_edit(
     outcome.commit = workspaces.commit(task.workspace, f"exp-{task.experiment_id}: {_one_line(task.idea)}")
     outcome.result = commands(config.command, task.workspace, limits, env, workspaces.pid_file(task.experiment_id))
     outcome.evaluation = _evaluate(config, task.workspace, outcome.result, llm)
-    if not outcome.result.ok:
-        outcome.events.append(("run_failed", {"attempt": 1, "exit_code": outcome.result.exit_code}))
-        _failure(outcome, 1, "run", run_failure_cause(outcome.result), outcome.result.output_tail(300))
-    elif outcome.evaluation.score is None:
-        _failure(outcome, 1, "evaluate", "no_score", outcome.evaluation.feedback)
+    _judge(outcome, 1)
     return outcome
+
+
+def _judge(outcome: ExperimentOutcome, attempt: int) -> str | None:
+    """Why an attempt's run and evaluation failed, counted by cause; None when it ran cleanly to a score. A run
+    that exited 0 yet has no score is a failure too (``outcome.error`` says so)."""
+    result, evaluation = outcome.result, outcome.evaluation
+    assert result is not None and evaluation is not None
+    if result.ok and evaluation.score is not None:
+        return None
+    if result.ok:
+        outcome.error = f"no score: {evaluation.feedback or 'the evaluator gave none'}"
+        _failure(outcome, attempt, "evaluate", "no_score", evaluation.feedback)
+        return outcome.error
+    outcome.events.append(("run_failed", {"attempt": attempt, "exit_code": result.exit_code}))
+    _failure(outcome, attempt, "run", run_failure_cause(result), result.output_tail(300))
+    return _failure_text(result)
 
 
 def _take_events(ledger: LLMLedger, start: int, attempt: int, outcome: ExperimentOutcome) -> bool:

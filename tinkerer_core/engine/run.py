@@ -69,12 +69,6 @@ def default_run_dir(goal: str) -> Path:
     return Path("runs") / f"{datetime.now():%Y%m%d-%H%M%S}-{slug}"
 
 
-def solution_experiment(experiments: list[Experiment], direction: Direction) -> Experiment | None:
-    """What a run exports: its best experiment; when none scored, its last clean run."""
-    succeeded = [experiment for experiment in experiments if experiment.status is ExperimentStatus.SUCCEEDED]
-    return best_experiment(experiments, direction) or (succeeded[-1] if succeeded else None)
-
-
 class EvolveRun:
     """One evolve run in its run directory; ``start`` a new one or ``resume`` a killed one."""
 
@@ -506,7 +500,7 @@ class EvolveRun:
 
     def _conclude(self, reason: str) -> Solution:
         experiments = list(self.experiments.values())
-        best = solution_experiment(experiments, self.config.direction)
+        best = best_experiment(experiments, self.config.direction)
         output_path = Path(self.config.output_path) if self.config.output_path else self.run_dir / "solution"
         lineage: list[int] = []
         if best is not None:

@@ -118,3 +118,18 @@ def test_the_ui_refreshes_while_the_run_is_alive(browser: Any, tmp_path: Path, m
         assert errors == []
         page.close()
     store.close()
+
+
+def test_a_benchmarks_report_shows_its_results_table(browser: Any, tmp_path: Path) -> None:
+    from .test_run_data import bench_store
+
+    page, errors = open_page(browser, write_report(bench_store(tmp_path)).as_uri())
+    rows = page.locator("#bench-table tbody tr")
+    assert rows.count() == 2
+    assert rows.nth(0).inner_text().split("\t")[:4] == ["digits", "yes", "0.97", "above median"]
+    assert HOSTILE in rows.nth(1).inner_text()  # shown as text, never run
+    assert page.evaluate("window.pwned") is None
+    assert page.locator("#bench-summary").inner_text().startswith("valid submissions 1/2")
+    assert not page.locator("#bench").is_hidden() and page.locator("section.evolve").first.is_hidden()
+    assert errors == []
+    page.close()

@@ -121,3 +121,50 @@ def test_report_output_in_new_folders_is_written_and_a_folder_or_blocked_path_is
     assert err.startswith(f"error: --output {blocker / 'x.html'} cannot be written (")
     assert err.endswith("): give a path in a folder you can write to\n")
     assert blocker.read_text() == "mine"
+
+
+BENCH_ROWS = [
+    {
+        "problem": "digits",
+        "valid_submission": True,
+        "score": 0.97,
+        "verdict": "above median",
+        "cost": 0.01,
+        "wall_s": 75.0,
+    },
+    {
+        "problem": "route",
+        "valid_submission": False,
+        "score": None,
+        "verdict": f"invalid: {HOSTILE}",
+        "cost": 0.0,
+        "wall_s": 3.0,
+    },
+]
+
+
+def bench_store(folder: Path) -> Path:
+    """A benchmark's store as `tinkerer bench` writes it: one ``bench_result`` event per graded problem (a
+    re-grade replaces the earlier one)."""
+    store = RunStore(folder)
+    store.set_meta(goal="benchmark mle-lite: digits, route", status="finished")
+    store.log_event("bench_result", **{**BENCH_ROWS[0], "verdict": "below median"})
+    for row in BENCH_ROWS:
+        store.log_event("bench_result", **row)
+    store.close()
+    return folder
+
+
+def test_a_benchmarks_results_are_in_the_report_data(tmp_path: Path) -> None:
+    data = run_data(bench_store(tmp_path))
+    assert data["bench"] == BENCH_ROWS and data["experiments"] == []
+    page = write_report(tmp_path).read_text()
+    assert HOSTILE not in page  # escaped, as everything the report embeds
+
+
+def test_a_problem_run_reports_its_own_grade(finished_run: Path) -> None:
+    assert run_data(finished_run)["bench"] == []
+    store = RunStore(finished_run)
+    store.set_meta(bench_grade=BENCH_ROWS[0])
+    store.close()
+    assert run_data(finished_run)["bench"] == [BENCH_ROWS[0]]

@@ -15,8 +15,7 @@ if TYPE_CHECKING:
 @hookimpl(tryfirst=True)
 def tinkerer_open_llm(config: LLMConfig, ledger: LLMLedger) -> None:
     """Register provider ``local`` for ``local/...`` models, then return None so the gateway plugin answers."""
-    models = [config.model, *(model for model, _ in config.ensemble)]
-    if any(model.startswith("local/") for model in models):
+    if any(model.startswith("local/") for model in config.models):
         from tinkerer_plugin_local_llm.provider import register_local_provider
 
         register_local_provider(replace=False)

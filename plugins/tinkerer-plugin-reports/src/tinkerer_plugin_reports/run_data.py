@@ -30,6 +30,7 @@ def run_data(run_dir: Path) -> dict[str, Any]:
         experiments = store.experiments()
         calls = store.llm_calls()
         metrics = store.metrics()
+        events = store.events("bench_result")
     finally:
         store.close()
     direction = Direction(summary["direction"])
@@ -49,7 +50,18 @@ def run_data(run_dir: Path) -> dict[str, Any]:
         "best_over_time": best_over_time(experiments, direction),
         "cost_by_component": cost_by_component(calls),
         "metrics": {name: [[step, value] for step, value in series] for name, series in metrics.items()},
+        "bench": bench_results(events, meta),
     }
+
+
+def bench_results(events: list[dict[str, Any]], meta: dict[str, Any]) -> list[dict[str, Any]]:
+    """A benchmark's results (``tinkerer bench``): the latest ``bench_result`` event of each problem, in order;
+    for one problem's evolve run, the grade it holds (``bench_grade``); else none."""
+    latest = {event["data"]["problem"]: event["data"] for event in events if "problem" in event["data"]}
+    if latest:
+        return list(latest.values())
+    grade = meta.get("bench_grade")
+    return [grade] if isinstance(grade, dict) else []
 
 
 def _experiment(experiment: Experiment) -> dict[str, Any]:

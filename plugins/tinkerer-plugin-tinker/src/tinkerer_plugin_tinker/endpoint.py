@@ -20,6 +20,7 @@ from tinkerer_core import MissingPluginError, TinkererError
 from tinkerer_core.local_server_auth import check_reachable, is_loopback_url, read_key
 
 TELEMETRY_ENV = "TINKER_TELEMETRY"  # the SDK's own switch; Tinkerer sets it to 0 for local servers
+LOCAL_DATA_DIR = "tinker-local"  # a training run's folder for the runs and checkpoints of its own local server
 CONNECT_TIMEOUT_S = 10.0  # how long a local server at TINKER_BASE_URL may take to answer before we give up
 
 
@@ -56,6 +57,15 @@ def tinker_endpoint(base_url: str | None, data_dir: Path) -> Iterator[Endpoint]:
     if url or os.environ.get("TINKER_API_KEY"):
         yield Endpoint(url, local=False)
         return
+    with local_endpoint(data_dir) as endpoint:
+        yield endpoint
+
+
+@contextmanager
+def local_endpoint(data_dir: Path, *, key_in_environment: bool = True) -> Iterator[Endpoint]:
+    """A local server running in this process for the duration of the block, over the runs and checkpoints kept
+    in ``data_dir`` (a training run's ``tinker-local`` folder); ``key_in_environment=False`` leaves its key out of
+    ``TINKER_API_KEY`` (for clients given ``Endpoint.api_key`` themselves)."""
     try:
         from tinkerer_plugin_tinker_local.server import TinkerLocalServer
     except ImportError:
@@ -64,7 +74,7 @@ def tinker_endpoint(base_url: str | None, data_dir: Path) -> Iterator[Endpoint]:
             "set TINKER_API_KEY for the Tinker service or: pip install tinkerer-plugin-tinker-local"
         ) from None
     _cookbook_knows_local_models()
-    with TinkerLocalServer(data_dir) as server, _local_client_env(server.api_key):
+    with TinkerLocalServer(data_dir) as server, _local_client_env(server.api_key if key_in_environment else None):
         yield Endpoint(server.base_url, local=True, api_key=server.api_key)
 
 

@@ -19,7 +19,7 @@ import chz
 from tinkerer_core import ConfigError, Evaluator, Trainer, TrainResult, component_field
 from tinkerer_core.validation import at_least, between, not_empty, one_of
 from tinkerer_plugin_tinker import data, fields
-from tinkerer_plugin_tinker.endpoint import renderer_for, tinker_endpoint
+from tinkerer_plugin_tinker.endpoint import LOCAL_DATA_DIR, renderer_for, tinker_endpoint
 from tinkerer_plugin_tinker.runlog import TrainingLog
 from tinkerer_plugin_tinker.scoring import SCORERS, TaskResult, score_reply
 from tinkerer_plugin_tinker.session import TrainingSession
@@ -95,7 +95,7 @@ class EvalDrivenTrainer(Trainer):
         plan = _Plan(self.learning_rate, self.steps, self.lora_rank, data.conversations(self.data))
         log = TrainingLog(run_dir, f"evaluation-driven SFT of {self.base_model}", chz.asdict(self), self.wandb_project)
         renderer = renderer_for(self.base_model, self.renderer)
-        with log.status(), tinker_endpoint(self.base_url, run_dir / "tinker-local") as endpoint:
+        with log.status(), tinker_endpoint(self.base_url, run_dir / LOCAL_DATA_DIR) as endpoint:
             session = TrainingSession(endpoint.base_url, self.base_model, renderer, plan.lora_rank)
             session_rank = plan.lora_rank
             results = self._evaluate(session, tasks)

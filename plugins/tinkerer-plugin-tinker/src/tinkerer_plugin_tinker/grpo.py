@@ -11,7 +11,7 @@ import chz
 from tinkerer_core import Trainer, TrainResult
 from tinkerer_core.validation import at_least, finite, greater_than, not_empty, one_of, warn_above
 from tinkerer_plugin_tinker import data, fields
-from tinkerer_plugin_tinker.endpoint import renderer_for, tinker_endpoint
+from tinkerer_plugin_tinker.endpoint import LOCAL_DATA_DIR, renderer_for, tinker_endpoint
 from tinkerer_plugin_tinker.rewards import REWARD_SPEC, load_reward, validate_reward
 from tinkerer_plugin_tinker.runlog import TrainingLog
 from tinkerer_plugin_tinker.session import POLICY_LOSSES, GRPOSettings, TrainingSession
@@ -91,7 +91,7 @@ class TinkerGRPO(Trainer):
         order = list(range(len(rows)))
         random.Random(self.seed).shuffle(order)
         last: dict[str, float] = {}
-        with log.status(), tinker_endpoint(self.base_url, run_dir / "tinker-local") as endpoint:
+        with log.status(), tinker_endpoint(self.base_url, run_dir / LOCAL_DATA_DIR) as endpoint:
             resume = checkpoint_utils.get_last_checkpoint(str(run_dir))
             session = TrainingSession(
                 endpoint.base_url,

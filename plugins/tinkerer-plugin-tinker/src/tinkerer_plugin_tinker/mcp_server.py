@@ -19,7 +19,7 @@ from typing import Any
 
 from tinkerer_core import TinkererError
 from tinkerer_plugin_tinker import data
-from tinkerer_plugin_tinker.endpoint import renderer_for, tinker_endpoint
+from tinkerer_plugin_tinker.endpoint import LOCAL_DATA_DIR, renderer_for, tinker_endpoint
 from tinkerer_plugin_tinker.rewards import Reward, load_reward, validate_reward
 from tinkerer_plugin_tinker.runlog import TrainingLog
 from tinkerer_plugin_tinker.session import GRPOSettings, TrainingSession
@@ -61,7 +61,7 @@ class TrainingTools:
             raise TinkererError(f"a {self.active.kind} session is running; call finish first")
         directory = self.log_root / f"{kind}-{time.strftime('%Y%m%d-%H%M%S')}-{time.monotonic_ns() % 10**6:06d}"
         resources = ExitStack()
-        endpoint = resources.enter_context(tinker_endpoint(base_url, directory / "tinker-local"))
+        endpoint = resources.enter_context(tinker_endpoint(base_url, directory / LOCAL_DATA_DIR))
         try:
             session = TrainingSession(endpoint.base_url, base_model, renderer_for(base_model, renderer), lora_rank)
         except BaseException:

@@ -1,13 +1,18 @@
-"""Registers the Tinker trainers and the ``tinkerer mcp`` command."""
+"""Registers the Tinker trainers, the litellm provider ``tinker`` for trained checkpoints and ``tinkerer mcp``."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tinkerer_core import hookimpl
 from tinkerer_core.cli_args import check_writable_folder, seconds
+
+if TYPE_CHECKING:
+    from tinkerer_core import LLMConfig, LLMLedger
+
+MODEL_PREFIX = "tinker/"
 
 
 @hookimpl
@@ -20,6 +25,20 @@ def tinkerer_register_trainers(register: Any) -> None:
     register("tinker_sft", TinkerSFT)
     register("tinker_grpo", TinkerGRPO)
     register("eval_driven", EvalDrivenTrainer)
+
+
+@hookimpl(tryfirst=True)
+def tinkerer_open_llm(config: LLMConfig, ledger: LLMLedger) -> None:
+    """Check each ``tinker/...`` model names a checkpoint and register provider ``tinker`` for them, then return
+    None so the gateway plugin answers."""
+    checkpoints = [model.removeprefix(MODEL_PREFIX) for model in config.models if model.startswith(MODEL_PREFIX)]
+    if checkpoints:
+        from tinkerer_plugin_tinker.checkpoint_model import resolve
+        from tinkerer_plugin_tinker.provider import register_tinker_provider
+
+        for checkpoint in checkpoints:
+            resolve(checkpoint)  # a ConfigError naming llm.model before any call
+        register_tinker_provider()
 
 
 @hookimpl

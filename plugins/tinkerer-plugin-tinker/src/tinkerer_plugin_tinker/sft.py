@@ -10,7 +10,7 @@ import chz
 from tinkerer_core import Trainer, TrainResult
 from tinkerer_core.validation import FieldValueError, at_least, not_empty
 from tinkerer_plugin_tinker import data, fields
-from tinkerer_plugin_tinker.endpoint import renderer_for, tinker_endpoint
+from tinkerer_plugin_tinker.endpoint import LOCAL_DATA_DIR, renderer_for, tinker_endpoint
 from tinkerer_plugin_tinker.runlog import TrainingLog, wandb_project
 
 DEFAULT_BASE_MODEL = fields.DEFAULT_BASE_MODEL
@@ -50,7 +50,7 @@ class TinkerSFT(Trainer):
         train_file = data.write_conversations(conversations, run_dir / "data" / "train.jsonl")
         log = TrainingLog(run_dir, f"SFT of {self.base_model} on {self.data}", chz.asdict(self))
         renderer = renderer_for(self.base_model, self.renderer)
-        with log.status(), tinker_endpoint(self.base_url, run_dir / "tinker-local") as endpoint:
+        with log.status(), tinker_endpoint(self.base_url, run_dir / LOCAL_DATA_DIR) as endpoint:
             # imported once the endpoint is up: a local server sets torch's threading up before torch loads
             from tinker_cookbook.supervised import train as supervised
             from tinker_cookbook.supervised.data import FromConversationFileBuilder
