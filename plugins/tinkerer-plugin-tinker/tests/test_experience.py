@@ -196,3 +196,30 @@ def test_the_documented_command_runs(
     assert main(argv) == 0
     assert "runs: 1 read, 1 skipped\n  1 goal excluded: runs/demo-2" in capsys.readouterr().out
     assert rows(Path("data/experience/sft.jsonl")) == from_runs([runs["A"]]).sft
+
+
+@pytest.mark.filterwarnings("ignore::FutureWarning", "ignore::UserWarning")
+def test_the_files_train_unchanged(runs: dict[str, Path], tmp_path: Path) -> None:
+    pytest.importorskip("tinkerer_plugin_tinker_local", reason="local training needs tinkerer-plugin-tinker-local")
+    assert from_runs_cli(*runs.values(), "--out", tmp_path / "data") == 0
+    reward = tmp_path / "rewards.py"
+    reward.write_text(
+        "def recorded(completion, row):\n"
+        "    return next((r['score'] or 0.0 for r in row['replies'] if r['completion'] == completion), 0.0)\n"
+    )
+    common: dict[str, Any] = {"base_model": "tinkerer/tiny-chat", "lora_rank": 4, "batch_size": 2}
+    sft = Tinkerer().train(
+        "tinker_sft", run_dir=str(tmp_path / "sft"), data=str(tmp_path / "data/sft.jsonl"), max_steps=1, **common
+    )
+    assert sft.metrics["train_mean_nll"] > 0
+    grpo = Tinkerer().train(
+        "tinker_grpo",
+        run_dir=str(tmp_path / "grpo"),
+        prompts=str(tmp_path / "data/rl.jsonl"),
+        reward=f"{reward}:recorded",
+        steps=1,
+        group_size=2,
+        max_tokens=8,
+        **common,
+    )
+    assert "reward_mean" in grpo.metrics
