@@ -209,6 +209,7 @@ def _hindsight_rows(replies: Iterable[Reply], experience: Experience) -> list[di
         if reply.score is None:
             continue
         quoting = [index for index, message in enumerate(reply.prompt) if reply.goal in message["content"]]
+        quoting.sort(key=lambda index: reply.prompt[index]["role"] != "user")  # the goal as the user gave it first
         if not reply.goal or not quoting:
             experience.skipped["hindsight: the prompt does not quote the goal"] += 1
             continue
