@@ -1,4 +1,5 @@
-"""Registers the Tinker trainers, the litellm provider ``tinker`` for trained checkpoints and ``tinkerer mcp``."""
+"""Registers the Tinker trainers, the litellm provider ``tinker`` for trained checkpoints, ``tinkerer data`` and
+``tinkerer mcp``."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tinkerer_core import hookimpl
+from tinkerer_core import ConfigError, hookimpl
 from tinkerer_core.cli_args import check_writable_folder, seconds
 
 if TYPE_CHECKING:
@@ -78,7 +79,6 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _from_runs(args: argparse.Namespace) -> int:
-    from tinkerer_core import ConfigError
     from tinkerer_plugin_tinker import experience
 
     exclude = experience.excluded_goals(args.exclude_goals) if args.exclude_goals else set()
