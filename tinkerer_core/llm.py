@@ -76,6 +76,7 @@ class Completion:
     cost_known: bool = True  # False for local models and unknown prices: cost is 0 and flagged
     cached: bool = False
     duration_s: float = 0.0
+    messages: Messages = ()  # the messages the reply answers: gateways set them so the run store keeps the text
 
 
 class LLMError(TinkererError):

@@ -19,12 +19,14 @@ from pathlib import Path
 from typing import Any
 
 from tinkerer_core.errors import ConfigError
-from tinkerer_core.llm import Completion, LLMLedger
+from tinkerer_core.llm import Completion, LLMLedger, Messages
+from tinkerer_core.secrets import redact
 from tinkerer_core.types import Direction, Evaluation, Experiment, ExperimentStatus, RunResult
 
 STORE_FILE = "run.sqlite"
 _SURROGATES = re.compile("[\ud800-\udfff]")
 SCHEMA_VERSION = 1
+LLM_TEXT_CHARS = 200_000  # the most characters of one call's messages and reply the store keeps
 LOCK_FILE = "run.lock"  # written first by every start: a store beside it is ours, even an empty one
 
 _SCHEMA = """
@@ -71,6 +73,12 @@ CREATE TABLE IF NOT EXISTS llm_calls (
     cached INTEGER NOT NULL,
     duration_s REAL NOT NULL,
     at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS llm_texts (
+    call_id INTEGER PRIMARY KEY REFERENCES llm_calls(id),
+    messages TEXT NOT NULL,
+    reply TEXT NOT NULL,
+    truncated INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS metrics (
     step INTEGER NOT NULL,
@@ -250,8 +258,11 @@ class RunStore:
     # --- LLM calls and events --------------------------------------------------------------
 
     def record_llm_call(self, purpose: str, completion: Completion, experiment_id: int | None = None) -> None:
+        """Store one call: what it cost in ``llm_calls``, its messages and reply (secrets redacted, at most
+        ``LLM_TEXT_CHARS``) in ``llm_texts``."""
+        messages, reply, truncated = _bounded_text(completion.messages, completion.text)
         with self._transaction() as db:
-            db.execute(
+            cursor = db.execute(
                 """INSERT INTO llm_calls(experiment_id, purpose, model, prompt_tokens, completion_tokens, cost,
                    cost_known, cached, duration_s, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 (
@@ -267,6 +278,10 @@ class RunStore:
                     time.time(),
                 ),
             )
+            db.execute(
+                "INSERT INTO llm_texts(call_id, messages, reply, truncated) VALUES (?, ?, ?, ?)",
+                (cursor.lastrowid, json.dumps(messages), reply, int(truncated)),
+            )
 
     def llm_totals(self) -> dict[str, float]:
         with self._lock:
@@ -276,10 +291,22 @@ class RunStore:
             ).fetchone()
         return {"calls": row["calls"], "cost": row["cost"], "tokens": row["tokens"]}
 
-    def llm_calls(self) -> list[dict[str, Any]]:
+    def llm_calls(self, texts: bool = False) -> list[dict[str, Any]]:
+        """Every LLM call in order; with ``texts`` also its ``messages``, ``reply`` and ``truncated`` (None for a
+        call stored before the store kept texts)."""
+        query = "SELECT * FROM llm_calls ORDER BY id"
+        if texts:
+            query = (
+                "SELECT llm_calls.*, messages, reply, truncated FROM llm_calls "
+                "LEFT JOIN llm_texts ON llm_texts.call_id = llm_calls.id ORDER BY llm_calls.id"
+            )
         with self._lock:
-            rows = self._db.execute("SELECT * FROM llm_calls ORDER BY id").fetchall()
-        return [dict(row) for row in rows]
+            rows = [dict(row) for row in self._db.execute(query).fetchall()]
+        for row in rows:
+            if texts and row["messages"] is not None:
+                row["messages"] = json.loads(row["messages"])
+                row["truncated"] = bool(row["truncated"])
+        return rows
 
     def log_event(self, kind: str, experiment_id: int | None = None, **data: Any) -> None:
         with self._transaction() as db:
@@ -362,6 +389,20 @@ def valid_text(text: str) -> str:
     except UnicodeEncodeError:
         return _SURROGATES.sub("\ufffd", text)
     return text
+
+
+def _bounded_text(messages: Messages, reply: str) -> tuple[list[dict[str, str]], str, bool]:
+    """``messages`` and ``reply`` redacted of secrets and cut to ``LLM_TEXT_CHARS`` in all; whether any was cut."""
+    texts = [valid_text(redact(str(message.get("content", "")))) for message in messages] + [valid_text(redact(reply))]
+    budget, kept = LLM_TEXT_CHARS, []
+    for text in texts:
+        kept.append(text[:budget])
+        budget -= len(kept[-1])
+    cut = [
+        {"role": str(message.get("role", "")), "content": text}
+        for message, text in zip(messages, kept[:-1], strict=True)
+    ]
+    return cut, kept[-1], kept != texts
 
 
 class StoreLedger(LLMLedger):

@@ -92,6 +92,7 @@ class LiteLLMGateway(LLM):
             completion = self._call_with_retries(request)
             if self.cache:
                 self.cache.put(key, completion)
+        completion = dataclasses.replace(completion, messages=tuple(request.messages))
         self.ledger.record(purpose, completion)
         return completion
 

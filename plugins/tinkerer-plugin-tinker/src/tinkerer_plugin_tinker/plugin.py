@@ -1,4 +1,5 @@
-"""Registers the Tinker trainers, the litellm provider ``tinker`` for trained checkpoints and ``tinkerer mcp``."""
+"""Registers the Tinker trainers, the litellm provider ``tinker`` for trained checkpoints, ``tinkerer data`` and
+``tinkerer mcp``."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tinkerer_core import hookimpl
+from tinkerer_core import ConfigError, hookimpl
 from tinkerer_core.cli_args import check_writable_folder, seconds
 
 if TYPE_CHECKING:
@@ -43,7 +44,23 @@ def tinkerer_open_llm(config: LLMConfig, ledger: LLMLedger) -> None:
 
 @hookimpl
 def tinkerer_register_commands(subparsers: argparse._SubParsersAction) -> None:
-    """Add ``tinkerer mcp serve``: the training session as MCP tools over stdio."""
+    """Add ``tinkerer mcp serve`` (the training session as MCP tools over stdio) and ``tinkerer data from-runs``
+    (training data from evolve runs)."""
+    data = subparsers.add_parser("data", help="training data for tinker_sft and tinker_grpo")
+    data_actions = data.add_subparsers(dest="data_command", required=True, metavar="ACTION")
+    from_runs = data_actions.add_parser(
+        "from-runs", help="SFT, hindsight and RL rows from the coding agent's calls in evolve runs"
+    )
+    from_runs.add_argument("run_dirs", nargs="+", type=Path, metavar="RUN_DIR", help="an evolve run's directory")
+    from_runs.add_argument("--out", type=Path, required=True, help="the folder for sft, hindsight and rl.jsonl")
+    from_runs.add_argument(
+        "--exclude-goals",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="held-out goals, one per line (or JSON lines with a goal): runs toward them contribute nothing",
+    )
+    from_runs.set_defaults(handler=_from_runs)
     command = subparsers.add_parser("mcp", help="training tools for agents (Model Context Protocol)")
     actions = command.add_subparsers(dest="mcp_command", required=True, metavar="ACTION")
     serve = actions.add_parser("serve", help="serve the training tools over stdio")
@@ -58,4 +75,20 @@ def _serve(args: argparse.Namespace) -> int:
 
     check_writable_folder(Path(args.log_dir), "--log-dir")
     serve(args.log_dir, args.kg_index, args.lock_timeout)
+    return 0
+
+
+def _from_runs(args: argparse.Namespace) -> int:
+    from tinkerer_plugin_tinker import experience
+
+    exclude = experience.excluded_goals(args.exclude_goals) if args.exclude_goals else set()
+    found = experience.from_runs(args.run_dirs, exclude)
+    if not any(found.files().values()):
+        raise ConfigError(
+            f"RUN_DIR {' '.join(map(str, args.run_dirs))} gave no training rows; nothing was written to "
+            f"--out {args.out}:\n{found.report()}"
+        )
+    check_writable_folder(args.out, "--out")
+    experience.write(found, args.out)
+    print(f"{found.report()}\nwritten to {args.out}")
     return 0
