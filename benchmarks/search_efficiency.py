@@ -11,7 +11,7 @@ Prints, per split and family: solve rate, mean normalized improvement over the s
 score, 1: a reference program's, never shown to any system), calls to the first solution, distinct replies,
 evaluations and wall time; then failures by cause and, for Tinkerer, what each search operator contributed.
 
-    python benchmarks/search_efficiency.py                    # both splits, every system, 1 seed x 12 calls
+    python benchmarks/search_efficiency.py                    # held-out split, every system, 1 seed x 12 calls
     python benchmarks/search_efficiency.py --quick            # 1 task x 3 calls, Tinkerer only (CI)
     python benchmarks/search_efficiency.py --split held_out --seeds 2 --systems tinkerer,openevolve-full
 """
@@ -467,7 +467,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="1 task x 1 seed x 3 calls, Tinkerer only (a smoke run)")
     parser.add_argument("--budget", type=int, help="LLM calls per run (default 12; --quick: 3)")
     parser.add_argument("--seeds", type=int, help="seeds per task (default 1)")
-    parser.add_argument("--split", choices=(*SPLIT, "all"), default="all", help="the tasks of one split, or both")
+    parser.add_argument(
+        "--split",
+        choices=(*SPLIT, "all"),
+        default="held_out",
+        help="the tasks of one split, or both (default held_out: the reported figures; tune on dev)",
+    )
     parser.add_argument("--tasks", help=f"comma-separated, of {', '.join(TASKS)} (overrides --split)")
     parser.add_argument("--systems", help=f"comma-separated, of {', '.join(SYSTEMS)} (default: all; --quick: tinkerer)")
     parser.add_argument("--strategy", default="evolutionary", help="Tinkerer's search strategy")

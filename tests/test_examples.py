@@ -139,11 +139,12 @@ def test_house_prices_evolves_from_the_command_line(tmp_path: Path) -> None:
 def test_fizzbuzz_is_scored_by_its_tests_from_the_command_line(tmp_path: Path) -> None:
     reply = whole_file_reply("fizzbuzz.py", FIZZBUZZ_SOLUTION)
     completed = evolve_cli("fizzbuzz_pytest.py", tmp_path, f"llm.mock_responses.0={reply}")
-    assert "best score: 1 (maximize) from experiment 1" in completed.stdout
+    assert "best score: 1 (maximize) from experiment 2" in completed.stdout  # experiment 1: the stub as it is
     assert "reached threshold 1" in completed.stdout
     assert (tmp_path / "best" / "fizzbuzz.py").read_text() == FIZZBUZZ_SOLUTION
     assert (tmp_path / "best" / "tests" / "test_fizzbuzz.py").is_file()
-    (experiment,) = RunStore(tmp_path / "run").experiments()
+    baseline, experiment = RunStore(tmp_path / "run").experiments()
+    assert baseline.baseline and baseline.score == 0.0
     assert experiment.evaluation is not None
     assert experiment.evaluation.feedback == "5/5 tests passed"
     assert experiment.evaluation.metrics["passed"] == 5.0
@@ -159,7 +160,8 @@ def test_fizzbuzz_stub_scores_zero_and_the_run_goes_to_its_budget(tmp_path: Path
         "fizzbuzz_pytest.py", tmp_path, f"llm.mock_responses.0={whole_file_reply('fizzbuzz.py', half)}"
     )
     assert "stopped: max_iterations (2) reached" in completed.stdout
-    first = RunStore(tmp_path / "run").experiments()[0]
+    baseline, first, _ = RunStore(tmp_path / "run").experiments()
+    assert baseline.baseline and baseline.score == 0.0  # the stub as it is passes no test
     assert first.score == pytest.approx(1 / 5)  # only the plain numbers pass
 
 

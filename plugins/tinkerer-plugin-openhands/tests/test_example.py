@@ -50,8 +50,8 @@ def test_the_example_reaches_a_perfect_score(
     assert (tmp_path / "best" / "solution.py").read_text() == SOLUTION
     store = RunStore(tmp_path / "run")
     try:
-        [experiment] = store.experiments()
-        assert experiment.score == 1.0
+        baseline, experiment = store.experiments()
+        assert baseline.baseline and experiment.score == 1.0  # the baseline: the starting code as it is
         agent_calls = [call for call in store.llm_calls() if call["purpose"] == "agent:openhands"]
         assert len(agent_calls) == 3 and all(call["model"] == "openai/scripted" for call in agent_calls)
     finally:

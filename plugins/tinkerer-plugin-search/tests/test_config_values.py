@@ -89,3 +89,13 @@ def test_the_manager_refuses_bad_values(name: str, params: dict, message: str) -
 def test_preset_values_fill_the_fields_left_unset() -> None:
     search = create_component("search_strategy", "linear_search", {"preset": "MINIMAL", "history_window": 7})
     assert (search.settings.history_window, search.settings.redraft_after) == (7, 2)
+
+
+def test_the_documented_overrides_of_the_llm_free_search() -> None:
+    """docs/search-efficiency.md: `search_strategy.operators=` turns the operators off, a list picks some;
+    `search_strategy.score_start=false` leaves the baseline out."""
+    base = [{"goal": "fit", "search_strategy": "evolutionary"}]
+    assert make_config(EvolveConfig, base, ["search_strategy.operators="]).search_strategy.operators == ()
+    some = make_config(EvolveConfig, base, ["search_strategy.operators=mutate_literals,crossover"])
+    assert some.search_strategy.operators == ("mutate_literals", "crossover")
+    assert make_config(EvolveConfig, base, ["search_strategy.score_start=false"]).search_strategy.score_start is False

@@ -49,6 +49,7 @@ def evolve(run_dir: Path, goal: str, replies: tuple[str, ...], iterations: int, 
         coding_agent_params={"edit_format": "whole"},
         evaluator="regex_pattern",
         search_strategy="linear_search",
+        search_strategy_params={"operators": ()},  # every experiment the agent's (no LLM-free edit between replies)
         max_iterations=iterations,
         debug_attempts=debug_attempts,
         run_dir=str(run_dir),
