@@ -246,7 +246,7 @@ NUMERIC_TEMPLATES = (
         parameters=lambda rng: {"k": rng.randint(3, 6)},
         inputs=lambda rng, p: [
             ([],),
-            (_ints(rng, p["k"] - 1, 0, 9),),
+            (list(range(1, p["k"])),),  # shorter than k: the shift wraps
             *((_ints(rng, rng.randint(1, 9), 0, 9),) for _ in range(4)),
         ],
     ),
@@ -299,7 +299,7 @@ NUMERIC_TEMPLATES = (
         body="return [{m} * (b - a) for a, b in zip(numbers, numbers[1:])]",
         wrong="return [{m} * (a - b) for a, b in zip(numbers, numbers[1:])]",
         parameters=lambda rng: {"m": rng.randint(1, 5)},
-        inputs=lambda rng, p: [([],), ([3],), *((_ints(rng, 5, -20, 20),) for _ in range(4))],
+        inputs=lambda rng, p: [([],), ([3],), ([1, 4],), *((_ints(rng, 5, -20, 20),) for _ in range(3))],
     ),
     FunctionTemplate(
         name="divisible_not",
@@ -320,7 +320,11 @@ STRING_TEMPLATES = (
         body="return {sep!r}.join(word[0].upper() for word in name.split())",
         wrong="return name[:1].upper()",
         parameters=lambda rng: {"sep": rng.choice((".", "", "-", " "))},
-        inputs=lambda rng, p: [("",), *((" ".join(_word(rng) for _ in range(rng.randint(1, 4))),) for _ in range(5))],
+        inputs=lambda rng, p: [
+            ("",),
+            ("ada lovelace",),
+            *((" ".join(_word(rng) for _ in range(rng.randint(1, 4))),) for _ in range(4)),
+        ],
     ),
     FunctionTemplate(
         name="run_length",
@@ -413,7 +417,8 @@ STRING_TEMPLATES = (
         ),
         inputs=lambda rng, p: [
             ([],),
-            *(([rng.choice(("b", "a", "B", "c", "A")) for _ in range(rng.randint(3, 7))],) for _ in range(5)),
+            (["b", "a", "b"],),
+            *(([rng.choice(("b", "a", "B", "c", "A")) for _ in range(rng.randint(3, 7))],) for _ in range(4)),
         ],
     ),
     FunctionTemplate(
@@ -425,9 +430,10 @@ STRING_TEMPLATES = (
         parameters=lambda rng: {"c": rng.choice((" ", "_", "+"))},
         inputs=lambda rng, p: [
             ("",),
+            (" to  be ",),
             *(
                 (" " * rng.randint(0, 2) + (" " * rng.randint(1, 3)).join(_word(rng) for _ in range(3)),)
-                for _ in range(5)
+                for _ in range(4)
             ),
         ],
     ),
