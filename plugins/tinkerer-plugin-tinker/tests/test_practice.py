@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import importlib
+import random
 import re
 import runpy
 import shlex
@@ -111,6 +112,16 @@ def test_no_task_uses_a_name_or_goal_of_the_search_suite() -> None:
             for source in (task.program, task.reference):
                 defined = {node.name for node in ast.walk(ast.parse(source)) if isinstance(node, ast.FunctionDef)}
                 assert defined == {task.function} and task.function not in practice.SUITE_NAMES
+
+
+@pytest.mark.parametrize("name", ["count_even", "word_count", "Rectangle"])
+def test_a_template_that_copies_the_suite_is_refused(name: str) -> None:
+    drawn = practice.FAMILIES["docstring"](random.Random(0))
+    with pytest.raises(AssertionError, match=f"uses the search-efficiency suite's {name!r}"):
+        practice.build_task(f"000-docstring-{name}", "docstring", drawn | {"function": name})
+    suite_goal = "  " + practice.SUITE_GOALS[-1].upper()  # compared as from-runs compares goals
+    with pytest.raises(AssertionError, match="uses the search-efficiency suite's"):
+        practice.build_task("000-docstring-x", "docstring", drawn | {"goal": suite_goal})
 
 
 def test_the_frozen_suite_list_matches_the_suite(monkeypatch: pytest.MonkeyPatch) -> None:

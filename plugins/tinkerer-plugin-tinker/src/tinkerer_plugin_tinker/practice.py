@@ -30,6 +30,7 @@ from typing import Any
 
 from tinkerer_core import ConfigError, Direction
 from tinkerer_core.processes import run_supervised
+from tinkerer_plugin_tinker.experience import normalized_goal
 
 # The search-efficiency suite: benchmarks/efficiency/suite.py on branch issue-19-search (``SPLIT`` dev and
 # held_out, 16 tasks): the functions and classes its programs define, and its goals, verbatim. Frozen here so the
@@ -76,6 +77,7 @@ SUITE_GOALS = (
     "and returns the bins as lists of item indices. The score is how full the bins are on average (the sum of "
     "the sizes over capacity times the number of bins): higher is better.",
 )
+_SUITE_GOALS_NORMALIZED = frozenset(map(normalized_goal, SUITE_GOALS))  # compared as from-runs compares goals
 
 SCORE_PATTERN = r"SCORE:\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)"  # the checks print ``SCORE: 1.5e-05``
 CHECK_TIMEOUT_S = 30.0
@@ -626,7 +628,7 @@ def generate(count: int, seed: int = 0, families: Sequence[str] = tuple(FAMILIES
                 "give a smaller count"
             )
         goals.add(drawn["goal"])
-        task = _task(f"{index:03d}-{family}-{drawn['function']}", family, drawn)
+        task = build_task(f"{index:03d}-{family}-{drawn['function']}", family, drawn)
         verify(task)
         tasks.append(task)
     return tasks
@@ -642,8 +644,9 @@ def check_request(count: int, families: Sequence[str]) -> None:
         raise ConfigError(f"--family {', '.join(unknown) or '(none)'} is not a family: give some of {allowed}")
 
 
-def _task(name: str, family: str, drawn: dict[str, Any]) -> PracticeTask:
-    if drawn["function"] in SUITE_NAMES or drawn["goal"] in SUITE_GOALS:  # a template must not copy the suite
+def build_task(name: str, family: str, drawn: dict[str, Any]) -> PracticeTask:
+    """The task named ``name`` from what a family drew; a template that copies the suite is refused."""
+    if drawn["function"] in SUITE_NAMES or normalized_goal(drawn["goal"]) in _SUITE_GOALS_NORMALIZED:
         raise AssertionError(f"practice task {name} uses the search-efficiency suite's {drawn['function']!r}")
     checks = HARNESS.format(name=name, function=drawn["function"], data=drawn["data"], score=drawn["score"])
     fields = {key: drawn[key] for key in ("function", "goal", "program", "reference", "direction", "threshold")}
