@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -44,8 +45,8 @@ def tinkerer_open_llm(config: LLMConfig, ledger: LLMLedger) -> None:
 
 @hookimpl
 def tinkerer_register_commands(subparsers: argparse._SubParsersAction) -> None:
-    """Add ``tinkerer mcp serve`` (the training session as MCP tools over stdio) and ``tinkerer data from-runs``
-    (training data from evolve runs)."""
+    """Add ``tinkerer mcp serve`` (the training session as MCP tools over stdio), ``tinkerer data from-runs``
+    (training data from evolve runs) and ``tinkerer data practice`` (practice tasks to evolve on)."""
     data = subparsers.add_parser("data", help="training data for tinker_sft and tinker_grpo")
     data_actions = data.add_subparsers(dest="data_command", required=True, metavar="ACTION")
     from_runs = data_actions.add_parser(
@@ -61,6 +62,20 @@ def tinkerer_register_commands(subparsers: argparse._SubParsersAction) -> None:
         help="held-out goals, one per line (or JSON lines with a goal): runs toward them contribute nothing",
     )
     from_runs.set_defaults(handler=_from_runs)
+    practice = data_actions.add_parser(
+        "practice", help="practice tasks for evolve runs: a start, checks, a reference and a config each"
+    )
+    practice.add_argument("--count", type=int, required=True, help="how many tasks, the families taken in turn")
+    practice.add_argument("--seed", type=int, default=0, help="the same seed writes the same tasks")
+    practice.add_argument("--out", type=Path, required=True, help="the folder for one folder per task and goals.txt")
+    practice.add_argument(
+        "--family",
+        action="append",
+        default=None,
+        metavar="NAME",
+        help="only this family (repeatable): docstring, repair, constants, strings; default all",
+    )
+    practice.set_defaults(handler=_practice)
     command = subparsers.add_parser("mcp", help="training tools for agents (Model Context Protocol)")
     actions = command.add_subparsers(dest="mcp_command", required=True, metavar="ACTION")
     serve = actions.add_parser("serve", help="serve the training tools over stdio")
@@ -91,4 +106,19 @@ def _from_runs(args: argparse.Namespace) -> int:
     check_writable_folder(args.out, "--out")
     experience.write(found, args.out)
     print(f"{found.report()}\nwritten to {args.out}")
+    return 0
+
+
+def _practice(args: argparse.Namespace) -> int:
+    from tinkerer_plugin_tinker import practice
+
+    families = args.family or tuple(practice.FAMILIES)
+    practice.check_request(args.count, families)
+    check_writable_folder(args.out, "--out")
+    tasks = practice.generate(args.count, args.seed, families)
+    practice.write(tasks, args.out)
+    written = ", ".join(f"{n} {family}" for family, n in Counter(task.family for task in tasks).items())
+    print(f"{len(tasks)} practice tasks ({written}) written to {args.out}")
+    print(f"evolve one: tinkerer evolve {args.out / tasks[0].name / 'config.py'}")
+    print(f"their goals, for --exclude-goals: {args.out / practice.GOALS_FILE}")
     return 0
