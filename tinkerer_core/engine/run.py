@@ -256,6 +256,7 @@ class EvolveRun:
                     outcome = future.result()
                     self._replay(experiment_id, outcome)
                     self._finish(experiment_id, outcome)
+        with contextlib.suppress(sqlite3.Error, OSError, TinkererError):  # marked even when storing one failed
             self.store.mark_interrupted()
             self.store.set_meta(status="interrupted", elapsed_s=self._elapsed())
 

@@ -166,7 +166,8 @@ def test_a_written_config_evolves_as_is_and_its_run_feeds_from_runs(
             check=False,
         )
         assert completed.returncode == 0, completed.stderr[-3000:]
-        (experiment,) = RunStore(tmp_path / family).experiments()
+        baseline, experiment = RunStore(tmp_path / family).experiments()
+        assert baseline.baseline and baseline.score == score(folder / "checks.py", folder / "start" / "main.py")
         assert experiment.score == score(folder / "checks.py", folder / reply)
         threshold = config_of(folder)["stop_condition.threshold"]
         if family == "constants":  # the reference: solved, the run stops at the threshold
@@ -176,7 +177,8 @@ def test_a_written_config_evolves_as_is_and_its_run_feeds_from_runs(
     capsys.readouterr()
     runs = [str(tmp_path / family) for family in ("constants", "docstring")]
     assert main(["data", "from-runs", *runs, "--out", str(tmp_path / "rows")]) == 0
-    assert "sft.jsonl: 2 rows" in capsys.readouterr().out
+    # the constants reply beat its start; the wrong docstring reply scored 0, as the start (the baseline) did
+    assert "sft.jsonl: 1 rows\nhindsight.jsonl: 2 rows" in capsys.readouterr().out
     assert (
         main(["data", "from-runs", *runs, "--out", str(tmp_path / "none"), "--exclude-goals", str(out / "goals.txt")])
         == 2
