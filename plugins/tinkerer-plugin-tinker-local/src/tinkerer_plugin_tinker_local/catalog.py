@@ -242,8 +242,9 @@ def publish_to_hub_cache(names: list[str] | None = None) -> list[str]:
         ).hexdigest()
         repo = hub_cache() / f"models--{name.replace('/', '--')}"
         ref = repo / "refs" / "main"
-        if ref.exists() and not (repo / "snapshots" / ref.read_text().strip() / ".tinkerer").exists():
-            continue  # downloaded from the hub: not ours to change
+        current = ref.read_text().strip() if ref.exists() else ""
+        if current and not (repo / "snapshots" / current / ".tinkerer").exists():
+            continue  # downloaded from the hub: not ours to change (an empty ref names nothing: it is rewritten)
         snapshot = repo / "snapshots" / revision
         snapshot.mkdir(parents=True, exist_ok=True)
         for file in source.iterdir():
@@ -257,7 +258,9 @@ def publish_to_hub_cache(names: list[str] | None = None) -> list[str]:
             if not (snapshot / optional).exists():
                 (missing / optional).touch()
         ref.parent.mkdir(parents=True, exist_ok=True)
-        ref.write_text(revision)
+        written = ref.with_name(f".main.{os.getpid()}")
+        written.write_text(revision)
+        os.replace(written, ref)  # whole or not at all: a reader or a killed writer never leaves it empty
         placed.append(model.name)
     return placed
 
