@@ -472,9 +472,10 @@ class EvolveRun:
             llm_calls=int(self.store.llm_totals()["calls"]),
         )
 
-    def _budgeted(self, experiments: Iterable[Experiment]) -> int:
+    @staticmethod
+    def _budgeted(experiments: Iterable[Experiment]) -> int:
         """How many of ``experiments`` count toward ``max_iterations`` (all but the baseline)."""
-        return sum(self.operators.get(experiment.id) != BASELINE for experiment in experiments)
+        return sum(not experiment.baseline for experiment in experiments)
 
     def _check_stop(self) -> str:
         state = self.run_state()
